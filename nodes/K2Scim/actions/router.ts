@@ -1,0 +1,81 @@
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } from 'n8n-workflow';
+
+import { mapConcurrent } from '../utils/concurrency';
+import type { ResourceOperations } from './types';
+import { operations as user } from './user';
+
+const resources: Record<string, ResourceOperations> = { user };
+
+export const DEFAULT_REQUESTS_IN_FLIGHT = 4;
+
+/** The item a "Continue On Fail" run emits for a failed input: what failed and what to fix. */
+function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+	const json: IDataObject = { error: error.message };
+	const description = (error as NodeApiError).description;
+	if (description) json.description = description;
+	if (error instanceof NodeApiError) {
+		const cause = error.cause as JsonObject | undefined;
+		if (error.httpCode) json.status = error.httpCode;
+		if (cause && typeof cause === 'object' && !(cause instanceof Error)) {
+			if (cause.scimType) json.scimType = cause.scimType;
+			if (cause.detail) json.detail = cause.detail;
+		}
+	}
+	return { json, pairedItem: { item: itemIndex } };
+}
+
+function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
+	if (error instanceof NodeApiError || error instanceof NodeOperationError) {
+		error.context.itemIndex ??= itemIndex;
+		return error;
+	}
+	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
+}
+
+/**
+ * Reads resource and operation once, runs the items (several requests in flight, results in
+ * input order), pairs every output with its input, and applies "Continue On Fail": every input
+ * item comes out exactly once, as results or as one error item.
+ */
+export async function router(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+	const items = this.getInputData();
+	const resource = this.getNodeParameter('resource', 0) as string;
+	const operationName = this.getNodeParameter('operation', 0) as string;
+	const operation = resources[resource]?.[operationName];
+	if (!operation) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`The operation "${operationName}" is not supported for the resource "${resource}"`,
+		);
+	}
+	const continueOnFail = this.continueOnFail();
+
+	let perItem: Array<INodeExecutionData[] | Error>;
+	if (operation.executeAll) {
+		perItem = await operation.executeAll.call(this, items.length);
+	} else {
+		const execute = operation.execute!;
+		const inFlight = this.getNodeParameter('options.requestsInFlight', 0, DEFAULT_REQUESTS_IN_FLIGHT) as number;
+		perItem = await mapConcurrent(items, Math.max(1, inFlight), async (_item, itemIndex) => {
+			try {
+				return await execute.call(this, itemIndex);
+			} catch (error) {
+				const nodeError = asNodeError(this, error, itemIndex);
+				if (!continueOnFail) throw nodeError;
+				return nodeError;
+			}
+		});
+	}
+
+	const output: INodeExecutionData[] = [];
+	perItem.forEach((result, itemIndex) => {
+		if (result instanceof Error) {
+			if (!continueOnFail) throw asNodeError(this, result, itemIndex);
+			output.push(errorItem(result, itemIndex));
+			return;
+		}
+		for (const entry of result) output.push({ ...entry, pairedItem: { item: itemIndex } });
+	});
+	return [output];
+}

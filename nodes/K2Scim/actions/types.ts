@@ -1,0 +1,18 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+/** One operation: its fields and its code side by side. */
+export interface Operation {
+	description: INodeProperties[];
+	/** Runs one input item; returns that item's output items (paired by the router). */
+	execute?: (this: IExecuteFunctions, itemIndex: number) => Promise<INodeExecutionData[]>;
+	/**
+	 * Runs all input items together (batched writes, reconciliation). Returns, for each input
+	 * item, its output items or the error that item ended with.
+	 */
+	executeAll?: (
+		this: IExecuteFunctions,
+		itemCount: number,
+	) => Promise<Array<INodeExecutionData[] | Error>>;
+}
+
+export type ResourceOperations = Record<string, Operation>;

@@ -1,0 +1,153 @@
+import { sleep } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	IDataObject,
+	IExecuteFunctions,
+	IHttpRequestMethods,
+	IHttpRequestOptions,
+	ILoadOptionsFunctions,
+} from 'n8n-workflow';
+
+import type { ScimErrorContext } from '../scim/error';
+import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
+import type { FailedRequest } from './errors';
+import { redact, secretsOf } from './redact';
+import {
+	MAX_RETRIES,
+	MAX_RETRY_AFTER_MS,
+	isDroppedConnection,
+	isRetryableStatus,
+	parseRetryAfter,
+	retryDelayMs,
+} from './retry';
+
+export type ScimContext = IExecuteFunctions | ILoadOptionsFunctions;
+
+export interface ScimRequest {
+	method: IHttpRequestMethods;
+	/** Path under the tenant's SCIM root, e.g. `/Users` or `/Groups/{id}`. */
+	path: string;
+	body?: IDataObject;
+	qs?: IDataObject;
+	/** `/scim/v2/...` without the token, e.g. ServiceProviderConfig. */
+	withoutToken?: boolean;
+}
+
+export interface ScimRequestOptions {
+	/** Names the resource and operation in errors so they say what to fix. */
+	context: ScimErrorContext;
+	itemIndex?: number;
+	/**
+	 * For POSTs that create: a lookup run before any re-send, because a create whose response was
+	 * lost may have been applied. When it finds the resource, that is the result: no duplicate.
+	 */
+	findExisting?: () => Promise<IDataObject | undefined>;
+}
+
+export interface ScimConnection {
+	credentials: ICredentialDataDecryptedObject;
+	secrets: string[];
+	root: string;
+	baseUrl: string;
+}
+
+/** Reads the credential once per call; n8n caches decrypted credentials per execution. */
+export async function scimConnection(ctx: ScimContext): Promise<ScimConnection> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const baseUrl = String(credentials.scimBaseUrl ?? '').trim().replace(/\/+$/, '');
+	const token = String(credentials.scimToken ?? '').trim();
+	return {
+		credentials,
+		secrets: secretsOf(credentials),
+		baseUrl,
+		root: `${baseUrl}/tokens/${encodeURIComponent(token)}/scim/v2`,
+	};
+}
+
+function parseBody(body: unknown): unknown {
+	// K2 answers application/scim+json, which axios may leave as text.
+	if (typeof body === 'string' && body.trim().startsWith('{')) {
+		try {
+			return JSON.parse(body);
+		} catch {
+			return body;
+		}
+	}
+	return body;
+}
+
+/**
+ * The one door to K2's SCIM API. Goes through httpRequestWithAuthentication so that a 401
+ * reaches n8n's OAuth2 helper, which refreshes the token once and retries. Throttling,
+ * gateway errors and dropped connections are retried here with backoff.
+ */
+export async function scimRequest<T = IDataObject>(
+	ctx: ScimContext,
+	request: ScimRequest,
+	options: ScimRequestOptions,
+): Promise<T> {
+	const connection = await scimConnection(ctx);
+	const url = request.withoutToken
+		? `${connection.baseUrl}/scim/v2${request.path}`
+		: `${connection.root}${request.path}`;
+	const httpOptions: IHttpRequestOptions = {
+		method: request.method,
+		url,
+		qs: request.qs,
+		body: request.body,
+		json: true,
+		headers: {
+			Accept: 'application/scim+json, application/json',
+			...(request.body ? { 'Content-Type': 'application/scim+json' } : {}),
+		},
+		timeout: 60_000,
+	};
+	const isCreate = request.method === 'POST';
+	let sentOnce = false;
+
+	for (let attempt = 0; ; attempt++) {
+		try {
+			if (isCreate && sentOnce && options.findExisting) {
+				const existing = await options.findExisting();
+				if (existing) return existing as T;
+			}
+			sentOnce = true;
+			const body = await ctx.helpers.httpRequestWithAuthentication.call(
+				ctx,
+				CREDENTIAL_TYPE,
+				httpOptions,
+			);
+			return parseBody(body) as T;
+		} catch (error) {
+			const failure: FailedRequest = readFailure(error);
+			failure.body = parseBody(failure.body);
+
+			// A create that was retried may have landed on an earlier attempt.
+			if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
+				const existing = await options.findExisting();
+				if (existing) return existing as T;
+			}
+
+			const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
+			const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
+			const retryable =
+				!failure.refreshRefused &&
+				(isRetryableStatus(failure.status) || dropped) &&
+				attempt < MAX_RETRIES &&
+				(retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS) &&
+				// A create that failed without an answer is re-sent only if we can look it up first.
+				(!isCreate || !dropped || options.findExisting !== undefined);
+			if (!retryable) {
+				throw scimApiError(ctx.getNode(), failure, options.context, connection.secrets, options.itemIndex);
+			}
+			const delay = retryDelayMs(attempt, retryAfterMs);
+			ctx.logger.debug(
+				redact(
+					`K2 SCIM ${request.method} ${url} failed (${failure.status ?? failure.code}); retry ${attempt + 1} of ${MAX_RETRIES} in ${delay} ms`,
+					connection.secrets,
+				),
+			);
+			await sleep(delay);
+		}
+	}
+}

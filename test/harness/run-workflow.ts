@@ -1,0 +1,215 @@
+import path from 'node:path';
+
+import { ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';
+import { createDeferredPromise, Workflow } from 'n8n-workflow';
+import type {
+	ICredentialDataDecryptedObject,
+	ICredentialType,
+	IDataObject,
+	IExecuteFunctions,
+	INode,
+	INodeExecutionData,
+	INodeParameters,
+	INodeType,
+	INodeTypes,
+	IRun,
+	IRunExecutionData,
+	IVersionedNodeType,
+	IWorkflowExecuteAdditionalData,
+} from 'n8n-workflow';
+
+import { InMemoryCredentialsHelper } from './credentials-store';
+import { OAuth2Api } from './oauth2-api.credential';
+
+export const PACKAGE_DIR = path.resolve(__dirname, '../..');
+export const NODE_TYPE = 'n8n-nodes-k2-scim.k2Scim';
+export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
+
+/** A start node that emits the items a test gives it, standing in for a trigger. */
+class ItemsTrigger implements INodeType {
+	description = {
+		displayName: 'Test Items',
+		name: 'testItems',
+		group: ['trigger'],
+		version: 1,
+		description: 'Emits the items of its "items" parameter',
+		defaults: { name: 'Test Items' },
+		inputs: ['main'],
+		outputs: ['main'],
+		properties: [{ displayName: 'Items', name: 'items', type: 'json', default: '[]' }],
+	} as INodeType['description'];
+
+	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
+		const items = this.getNodeParameter('items', 0) as unknown;
+		const list = (typeof items === 'string' ? JSON.parse(items) : items) as IDataObject[];
+		return [list.map((json) => ({ json }))];
+	}
+}
+
+export interface Harness {
+	nodeTypes: INodeTypes;
+	credentials: InMemoryCredentialsHelper;
+	/** The package's types as n8n loaded them from package.json's n8n section. */
+	loadedNodeTypes: string[];
+	loadedCredentialTypes: string[];
+}
+
+/** Loads the built package exactly as n8n loads a community package directory. */
+export async function createHarness(): Promise<Harness> {
+	const loader = new PackageDirectoryLoader(PACKAGE_DIR);
+	await loader.loadAll();
+	const nodeTypeMap = new Map<string, INodeType | IVersionedNodeType>();
+	for (const [name, { type }] of Object.entries(loader.nodeTypes)) {
+		nodeTypeMap.set(`${loader.packageName}.${name}`, type);
+	}
+	nodeTypeMap.set('harness.testItems', new ItemsTrigger());
+	const nodeTypes: INodeTypes = {
+		getByName: (type) => nodeTypeMap.get(type)!,
+		getByNameAndVersion: (type) => nodeTypeMap.get(type) as INodeType,
+		getKnownTypes: () => ({}),
+	};
+	const credentialTypeMap = new Map<string, ICredentialType>([['oAuth2Api', new OAuth2Api()]]);
+	for (const [name, { type }] of Object.entries(loader.credentialTypes)) {
+		credentialTypeMap.set(name, type);
+	}
+	return {
+		nodeTypes,
+		credentials: new InMemoryCredentialsHelper(credentialTypeMap, nodeTypes),
+		loadedNodeTypes: Object.keys(loader.nodeTypes).map((name) => `${loader.packageName}.${name}`),
+		loadedCredentialTypes: Object.keys(loader.credentialTypes),
+	};
+}
+
+export interface RunOptions {
+	/** The K2 SCIM node's parameters (resource, operation, fields). */
+	parameters: INodeParameters;
+	/** The items the trigger emits into the node; one empty item by default. */
+	items?: IDataObject[];
+	credentialId: string;
+	continueOnFail?: boolean;
+}
+
+export interface RunResult {
+	/** The node's output items (json and pairedItem), or undefined when it failed. */
+	output?: INodeExecutionData[];
+	/** The error the node ended with, as n8n records it. */
+	error?: Error & { description?: string; httpCode?: string; context?: IDataObject };
+	run: IRun;
+}
+
+/** Runs trigger -> K2 SCIM through n8n-core's WorkflowExecute, the way n8n runs a workflow. */
+export async function runNode(harness: Harness, options: RunOptions): Promise<RunResult> {
+	const credentialName = harness.credentials.nameOf(options.credentialId);
+	const nodes: INode[] = [
+		{
+			id: 'trigger',
+			name: 'Test Items',
+			type: 'harness.testItems',
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: { items: JSON.stringify(options.items ?? [{}]) },
+		},
+		{
+			id: 'k2',
+			name: 'K2 SCIM',
+			type: NODE_TYPE,
+			typeVersion: 1,
+			position: [200, 0],
+			parameters: options.parameters,
+			continueOnFail: options.continueOnFail ?? false,
+			credentials: {
+				[CREDENTIAL_TYPE]: { id: options.credentialId, name: credentialName },
+			},
+		},
+	];
+	const workflow = new Workflow({
+		id: 'harness',
+		nodes,
+		connections: {
+			'Test Items': { main: [[{ node: 'K2 SCIM', type: 'main', index: 0 }]] },
+		},
+		active: false,
+		nodeTypes: harness.nodeTypes,
+		settings: { executionOrder: 'v1' },
+	});
+
+	const hooks = new ExecutionLifecycleHooks('manual', 'harness-execution', {
+		id: 'harness',
+		name: 'harness',
+		active: false,
+		nodes,
+		connections: workflow.connectionsBySourceNode,
+		createdAt: new Date(),
+		updatedAt: new Date(),
+	} as never);
+	const finished = createDeferredPromise<IRun>();
+	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
+
+	const additionalData = {
+		credentialsHelper: harness.credentials,
+		hooks,
+		currentNodeExecutionIndex: 0,
+		restApiUrl: 'http://127.0.0.1:5678/rest',
+		instanceBaseUrl: 'http://127.0.0.1:5678/',
+		formWaitingBaseUrl: 'http://127.0.0.1:5678/form-waiting',
+		webhookBaseUrl: 'http://127.0.0.1:5678/webhook',
+		webhookWaitingBaseUrl: 'http://127.0.0.1:5678/webhook-waiting',
+		webhookTestBaseUrl: 'http://127.0.0.1:5678/webhook-test',
+		variables: {},
+		executeWorkflow: async () => {
+			throw new Error('not supported in the harness');
+		},
+		getRunExecutionData: async () => undefined,
+		logAiEvent: () => {},
+		startRunnerTask: async () => {
+			throw new Error('not supported in the harness');
+		},
+	} as unknown as IWorkflowExecuteAdditionalData;
+
+	const runExecutionData: IRunExecutionData = {
+		resultData: { runData: {} },
+		executionData: {
+			contextData: {},
+			metadata: {},
+			waitingExecution: {},
+			waitingExecutionSource: null,
+			nodeExecutionStack: [
+				{ node: workflow.getNode('Test Items')!, data: { main: [[{ json: {} }]] }, source: null },
+			],
+		},
+	} as IRunExecutionData;
+
+	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	await execute.processRunExecutionData(workflow);
+	const run = await finished.promise;
+	const task = run.data.resultData.runData['K2 SCIM']?.[0];
+	return {
+		output: task?.data?.main?.[0] ?? undefined,
+		error: (task?.error ?? run.data.resultData.error) as RunResult['error'],
+		run,
+	};
+}
+
+/** A K2 credential as n8n stores it after "Connect": the user's fields plus oauthTokenData. */
+export function k2Credential(fields: {
+	authority: string;
+	clientId: string;
+	clientSecret?: string;
+	scimBaseUrl: string;
+	scimToken: string;
+	grantType?: 'pkce' | 'clientCredentials';
+	scope?: string;
+	oauthTokenData?: Record<string, unknown>;
+}): ICredentialDataDecryptedObject {
+	const data: ICredentialDataDecryptedObject = {
+		grantType: fields.grantType ?? 'pkce',
+		authority: fields.authority,
+		clientId: fields.clientId,
+		clientSecret: fields.clientSecret ?? '',
+		scimBaseUrl: fields.scimBaseUrl,
+		scimToken: fields.scimToken,
+	};
+	if (fields.scope) data.scope = fields.scope;
+	if (fields.oauthTokenData) data.oauthTokenData = fields.oauthTokenData as IDataObject;
+	return data;
+}
