@@ -1,0 +1,286 @@
+/**
+ * The flat user model n8n users fill in, and its mapping onto SCIM User resources
+ * (RFC 7643 §4.1 core User, §4.3 enterprise extension).
+ *
+ * Convention throughout: `undefined` = not given (leave the attribute alone),
+ * `null` = clear the attribute.
+ */
+import {
+	ENTERPRISE_USER_SCHEMA,
+	PATCH_OP_SCHEMA,
+	USER_SCHEMA,
+	type PatchOperation,
+	type PatchRequest,
+	type ScimEnterpriseUser,
+	type ScimMultiValued,
+	type ScimUser,
+} from './schemas';
+import { deepEqual, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
+
+export interface UserFields {
+	userName?: string;
+	givenName?: string | null;
+	familyName?: string | null;
+	displayName?: string | null;
+	/** Primary work e-mail. */
+	email?: string | null;
+	active?: boolean;
+	externalId?: string | null;
+	title?: string | null;
+	/** Work phone. */
+	phoneNumber?: string | null;
+	employeeNumber?: string | null;
+	department?: string | null;
+	managerId?: string | null;
+	/** Any other SCIM attributes, in resource shape; merged over the fields above. */
+	additionalAttributes?: Record<string, unknown>;
+}
+
+export interface FieldProblem {
+	field: string;
+	message: string;
+}
+
+const TEXT_FIELDS = [
+	'givenName',
+	'familyName',
+	'displayName',
+	'email',
+	'externalId',
+	'title',
+	'phoneNumber',
+	'employeeNumber',
+	'department',
+	'managerId',
+] as const;
+
+// Attributes the server owns; letting users set them would corrupt the request or be rejected.
+const RESERVED_ATTRIBUTES = new Set(['schemas', 'id', 'meta']);
+
+// Deliberately loose: one @, no spaces, a dot in the domain. K2 matches identities by e-mail,
+// so we only catch obvious mistakes (empty domain, a name pasted into the e-mail column).
+const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
+
+const ENTERPRISE = (attribute: string) => `${ENTERPRISE_USER_SCHEMA}:${attribute}`;
+
+function describe(value: unknown): string {
+	if (value === null) return 'null';
+	if (Array.isArray(value)) return 'a list';
+	return typeof value === 'string' ? `"${value}"` : `${typeof value} ${JSON.stringify(value)}`;
+}
+
+export function validateUserFields(fields: UserFields, options: { requireUserName: boolean }): FieldProblem[] {
+	const problems: FieldProblem[] = [];
+	const { userName } = fields;
+	if (userName !== undefined && typeof userName !== 'string') {
+		problems.push({ field: 'userName', message: `User Name must be text, got ${describe(userName)}` });
+	} else if (userName !== undefined && userName.trim() === '') {
+		problems.push({ field: 'userName', message: 'User Name is empty: give the user\'s sign-in name, e.g. an e-mail address' });
+	} else if (userName === undefined && options.requireUserName) {
+		problems.push({ field: 'userName', message: 'User Name is required: give the user\'s sign-in name, e.g. an e-mail address' });
+	}
+
+	for (const field of TEXT_FIELDS) {
+		const value: unknown = fields[field];
+		if (value !== undefined && value !== null && typeof value !== 'string') {
+			problems.push({ field, message: `${field} must be text (or null to clear it), got ${describe(value)}` });
+		}
+	}
+
+	if (typeof fields.email === 'string' && !EMAIL.test(fields.email)) {
+		problems.push({
+			field: 'email',
+			message: `Email "${fields.email}" is not a valid email address: use the form name@example.com, or null to clear it`,
+		});
+	}
+
+	if (fields.active !== undefined && typeof fields.active !== 'boolean') {
+		problems.push({
+			field: 'active',
+			message: `Active must be true or false, got ${describe(fields.active)}: convert text such as "yes" to a boolean first`,
+		});
+	}
+
+	const extra = fields.additionalAttributes;
+	if (extra !== undefined) {
+		if (!isPlainObject(extra)) {
+			problems.push({
+				field: 'additionalAttributes',
+				message: `Additional Attributes must be a JSON object such as {"nickName": "Bob"}, got ${describe(extra)}`,
+			});
+		} else {
+			// Top-level keys catch `meta: {}` (which flattens to nothing); flattened paths catch `urn:...:core:2.0:User:id`.
+			const reserved = new Set<string>();
+			for (const path of [...Object.keys(extra), ...flattenAttributes(extra).keys()]) {
+				const { schema, attribute } = parsePath(path);
+				if (schema === undefined && RESERVED_ATTRIBUTES.has(attribute.toLowerCase())) reserved.add(attribute);
+			}
+			for (const attribute of reserved) {
+				problems.push({
+					field: 'additionalAttributes',
+					message: `Additional Attributes must not contain "${attribute}": it is set by K2 or by the node; remove it from the object`,
+				});
+			}
+		}
+	}
+	return problems;
+}
+
+/** A full SCIM User for POST (create) or PUT (replace). Null and undefined fields are left out. */
+export function toScimUser(fields: UserFields): ScimUser {
+	const user: ScimUser = { schemas: [USER_SCHEMA] };
+	if (fields.userName != null) user.userName = fields.userName;
+	const name: Record<string, string> = {};
+	if (fields.givenName != null) name.givenName = fields.givenName;
+	if (fields.familyName != null) name.familyName = fields.familyName;
+	if (Object.keys(name).length > 0) user.name = name;
+	if (fields.displayName != null) user.displayName = fields.displayName;
+	if (fields.email != null) user.emails = [{ value: fields.email, type: 'work', primary: true }];
+	if (fields.active !== undefined) user.active = fields.active;
+	if (fields.externalId != null) user.externalId = fields.externalId;
+	if (fields.title != null) user.title = fields.title;
+	if (fields.phoneNumber != null) user.phoneNumbers = [{ value: fields.phoneNumber, type: 'work' }];
+
+	const enterprise: ScimEnterpriseUser = {};
+	if (fields.employeeNumber != null) enterprise.employeeNumber = fields.employeeNumber;
+	if (fields.department != null) enterprise.department = fields.department;
+	if (fields.managerId != null) enterprise.manager = { value: fields.managerId };
+	if (Object.keys(enterprise).length > 0) user[ENTERPRISE_USER_SCHEMA] = enterprise;
+
+	if (fields.additionalAttributes) {
+		for (const [path, value] of flattenAttributes(fields.additionalAttributes)) {
+			if (value !== null) setByPath(user, path, value);
+		}
+	}
+	// Declare every extension schema the resource carries, and only those (RFC 7643 §3).
+	for (const key of Object.keys(user)) {
+		if (isSchemaUrn(key) && !user.schemas.includes(key)) user.schemas.push(key);
+	}
+	return user;
+}
+
+function pickEmail(emails: ScimMultiValued[] | undefined): ScimMultiValued | undefined {
+	if (!Array.isArray(emails)) return undefined;
+	return emails.find((e) => e.primary === true) ?? emails.find((e) => e.type === 'work') ?? emails[0];
+}
+
+function pickPhone(phones: ScimMultiValued[] | undefined): ScimMultiValued | undefined {
+	if (!Array.isArray(phones)) return undefined;
+	return phones.find((p) => p.type === 'work') ?? phones.find((p) => p.primary === true) ?? phones[0];
+}
+
+function enterpriseOf(user: ScimUser): ScimEnterpriseUser | undefined {
+	const ext = getKey(user, ENTERPRISE_USER_SCHEMA);
+	return isPlainObject(ext) ? (ext as ScimEnterpriseUser) : undefined;
+}
+
+/** A flat view of a SCIM User for n8n items; absent values are null so every item has the same columns. */
+export function simplifyUser(user: ScimUser): Record<string, unknown> {
+	const enterprise = enterpriseOf(user);
+	const simple: Record<string, unknown> = {
+		id: user.id ?? null,
+		userName: user.userName ?? null,
+		givenName: user.name?.givenName ?? null,
+		familyName: user.name?.familyName ?? null,
+		displayName: user.displayName ?? null,
+		email: pickEmail(user.emails)?.value ?? null,
+		active: user.active ?? null,
+		externalId: user.externalId ?? null,
+		title: user.title ?? null,
+		phoneNumber: pickPhone(user.phoneNumbers)?.value ?? null,
+		employeeNumber: enterprise?.employeeNumber ?? null,
+		department: enterprise?.department ?? null,
+		managerId: enterprise?.manager?.value ?? null,
+	};
+	if (Array.isArray(user.groups)) simple.groups = user.groups.map((g) => g.display ?? g.value);
+	simple.created = user.meta?.created ?? null;
+	simple.lastModified = user.meta?.lastModified ?? null;
+	return simple;
+}
+
+/** The attribute paths each simple field maps to, and how to read the current value. */
+const SIMPLE_PATHS: Array<[keyof UserFields, string]> = [
+	['userName', 'userName'],
+	['givenName', 'name.givenName'],
+	['familyName', 'name.familyName'],
+	['displayName', 'displayName'],
+	['active', 'active'],
+	['externalId', 'externalId'],
+	['title', 'title'],
+	['employeeNumber', ENTERPRISE('employeeNumber')],
+	['department', ENTERPRISE('department')],
+];
+
+function present(value: unknown): boolean {
+	return value !== undefined && value !== null;
+}
+
+/**
+ * The PATCH operations that turn `existing` into what `desired` asks for: only the attributes that
+ * differ, so an unchanged user yields [] and costs no write. Keyed by path so an additional
+ * attribute naming the same path as a field wins, as it does in `toScimUser`.
+ */
+export function userPatchOperations(existing: ScimUser, desired: UserFields): PatchOperation[] {
+	const ops = new Map<string, PatchOperation>();
+	const diff = (path: string, current: unknown, wanted: unknown, value: unknown = wanted) => {
+		if (wanted === undefined) return;
+		if (wanted === null) {
+			if (present(current)) ops.set(path.toLowerCase(), { op: 'remove', path });
+		} else if (!deepEqual(current, wanted)) {
+			ops.set(path.toLowerCase(), { op: 'replace', path, value });
+		}
+	};
+
+	for (const [field, path] of SIMPLE_PATHS) {
+		// userName cannot be cleared (it is required); validation reports a null one.
+		if (field === 'userName' && desired.userName === null) continue;
+		diff(path, getByPath(existing, path), desired[field]);
+	}
+	const manager = enterpriseOf(existing)?.manager?.value;
+	const managerId = desired.managerId;
+	diff(ENTERPRISE('manager'), manager, managerId, managerId == null ? undefined : { value: managerId });
+
+	const emails = multiValuedOperation('emails', existing.emails, desired.email, pickEmail, (e) => e.primary === true || e.type === 'work', (value) => ({ value, type: 'work', primary: true }));
+	if (emails) ops.set('emails', emails);
+	const phones = multiValuedOperation('phoneNumbers', existing.phoneNumbers, desired.phoneNumber, pickPhone, (p) => p.type === 'work', (value, old) => ({ value, type: 'work', ...(old?.primary === true ? { primary: true } : {}) }));
+	if (phones) ops.set('phonenumbers', phones);
+
+	if (isPlainObject(desired.additionalAttributes)) {
+		for (const [path, wanted] of flattenAttributes(desired.additionalAttributes)) {
+			diff(path, getByPath(existing, path), wanted);
+		}
+	}
+	return [...ops.values()];
+}
+
+/**
+ * One multi-valued attribute (emails, phoneNumbers) where the node manages one entry (the work /
+ * primary one). The whole attribute is replaced — filtered paths like `emails[type eq "work"].value`
+ * are optional for servers — but the user's other entries (home, mobile, ...) are kept.
+ * No change when the entry a reader sees (`pick`) already has the wanted value.
+ */
+function multiValuedOperation(
+	attribute: string,
+	current: ScimMultiValued[] | undefined,
+	wanted: string | null | undefined,
+	pick: (entries: ScimMultiValued[] | undefined) => ScimMultiValued | undefined,
+	isManaged: (entry: ScimMultiValued) => boolean,
+	build: (value: string, old: ScimMultiValued | undefined) => ScimMultiValued,
+): PatchOperation | undefined {
+	if (wanted === undefined) return undefined;
+	const entries = Array.isArray(current) ? current : [];
+	const managed = entries.filter(isManaged);
+	const others = entries.filter((e) => !isManaged(e));
+	if (wanted === null) {
+		if (managed.length === 0) return undefined;
+		return others.length === 0 ? { op: 'remove', path: attribute } : { op: 'replace', path: attribute, value: others };
+	}
+	if (pick(entries)?.value === wanted) return undefined;
+	// `others` never holds a primary entry for emails (a primary one is managed), so the
+	// one-primary rule of RFC 7643 §2.4 still holds after the replace.
+	return { op: 'replace', path: attribute, value: [...others, build(wanted, managed[0])] };
+}
+
+export function patchRequest(operations: PatchOperation[]): PatchRequest {
+	return { schemas: [PATCH_OP_SCHEMA], Operations: operations };
+}
