@@ -7,7 +7,10 @@ import type {
 } from 'n8n-workflow';
 
 import { router } from './actions/router';
+import * as connection from './actions/connection';
+import * as group from './actions/group';
 import * as user from './actions/user';
+import { listSearch } from './methods/listSearch';
 
 export class K2Scim implements INodeType {
 	description: INodeTypeDescription = {
@@ -29,12 +32,20 @@ export class K2Scim implements INodeType {
 				name: 'resource',
 				type: 'options',
 				noDataExpression: true,
-				options: [{ name: 'User', value: 'user' }],
+				options: [
+					{ name: 'Connection', value: 'connection' },
+					{ name: 'Group', value: 'group' },
+					{ name: 'User', value: 'user' },
+				],
 				default: 'user',
 			},
 			...user.description,
+			...group.description,
+			...connection.description,
 		],
 	};
+
+	methods = { listSearch };
 
 	async execute(this: IExecuteFunctions): Promise<INodeExecutionData[][]> {
 		return await router.call(this);

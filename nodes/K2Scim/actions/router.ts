@@ -3,9 +3,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, JsonObject } f
 
 import { mapConcurrent } from '../utils/concurrency';
 import type { ResourceOperations } from './types';
+import { operations as connection } from './connection';
+import { operations as group } from './group';
 import { operations as user } from './user';
 
-const resources: Record<string, ResourceOperations> = { user };
+const resources: Record<string, ResourceOperations> = { user, group, connection };
 
 export const DEFAULT_REQUESTS_IN_FLIGHT = 4;
 
