@@ -35,3 +35,26 @@ export function simplifyField(resource: string, operations: string[]): INodeProp
 		displayOptions: { show: { resource: [resource], operation: operations } },
 	};
 }
+
+/** How many input items run at once: K2 round trips dominate, so a few in flight multiply throughput. */
+export function requestsInFlightOptions(resource: string, operations: string[]): INodeProperties {
+	return {
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show: { resource: [resource], operation: operations } },
+		options: [
+			{
+				displayName: 'Requests in Flight',
+				name: 'requestsInFlight',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 16 },
+				default: 4,
+				description:
+					'How many input items are sent to K2 at the same time. Results keep the input order.',
+			},
+		],
+	};
+}

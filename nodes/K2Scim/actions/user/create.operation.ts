@@ -1,0 +1,39 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { toScimUser } from '../../scim/user';
+import type { ScimUser } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import { simplifyField } from '../common.fields';
+import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { findUser } from './locate';
+import { userItem } from './output';
+
+export const description: INodeProperties[] = [
+	userNameField(['create']),
+	additionalFieldsCollection(['create']),
+	simplifyField('user', ['create']),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const fields = readUserFields(
+		this,
+		itemIndex,
+		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
+		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
+	);
+	const resource = toScimUser(fields);
+	if (resource.active === undefined) resource.active = true;
+	const user = await scimRequest<ScimUser>(
+		this,
+		{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
+		{
+			context: { resource: 'user', operation: 'create', userName: fields.userName },
+			itemIndex,
+			// If a create's answer was lost, the user may exist: find it rather than create it twice.
+			findExisting: async () =>
+				(await findUser(this, 'userName', fields.userName!, 'create', itemIndex)) as IDataObject | undefined,
+		},
+	);
+	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+	return [userItem(user, simplify)];
+}

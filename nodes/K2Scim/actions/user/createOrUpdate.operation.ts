@@ -1,0 +1,85 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { patchRequest, toScimUser, userPatchOperations } from '../../scim/user';
+import type { ScimUser } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import { simplifyField } from '../common.fields';
+import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { findUser, userPath } from './locate';
+import { userItem } from './output';
+
+export const description: INodeProperties[] = [
+	{
+		displayName: 'Match On',
+		name: 'matchOn',
+		type: 'options',
+		options: [
+			{ name: 'Username', value: 'userName', description: 'The K2 user with the same userName' },
+			{
+				name: 'External ID',
+				value: 'externalId',
+				description: 'The K2 user with the same externalId (set External ID below)',
+			},
+		],
+		default: 'userName',
+		description: 'How to find the K2 user this item describes',
+		displayOptions: { show: { resource: ['user'], operation: ['createOrUpdate'] } },
+	},
+	userNameField(['createOrUpdate']),
+	additionalFieldsCollection(['createOrUpdate']),
+	simplifyField('user', ['createOrUpdate']),
+];
+
+/**
+ * Looks the user up, then creates it, PATCHes only the attributes that differ, or sends
+ * nothing. The output's `action` says which: created, updated or unchanged.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const matchOn = this.getNodeParameter('matchOn', itemIndex) as 'userName' | 'externalId';
+	const fields = readUserFields(
+		this,
+		itemIndex,
+		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
+		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
+	);
+	const key = matchOn === 'userName' ? fields.userName : fields.externalId;
+	if (!key) {
+		throw new NodeOperationError(this.getNode(), 'External ID is empty, but Match On is "External ID"', {
+			itemIndex,
+			description: 'Add the External ID field under Additional Fields, or match on Username. Nothing was sent to K2.',
+		});
+	}
+	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+	const context = { resource: 'user' as const, operation: 'createOrUpdate', userName: fields.userName };
+	const existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
+
+	if (!existing) {
+		const resource = toScimUser(fields);
+		if (resource.active === undefined) resource.active = true;
+		const created = await scimRequest<ScimUser>(
+			this,
+			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
+			{
+				context,
+				itemIndex,
+				findExisting: async () => (await findUser(this, matchOn, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
+			},
+		);
+		return [userItem(created, simplify, { action: 'created' })];
+	}
+
+	const operations = userPatchOperations(existing, fields);
+	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', changedAttributes: [] })];
+	const updated = await scimRequest<ScimUser>(
+		this,
+		{ method: 'PATCH', path: userPath(existing.id!), body: patchRequest(operations) as never },
+		{ context: { ...context, id: existing.id }, itemIndex },
+	);
+	return [
+		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
+			action: 'updated',
+			changedAttributes: operations.map((op) => op.path ?? op.op),
+		}),
+	];
+}

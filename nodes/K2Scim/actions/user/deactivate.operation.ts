@@ -1,0 +1,11 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { simplifyField } from '../common.fields';
+import { userLocator } from './locate';
+import { setActive } from './setActive';
+
+export const description: INodeProperties[] = [userLocator(['deactivate']), simplifyField('user', ['deactivate'])];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	return await setActive(this, itemIndex, 'deactivate');
+}

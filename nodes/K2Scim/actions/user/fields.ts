@@ -1,0 +1,167 @@
+import { jsonParse, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { validateUserFields } from '../../scim/user';
+import type { UserFields } from '../../scim/user';
+
+/** The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update. */
+function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
+	const clear = emptyMeansClear ? ' Leave empty to clear it in K2.' : '';
+	return [
+		{
+			displayName: 'Active',
+			name: 'active',
+			type: 'boolean',
+			default: true,
+			description: 'Whether the user can sign in to K2',
+		},
+		{
+			displayName: 'Additional Attributes (JSON)',
+			name: 'additionalAttributes',
+			type: 'json',
+			default: '{}',
+			description:
+				'Any other SCIM attributes, in SCIM resource shape, e.g. {"nickName": "Bob"} or {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}}',
+		},
+		{ displayName: 'Department', name: 'department', type: 'string', default: '', description: `Enterprise extension department.${clear}` },
+		{ displayName: 'Display Name', name: 'displayName', type: 'string', default: '', description: `Name shown in K2.${clear}` },
+		{
+			displayName: 'Email',
+			name: 'email',
+			type: 'string',
+			placeholder: 'name@example.com',
+			default: '',
+			description: `Primary work email address.${clear}`,
+		},
+		{
+			displayName: 'Employee Number',
+			name: 'employeeNumber',
+			type: 'string',
+			default: '',
+			description: `Enterprise extension employee number.${clear}`,
+		},
+		{
+			displayName: 'External ID',
+			name: 'externalId',
+			type: 'string',
+			default: '',
+			description: `The user's ID in your source system (HR system, identity provider).${clear}`,
+		},
+		{ displayName: 'Family Name', name: 'familyName', type: 'string', default: '', description: `Last name.${clear}` },
+		{ displayName: 'Given Name', name: 'givenName', type: 'string', default: '', description: `First name.${clear}` },
+		{
+			displayName: 'Manager ID',
+			name: 'managerId',
+			type: 'string',
+			default: '',
+			description: `The K2 SCIM ID of the user's manager (enterprise extension).${clear}`,
+		},
+		{ displayName: 'Phone Number', name: 'phoneNumber', type: 'string', default: '', description: `Work phone.${clear}` },
+		{ displayName: 'Job Title', name: 'title', type: 'string', default: '', description: `Job title.${clear}` },
+	];
+}
+
+export function additionalFieldsCollection(operations: string[]): INodeProperties {
+	return {
+		displayName: 'Additional Fields',
+		name: 'additionalFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show: { resource: ['user'], operation: operations } },
+		options: attributeFields(false),
+	};
+}
+
+export function updateFieldsCollection(operations: string[]): INodeProperties {
+	return {
+		displayName: 'Update Fields',
+		name: 'updateFields',
+		type: 'collection',
+		placeholder: 'Add Field',
+		default: {},
+		displayOptions: { show: { resource: ['user'], operation: operations } },
+		options: [
+			...attributeFields(true),
+			{ displayName: 'Username', name: 'userName', type: 'string', default: '', description: 'A new userName' },
+		],
+	};
+}
+
+export function userNameField(operations: string[]): INodeProperties {
+	return {
+		displayName: 'Username',
+		name: 'userName',
+		type: 'string',
+		required: true,
+		default: '',
+		placeholder: 'jane.doe@example.com',
+		description: 'The unique K2 sign-in name, usually the user principal name or email',
+		displayOptions: { show: { resource: ['user'], operation: operations } },
+	};
+}
+
+const TEXT_KEYS = [
+	'givenName',
+	'familyName',
+	'displayName',
+	'email',
+	'externalId',
+	'title',
+	'phoneNumber',
+	'employeeNumber',
+	'department',
+	'managerId',
+] as const;
+
+/**
+ * Turns the parameters of one item into UserFields and checks them before any request.
+ * `emptyMeansClear`: in Update an empty field clears the attribute; elsewhere it is left out.
+ */
+export function readUserFields(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	collection: IDataObject,
+	options: { userName?: unknown; emptyMeansClear: boolean; requireUserName: boolean },
+): UserFields {
+	const fields: UserFields = {};
+	const raw: Record<string, unknown> = { ...collection };
+	if (options.userName !== undefined) raw.userName = options.userName;
+	for (const key of TEXT_KEYS) {
+		const value = raw[key];
+		if (value === undefined) continue;
+		if (typeof value === 'string' && value.trim() === '') {
+			if (options.emptyMeansClear) fields[key] = null;
+			continue;
+		}
+		(fields as Record<string, unknown>)[key] = typeof value === 'string' ? value.trim() : value;
+	}
+	if (raw.userName !== undefined && raw.userName !== '') {
+		fields.userName = typeof raw.userName === 'string' ? raw.userName.trim() : (raw.userName as string);
+	}
+	if (raw.active !== undefined) fields.active = raw.active as boolean;
+	if (raw.additionalAttributes !== undefined) {
+		const value = raw.additionalAttributes;
+		const parsed =
+			typeof value === 'string'
+				? jsonParse<unknown>(value.trim() || '{}', {
+						errorMessage: 'Additional Attributes (JSON) is not valid JSON',
+					})
+				: value;
+		if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.keys(parsed).length === 0) {
+			// An empty object is the field's default: nothing to send.
+		} else {
+			fields.additionalAttributes = parsed as Record<string, unknown>;
+		}
+	}
+	const problems = validateUserFields(fields, { requireUserName: options.requireUserName });
+	if (problems.length) {
+		throw new NodeOperationError(ctx.getNode(), problems.map((p) => p.message).join('; '), {
+			itemIndex,
+			description: `Fix the field${problems.length > 1 ? 's' : ''} ${problems
+				.map((p) => `"${p.field}"`)
+				.join(', ')} of input item ${itemIndex} and run again. Nothing was sent to K2 for this item.`,
+		});
+	}
+	return fields;
+}

@@ -1,0 +1,96 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
+
+import { eq } from '../../scim/filter';
+import type { ScimListResponse, ScimUser } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import type { ScimContext } from '../../transport';
+
+/** "User": pick from a searchable list, paste a K2 SCIM ID, or give a userName. */
+export function userLocator(operations: string[]): INodeProperties {
+	return {
+		displayName: 'User',
+		name: 'user',
+		type: 'resourceLocator',
+		default: { mode: 'list', value: '' },
+		required: true,
+		description: 'The K2 user to act on',
+		displayOptions: { show: { resource: ['user'], operation: operations } },
+		modes: [
+			{
+				displayName: 'From List',
+				name: 'list',
+				type: 'list',
+				typeOptions: { searchListMethod: 'searchUsers', searchable: true },
+			},
+			{
+				displayName: 'By ID',
+				name: 'id',
+				type: 'string',
+				placeholder: 'e.g. 2819c223-7f76-453a-919d-413861904646',
+			},
+			{
+				displayName: 'By Username',
+				name: 'userName',
+				type: 'string',
+				placeholder: 'e.g. jane.doe@example.com',
+			},
+		],
+	};
+}
+
+/** The one user whose `attribute` equals `value` (SCIM filter, value escaped), if any. */
+export async function findUser(
+	ctx: ScimContext,
+	attribute: 'userName' | 'externalId' | 'id',
+	value: string,
+	operation: string,
+	itemIndex?: number,
+): Promise<ScimUser | undefined> {
+	const page = await scimRequest<ScimListResponse<ScimUser>>(
+		ctx,
+		{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, value), count: 2 } },
+		{ context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined }, itemIndex },
+	);
+	return page.Resources?.[0];
+}
+
+export interface LocatedUser {
+	id: string;
+	/** Set when finding the ID already fetched the user (By Username). */
+	user?: ScimUser;
+	label: string;
+}
+
+/** Resolves the "User" locator of one item to a K2 SCIM ID; By Username costs one lookup. */
+export async function locateUser(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	operation: string,
+): Promise<LocatedUser> {
+	const locator = ctx.getNodeParameter('user', itemIndex) as INodeParameterResourceLocator;
+	const value = String(locator.value ?? '').trim();
+	if (!value) {
+		throw new NodeOperationError(ctx.getNode(), 'No user given: choose one, or enter its ID or username', {
+			itemIndex,
+		});
+	}
+	if (locator.mode !== 'userName') return { id: value, label: value };
+	const user = await findUser(ctx, 'userName', value, operation, itemIndex);
+	if (!user?.id) {
+		throw new NodeOperationError(ctx.getNode(), `No K2 user has the username "${value}"`, {
+			itemIndex,
+			description:
+				'Check the spelling, or use User > Get Many to list users. Nothing was changed in K2 for this item.',
+		});
+	}
+	return { id: user.id, user, label: value };
+}
+
+export function userPath(id: string): string {
+	return `/Users/${encodeURIComponent(id)}`;
+}
+
+export function asData(value: unknown): IDataObject {
+	return value as IDataObject;
+}

@@ -1,0 +1,43 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { toScimUser } from '../../scim/user';
+import type { ScimUser } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import { simplifyField } from '../common.fields';
+import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { locateUser, userLocator, userPath } from './locate';
+import { userItem } from './output';
+
+export const description: INodeProperties[] = [
+	userLocator(['replace']),
+	{
+		displayName:
+			'Replace sends the whole user: attributes you leave out are removed from the K2 user. Use Update to change only some fields.',
+		name: 'replaceNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { resource: ['user'], operation: ['replace'] } },
+	},
+	userNameField(['replace']),
+	additionalFieldsCollection(['replace']),
+	simplifyField('user', ['replace']),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const fields = readUserFields(
+		this,
+		itemIndex,
+		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
+		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
+	);
+	const located = await locateUser(this, itemIndex, 'replace');
+	const resource = { ...toScimUser(fields), id: located.id };
+	if (resource.active === undefined) resource.active = true;
+	const user = await scimRequest<ScimUser>(
+		this,
+		{ method: 'PUT', path: userPath(located.id), body: resource as unknown as IDataObject },
+		{ context: { resource: 'user', operation: 'replace', id: located.id, userName: fields.userName }, itemIndex },
+	);
+	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+	return [userItem(user, simplify)];
+}

@@ -1,0 +1,47 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { patchRequest, userPatchOperations } from '../../scim/user';
+import type { ScimUser } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import { simplifyField } from '../common.fields';
+import { readUserFields, updateFieldsCollection } from './fields';
+import { locateUser, userLocator, userPath } from './locate';
+import { userItem } from './output';
+
+export const description: INodeProperties[] = [
+	userLocator(['update']),
+	updateFieldsCollection(['update']),
+	simplifyField('user', ['update']),
+];
+
+/**
+ * PATCHes only the fields given. The current user is read first so that the PATCH carries
+ * exactly what differs (and keeps the user's other emails and phones); nothing is written
+ * when nothing differs.
+ */
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const fields = readUserFields(
+		this,
+		itemIndex,
+		this.getNodeParameter('updateFields', itemIndex, {}) as IDataObject,
+		{ emptyMeansClear: true, requireUserName: false },
+	);
+	const located = await locateUser(this, itemIndex, 'update');
+	const context = { resource: 'user' as const, operation: 'update', id: located.id };
+	const existing =
+		located.user ??
+		(await scimRequest<ScimUser>(this, { method: 'GET', path: userPath(located.id) }, { context, itemIndex }));
+	const operations = userPatchOperations(existing, fields);
+	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+	if (!operations.length) return [userItem(existing, simplify, { changedAttributes: [] })];
+	const updated = await scimRequest<ScimUser>(
+		this,
+		{ method: 'PATCH', path: userPath(located.id), body: patchRequest(operations) as never },
+		{ context, itemIndex },
+	);
+	return [
+		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
+			changedAttributes: operations.map((op) => op.path ?? op.op),
+		}),
+	];
+}
