@@ -68,20 +68,13 @@ export class K2ScimOAuth2Api implements ICredentialType {
 				'Leave empty for Authorization Code with PKCE (K2 issues a public client). Required for Client Credentials.',
 		},
 		{
+			// One field (n8n merges same-named fields, so two would hide each other); its default
+			// follows the grant type until the user types their own.
 			displayName: 'Scope',
 			name: 'scope',
 			type: 'string',
-			default: K2_PKCE_SCOPE,
-			displayOptions: { show: { grantType: ['pkce'] } },
-			description:
-				'Keep offline_access: without it K2 issues no refresh token and the connection stops after an hour',
-		},
-		{
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'string',
-			default: K2_CLIENT_CREDENTIALS_SCOPE,
-			displayOptions: { show: { grantType: ['clientCredentials'] } },
+			default: `={{$self["grantType"] === "clientCredentials" ? "${K2_CLIENT_CREDENTIALS_SCOPE}" : "${K2_PKCE_SCOPE}"}}`,
+			description: `K2's scope: "${K2_PKCE_SCOPE}" for PKCE (keep offline_access, or K2 issues no refresh token and the connection stops after an hour), "${K2_CLIENT_CREDENTIALS_SCOPE}" for Client Credentials`,
 		},
 		{
 			displayName: 'Authorization URL',

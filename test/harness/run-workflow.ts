@@ -1,3 +1,4 @@
+import './env';
 import path from 'node:path';
 
 import { ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';

@@ -19,22 +19,23 @@ export interface FailedRequest {
 }
 
 /**
- * httpRequestWithAuthentication wraps HTTP failures in a NodeApiError whose cause is the
- * axios error, and token refresh failures in one whose cause is the OAuth2 client's AuthError.
+ * What httpRequestWithAuthentication threw. It wraps every failure in a NodeApiError that keeps
+ * the status (httpCode) and the response body (context.data) but not the headers; a refused
+ * token refresh (the OAuth2 client's AuthError) comes out with httpCode "EAUTH".
  */
 export function readFailure(error: unknown): FailedRequest {
-	const outer = error as Record<string, any>;
-	const source = (outer?.cause ?? outer) as Record<string, any>;
-	const response = source?.response ?? outer?.response;
-	if (source?.code === 'EAUTH' || outer?.httpCode === 'EAUTH') {
-		return { refreshRefused: true, body: source?.body, message: source?.message, code: 'EAUTH' };
+	const thrown = error as Record<string, any>;
+	const httpCode = String(thrown?.httpCode ?? thrown?.code ?? '');
+	if (httpCode === 'EAUTH') {
+		return { refreshRefused: true, body: thrown?.context?.data, message: thrown?.message, code: 'EAUTH' };
 	}
+	const status = /^\d{3}$/.test(httpCode) ? Number(httpCode) : undefined;
+	const messages: string[] = Array.isArray(thrown?.messages) ? thrown.messages : [];
 	return {
-		status: typeof response?.status === 'number' ? response.status : undefined,
-		headers: response?.headers,
-		body: response?.data,
-		code: typeof source?.code === 'string' ? source.code : undefined,
-		message: typeof source?.message === 'string' ? source.message : undefined,
+		status,
+		body: thrown?.context?.data ?? thrown?.response?.data,
+		code: status === undefined && httpCode ? httpCode : undefined,
+		message: [thrown?.message, ...messages].filter(Boolean).join(' / '),
 	};
 }
 

@@ -11,7 +11,7 @@ import type {
 import type { ScimErrorContext } from '../scim/error';
 import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
 import type { FailedRequest } from './errors';
-import { redact, secretsOf } from './redact';
+import { redact, redactDeep, secretsOf } from './redact';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -106,48 +106,68 @@ export async function scimRequest<T = IDataObject>(
 	let sentOnce = false;
 
 	for (let attempt = 0; ; attempt++) {
-		try {
-			if (isCreate && sentOnce && options.findExisting) {
-				const existing = await options.findExisting();
-				if (existing) return existing as T;
-			}
-			sentOnce = true;
-			const body = await ctx.helpers.httpRequestWithAuthentication.call(
-				ctx,
-				CREDENTIAL_TYPE,
-				httpOptions,
-			);
-			return parseBody(body) as T;
-		} catch (error) {
-			const failure: FailedRequest = readFailure(error);
-			failure.body = parseBody(failure.body);
-
+		if (isCreate && sentOnce && options.findExisting) {
 			// A create that was retried may have landed on an earlier attempt.
-			if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
-				const existing = await options.findExisting();
-				if (existing) return existing as T;
-			}
-
-			const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
-			const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
-			const retryable =
-				!failure.refreshRefused &&
-				(isRetryableStatus(failure.status) || dropped) &&
-				attempt < MAX_RETRIES &&
-				(retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS) &&
-				// A create that failed without an answer is re-sent only if we can look it up first.
-				(!isCreate || !dropped || options.findExisting !== undefined);
-			if (!retryable) {
-				throw scimApiError(ctx.getNode(), failure, options.context, connection.secrets, options.itemIndex);
-			}
-			const delay = retryDelayMs(attempt, retryAfterMs);
-			ctx.logger.debug(
-				redact(
-					`K2 SCIM ${request.method} ${url} failed (${failure.status ?? failure.code}); retry ${attempt + 1} of ${MAX_RETRIES} in ${delay} ms`,
-					connection.secrets,
-				),
-			);
-			await sleep(delay);
+			const existing = await options.findExisting();
+			if (existing) return existing as T;
 		}
+		sentOnce = true;
+		const outcome = await send(ctx, httpOptions);
+		if (outcome.ok) return redactDeep(parseBody(outcome.body), connection.secrets) as T;
+		const failure = outcome.failure;
+		failure.body = parseBody(failure.body);
+
+		if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
+			const existing = await options.findExisting();
+			if (existing) return existing as T;
+		}
+
+		const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
+		const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
+		const retryable =
+			!failure.refreshRefused &&
+			(isRetryableStatus(failure.status) || dropped) &&
+			attempt < MAX_RETRIES &&
+			(retryAfterMs === undefined || retryAfterMs <= MAX_RETRY_AFTER_MS) &&
+			// A create that failed without an answer is re-sent only if we can look it up first.
+			(!isCreate || !dropped || options.findExisting !== undefined);
+		if (!retryable) {
+			throw scimApiError(ctx.getNode(), failure, options.context, connection.secrets, options.itemIndex);
+		}
+		const delay = retryDelayMs(attempt, retryAfterMs);
+		ctx.logger.debug(
+			redact(
+				`K2 SCIM ${request.method} ${url} failed (${failure.status ?? failure.code}); retry ${attempt + 1} of ${MAX_RETRIES} in ${delay} ms`,
+				connection.secrets,
+			),
+		);
+		await sleep(delay);
+	}
+}
+
+type Outcome = { ok: true; body: unknown } | { ok: false; failure: FailedRequest };
+
+/**
+ * Sends once. Statuses come back as data so that Retry-After can be read (n8n's error
+ * wrapper drops headers). A 401 is sent again the strict way so that it reaches n8n's OAuth2
+ * helper, which refreshes the access token once, saves it and retries.
+ */
+async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise<Outcome> {
+	try {
+		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+			...httpOptions,
+			returnFullResponse: true,
+			ignoreHttpStatusErrors: true,
+		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
+		if (response.statusCode < 400) return { ok: true, body: response.body };
+		if (response.statusCode !== 401) {
+			return {
+				ok: false,
+				failure: { status: response.statusCode, headers: response.headers, body: response.body },
+			};
+		}
+		return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions) };
+	} catch (error) {
+		return { ok: false, failure: readFailure(error) };
 	}
 }

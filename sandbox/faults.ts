@@ -1,0 +1,148 @@
+// Latency, fault injection and request statistics for SCIM requests. These are what a
+// benchmark or a retry test turns: K2 answers 429 with Retry-After under load, 503 while
+// deploying, and connections do get dropped.
+import type { Request, Response, NextFunction } from 'express';
+
+export type FaultKind = '429' | '503' | 'drop';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '503', 'drop'];
+
+export interface FaultSettings {
+	rate: number;
+	kinds: FaultKind[];
+	retryAfterSeconds: number;
+	seed?: number;
+}
+
+export interface RequestStats {
+	total: number;
+	byMethod: Record<string, number>;
+	/** e.g. "GET /Users", "PATCH /Users/:id", "GET /ServiceProviderConfig" */
+	byRoute: Record<string, number>;
+	byStatus: Record<string, number>;
+	/** Server-side handling time per route (after injected latency), to tell sandbox cost from client cost. */
+	timing: Record<string, { count: number; totalMs: number; maxMs: number }>;
+	faults: { total: number; byKind: Record<string, number> };
+	since: string;
+}
+
+/** mulberry32: tiny seeded PRNG, so a given faultSeed gives the same fault sequence each run. */
+function mulberry32(seed: number): () => number {
+	let a = seed >>> 0;
+	return () => {
+		a = (a + 0x6d2b79f5) >>> 0;
+		let t = a;
+		t = Math.imul(t ^ (t >>> 15), t | 1);
+		t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+		return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+	};
+}
+
+export function parseFaultKinds(input: string | string[] | undefined): FaultKind[] | undefined {
+	if (input === undefined) return undefined;
+	const list = (Array.isArray(input) ? input : input.split(',')).map((s) => s.trim()).filter(Boolean);
+	for (const k of list) if (!FAULT_KINDS.includes(k as FaultKind)) throw new Error(`Unknown fault kind "${k}" (use 429, 503, drop)`);
+	return list as FaultKind[];
+}
+
+/** Strip the tenant token prefix and ids so routes aggregate: "/tokens/x/scim/v2/Users/abc" -> "/Users/:id". */
+export function normalizePath(p: string): string {
+	let rest = p.split('?')[0];
+	rest = rest.replace(/^\/tokens\/[^/]+\/scim\/v2/i, '').replace(/^\/scim\/v2/i, '');
+	const segs = rest.split('/').filter(Boolean);
+	if (segs.length >= 2 && /^(Users|Groups|Schemas|ResourceTypes)$/i.test(segs[0]) && !segs[1].startsWith('.')) segs[1] = ':id';
+	return '/' + segs.join('/');
+}
+
+export class Knobs {
+	latencyMs: number;
+	faults: FaultSettings;
+	private rng: () => number;
+	private stats!: RequestStats;
+
+	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number }) {
+		this.latencyMs = init.latencyMs ?? 0;
+		this.faults = {
+			rate: init.faultRate ?? 0,
+			kinds: init.faultKinds?.length ? init.faultKinds : ['429', '503'],
+			retryAfterSeconds: init.retryAfterSeconds ?? 1,
+			seed: init.faultSeed,
+		};
+		this.rng = init.faultSeed !== undefined ? mulberry32(init.faultSeed) : Math.random;
+		this.resetStats();
+	}
+
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void {
+		if (!(f.rate >= 0 && f.rate <= 1)) throw new Error('fault rate must be between 0 and 1');
+		this.faults = {
+			rate: f.rate,
+			kinds: f.kinds?.length ? f.kinds : this.faults.kinds,
+			retryAfterSeconds: f.retryAfterSeconds ?? this.faults.retryAfterSeconds,
+			seed: f.seed ?? this.faults.seed,
+		};
+		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
+	}
+
+	setLatency(ms: number): void {
+		if (!(ms >= 0)) throw new Error('latency must be >= 0');
+		this.latencyMs = ms;
+	}
+
+	resetStats(): void {
+		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {} }, since: new Date().toISOString() };
+	}
+
+	getStats(): RequestStats {
+		return structuredClone(this.stats);
+	}
+
+	/** Express middleware for SCIM routes: count, delay, then maybe fail. */
+	middleware() {
+		return async (req: Request, res: Response, next: NextFunction) => {
+			const route = `${req.method} ${normalizePath(req.path)}`;
+			const s = this.stats;
+			s.total++;
+			s.byMethod[req.method] = (s.byMethod[req.method] ?? 0) + 1;
+			s.byRoute[route] = (s.byRoute[route] ?? 0) + 1;
+			let started = performance.now();
+			const stats = s;
+			res.on('finish', () => {
+				// A stats reset in between must not resurrect counts into the new object.
+				if (stats !== this.stats) return;
+				stats.byStatus[res.statusCode] = (stats.byStatus[res.statusCode] ?? 0) + 1;
+				const ms = performance.now() - started;
+				const t = (stats.timing[route] ??= { count: 0, totalMs: 0, maxMs: 0 });
+				t.count++;
+				t.totalMs += ms;
+				t.maxMs = Math.max(t.maxMs, ms);
+			});
+
+			if (this.latencyMs > 0) {
+				await new Promise((r) => setTimeout(r, this.latencyMs));
+				started = performance.now();
+			}
+
+			const { rate, kinds, retryAfterSeconds } = this.faults;
+			if (rate > 0 && this.rng() < rate) {
+				const kind = kinds[Math.floor(this.rng() * kinds.length)] ?? kinds[0];
+				this.stats.faults.total++;
+				this.stats.faults.byKind[kind] = (this.stats.faults.byKind[kind] ?? 0) + 1;
+				if (kind === 'drop') {
+					// No response at all: the client sees ECONNRESET / "socket hang up".
+					req.socket.destroy();
+					return;
+				}
+				const status = Number(kind);
+				if (status === 429) res.setHeader('Retry-After', String(retryAfterSeconds));
+				res.status(status).type('application/scim+json').send(
+					JSON.stringify({
+						schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],
+						status: String(status),
+						detail: status === 429 ? 'Too many requests, retry later' : 'Service temporarily unavailable',
+					}),
+				);
+				return;
+			}
+			next();
+		};
+	}
+}

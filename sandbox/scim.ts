@@ -1,0 +1,155 @@
+// The scim.onk2.com stand-in: /tokens/<scimToken>/scim/v2/... behind a bearer check, plus the
+// token-less /scim/v2/ServiceProviderConfig, plus /_sandbox/ control endpoints for tests and
+// benchmarks (never faulted, never delayed, no auth: loopback dev tool only).
+import http from 'node:http';
+import express, { Router } from 'express';
+import type { Request, Response, NextFunction } from 'express';
+import SCIMMY from 'scimmy';
+import SCIMMYRouters from 'scimmy-routers';
+import { ScimStore } from './store';
+import { Knobs, parseFaultKinds } from './faults';
+import { resourceRouter, initScimmy, MAX_PAGE } from './scim-resources';
+import { scimErrorHandler, sendScimError } from './scim-errors';
+import type { AuthResult } from './auth';
+
+export interface ScimServerOptions {
+	host: string;
+	port: number;
+	scimToken: string;
+	store: ScimStore;
+	knobs: Knobs;
+	verify: (authorization: string | undefined) => AuthResult;
+	requiredScope: string;
+	log: (msg: string) => void;
+	quiet: boolean;
+}
+
+export interface ScimServer {
+	server: http.Server;
+	baseUrl: string;
+}
+
+/** The SCIM token is a secret that sits in URL paths: keep it out of every log line. */
+export function redactToken(text: string, token: string): string {
+	return text.split(token).join('***').replace(/\/tokens\/[^/?\s]+/gi, '/tokens/***');
+}
+
+function configureServiceProvider(): void {
+	// After SCIMMYRouters' constructor, which sets its own defaults. K2 has no bulk, no sort.
+	SCIMMY.Config.set({
+		documentationUri: 'https://help.nintex.com/en-US/k2cloud/',
+		patch: { supported: true },
+		filter: { supported: true, maxResults: MAX_PAGE },
+		bulk: { supported: false },
+		sort: { supported: false },
+		changePassword: { supported: false },
+		etag: { supported: false },
+	});
+}
+
+export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
+	initScimmy();
+	const app = express();
+	app.disable('x-powered-by');
+	const server = http.createServer(app);
+	await new Promise<void>((resolve, reject) => {
+		server.once('error', reject);
+		server.listen(opts.port, opts.host, () => resolve());
+	});
+	const { port } = server.address() as { port: number };
+	const baseUrl = `http://${opts.host}:${port}`;
+	const scimRoot = `${baseUrl}/tokens/${opts.scimToken}/scim/v2`;
+	const { knobs, store } = opts;
+
+	if (!opts.quiet) {
+		app.use((req, res, next) => {
+			const started = Date.now();
+			res.on('finish', () =>
+				opts.log(redactToken(`${req.method} ${req.originalUrl} -> ${res.statusCode} (${Date.now() - started} ms)`, opts.scimToken)),
+			);
+			next();
+		});
+	}
+
+	// --- control endpoints --------------------------------------------------------------
+	const control = Router();
+	control.use(express.json());
+	control.get('/stats', (_req, res) => res.json(knobs.getStats()));
+	control.post('/stats/reset', (_req, res) => {
+		knobs.resetStats();
+		res.json(knobs.getStats());
+	});
+	control.get('/faults', (_req, res) => res.json(knobs.faults));
+	control.post('/faults', (req, res) => {
+		try {
+			const b = req.body ?? {};
+			knobs.setFaults({
+				rate: Number(b.rate ?? 0),
+				kinds: parseFaultKinds(b.kinds),
+				retryAfterSeconds: b.retryAfterSeconds === undefined ? undefined : Number(b.retryAfterSeconds),
+				seed: b.seed === undefined ? undefined : Number(b.seed),
+			});
+			res.json(knobs.faults);
+		} catch (ex) {
+			res.status(400).json({ error: (ex as Error).message });
+		}
+	});
+	control.post('/latency', (req, res) => {
+		try {
+			knobs.setLatency(Number(req.body?.ms ?? req.body?.latencyMs ?? 0));
+			res.json({ latencyMs: knobs.latencyMs });
+		} catch (ex) {
+			res.status(400).json({ error: (ex as Error).message });
+		}
+	});
+	control.post('/reset', (_req, res) => {
+		store.reset();
+		res.json({ users: 0, groups: 0 });
+	});
+	app.use('/_sandbox', control);
+
+	// --- SCIM ---------------------------------------------------------------------------
+	app.use(knobs.middleware());
+
+	const authenticate = (req: Request, res: Response, next: NextFunction) => {
+		const result = opts.verify(req.headers.authorization);
+		if (result.ok) return next();
+		// WWW-Authenticate with error="invalid_token" is what makes n8n refresh and retry.
+		res.setHeader(
+			'WWW-Authenticate',
+			result.error === 'insufficient_scope'
+				? `Bearer error="insufficient_scope", error_description="${result.description}", scope="${opts.requiredScope}"`
+				: `Bearer error="invalid_token", error_description="${result.description}"`,
+		);
+		sendScimError(res, result.status, undefined, result.description);
+	};
+
+	// Discovery endpoints come from scimmy-routers. Auth is done before it, so its handler is a no-op.
+	const discovery = new SCIMMYRouters({ type: 'bearer', handler: () => '', baseUri: () => baseUrl }) as unknown as Router;
+	configureServiceProvider();
+
+	// Token-less ServiceProviderConfig, as K2 serves it at {baseUrl}/scim/v2/ServiceProviderConfig.
+	app.use('/scim/v2', authenticate, (req, res, next) => {
+		if (!/^\/ServiceProviderConfig\/?$/i.test(req.path)) return sendScimError(res, 404, undefined, 'Endpoint Not Found');
+		return discovery(req, res, next);
+	});
+
+	const tenant = Router({ mergeParams: true });
+	tenant.use(resourceRouter({ store, scimRoot }));
+	tenant.use((req, res, next) => {
+		if (/^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/i.test(req.path)) return discovery(req, res, next);
+		return sendScimError(res, 404, undefined, 'Endpoint Not Found');
+	});
+
+	app.use('/tokens/:token/scim/v2', authenticate, (req, res, next) => {
+		// Compared case-insensitively (it is a GUID); never echoed back.
+		if (req.params.token.toLowerCase() !== opts.scimToken.toLowerCase())
+			return sendScimError(res, 404, undefined, 'No SCIM endpoint for this token: check the SCIM Token');
+		return tenant(req, res, next);
+	});
+
+	app.use((_req: Request, res: Response) => sendScimError(res, 404, undefined, 'Endpoint Not Found'));
+	app.use(scimErrorHandler(opts.log));
+
+	return { server, baseUrl };
+}

@@ -1,0 +1,190 @@
+// SCIM data: users and groups in memory (Maps keep creation order, which gives stable paging),
+// unique indexes for userName / displayName (case-insensitive, as K2 treats them) and an
+// externalId index, so the per-user lookups of a sync never scan 10k records.
+// Persisted as one JSON file, snapshotted with a debounce and flushed on stop().
+import path from 'node:path';
+import crypto from 'node:crypto';
+import { DebouncedWriter, readJson } from './persist';
+
+export type ResourceType = 'User' | 'Group';
+
+export interface ScimRecord {
+	id: string;
+	schemas: string[];
+	meta: { resourceType: ResourceType; created: string; lastModified: string; version: string };
+	externalId?: string;
+	[attr: string]: unknown;
+}
+
+export class ConflictError extends Error {}
+export class NotFoundError extends Error {}
+
+class Collection {
+	readonly byId = new Map<string, ScimRecord>();
+	/** lower-cased unique name (userName or displayName) -> id */
+	readonly byName = new Map<string, string>();
+	readonly byExternalId = new Map<string, Set<string>>();
+
+	constructor(
+		readonly type: ResourceType,
+		readonly nameAttr: 'userName' | 'displayName',
+	) {}
+
+	nameOf(r: Record<string, unknown>): string | undefined {
+		const v = r[this.nameAttr];
+		return typeof v === 'string' ? v.toLowerCase() : undefined;
+	}
+
+	index(r: ScimRecord): void {
+		const name = this.nameOf(r);
+		if (name !== undefined) this.byName.set(name, r.id);
+		if (typeof r.externalId === 'string') {
+			let set = this.byExternalId.get(r.externalId);
+			if (!set) this.byExternalId.set(r.externalId, (set = new Set()));
+			set.add(r.id);
+		}
+	}
+
+	unindex(r: ScimRecord): void {
+		const name = this.nameOf(r);
+		if (name !== undefined && this.byName.get(name) === r.id) this.byName.delete(name);
+		if (typeof r.externalId === 'string') {
+			const set = this.byExternalId.get(r.externalId);
+			set?.delete(r.id);
+			if (set && !set.size) this.byExternalId.delete(r.externalId);
+		}
+	}
+
+	/** Throws ConflictError if another resource already has this name. */
+	assertUnique(data: Record<string, unknown>, selfId?: string): void {
+		const name = this.nameOf(data);
+		if (name === undefined) return;
+		const owner = this.byName.get(name);
+		if (owner !== undefined && owner !== selfId)
+			throw new ConflictError(`A ${this.type.toLowerCase()} with this ${this.nameAttr} already exists`);
+	}
+
+	clear(): void {
+		this.byId.clear();
+		this.byName.clear();
+		this.byExternalId.clear();
+	}
+}
+
+interface Snapshot {
+	users: ScimRecord[];
+	groups: ScimRecord[];
+}
+
+export class ScimStore {
+	readonly users = new Collection('User', 'userName');
+	readonly groups = new Collection('Group', 'displayName');
+	private readonly writer: DebouncedWriter;
+
+	constructor(dataDir: string) {
+		const file = path.join(dataDir, 'scim-data.json');
+		const saved = readJson<Snapshot>(file);
+		for (const r of saved?.users ?? []) this.load(this.users, r);
+		for (const r of saved?.groups ?? []) this.load(this.groups, r);
+		this.writer = new DebouncedWriter(file, () => ({
+			users: [...this.users.byId.values()],
+			groups: [...this.groups.byId.values()],
+		}));
+	}
+
+	private load(c: Collection, r: ScimRecord): void {
+		c.byId.set(r.id, r);
+		c.index(r);
+	}
+
+	collection(type: ResourceType): Collection {
+		return type === 'User' ? this.users : this.groups;
+	}
+
+	get(type: ResourceType, id: string): ScimRecord | undefined {
+		return this.collection(type).byId.get(id);
+	}
+
+	/** Index lookup for `attr eq "value"`; undefined means "no index for this attribute". */
+	lookup(type: ResourceType, attr: string, value: string): ScimRecord[] | undefined {
+		const c = this.collection(type);
+		const hit = (id: string | undefined) => (id !== undefined ? c.byId.get(id) : undefined);
+		if (attr === 'id') return [hit(value)].filter((r): r is ScimRecord => !!r);
+		if (attr === c.nameAttr.toLowerCase()) return [hit(c.byName.get(value.toLowerCase()))].filter((r): r is ScimRecord => !!r);
+		if (attr === 'externalid') return [...(c.byExternalId.get(value) ?? [])].map((id) => c.byId.get(id)!).filter(Boolean);
+		return undefined;
+	}
+
+	all(type: ResourceType): IterableIterator<ScimRecord> {
+		return this.collection(type).byId.values();
+	}
+
+	count(type: ResourceType): number {
+		return this.collection(type).byId.size;
+	}
+
+	/** Create from validated SCIM attributes (no id/meta). */
+	create(type: ResourceType, attrs: Record<string, unknown>): ScimRecord {
+		const c = this.collection(type);
+		c.assertUnique(attrs);
+		const now = new Date().toISOString();
+		const { id: _ignoredId, meta: _ignoredMeta, ...rest } = attrs;
+		const record: ScimRecord = {
+			...rest,
+			schemas: (attrs.schemas as string[]) ?? [],
+			id: crypto.randomUUID(),
+			meta: { resourceType: type, created: now, lastModified: now, version: 'W/"1"' },
+		};
+		c.byId.set(record.id, record);
+		c.index(record);
+		this.writer.schedule();
+		return record;
+	}
+
+	/** Full replacement (PUT, and the final write of a PATCH). Keeps id and meta.created. */
+	replace(type: ResourceType, id: string, attrs: Record<string, unknown>): ScimRecord {
+		const c = this.collection(type);
+		const existing = c.byId.get(id);
+		if (!existing) throw new NotFoundError(`Resource ${id} not found`);
+		c.assertUnique(attrs, id);
+		const { id: _ignoredId, meta: _ignoredMeta, ...rest } = attrs;
+		const version = Number(/\d+/.exec(existing.meta.version)?.[0] ?? '1') + 1;
+		const record: ScimRecord = {
+			...rest,
+			schemas: (attrs.schemas as string[]) ?? existing.schemas,
+			id,
+			meta: { ...existing.meta, lastModified: new Date().toISOString(), version: `W/"${version}"` },
+		};
+		c.unindex(existing);
+		c.byId.set(id, record);
+		c.index(record);
+		this.writer.schedule();
+		return record;
+	}
+
+	delete(type: ResourceType, id: string): void {
+		const c = this.collection(type);
+		const existing = c.byId.get(id);
+		if (!existing) throw new NotFoundError(`Resource ${id} not found`);
+		c.unindex(existing);
+		c.byId.delete(id);
+		if (type === 'User') {
+			// A deleted user leaves every group it was in (K2 keeps no dangling members).
+			for (const g of this.groups.byId.values()) {
+				const members = g.members as Array<{ value: string }> | undefined;
+				if (members?.some((m) => m.value === id)) g.members = members.filter((m) => m.value !== id);
+			}
+		}
+		this.writer.schedule();
+	}
+
+	reset(): void {
+		this.users.clear();
+		this.groups.clear();
+		this.writer.schedule();
+	}
+
+	flush(): Promise<void> {
+		return this.writer.flush();
+	}
+}

@@ -1,0 +1,106 @@
+// `npm start`: the working environment on one machine. The K2 sandbox (IdP on 7601, SCIM on
+// 7602, data in .sandbox-data), real n8n on 5678 (user folder .n8n-home, kept across runs) with
+// this package installed as a community package, an owner account, the "K2 sandbox" credential
+// connected through n8n's own OAuth2 PKCE flow, and the workflows in examples/ imported.
+// Ctrl-C stops everything; the sandbox flushes its data first.
+// (npm start runs `node scripts/ensure-n8n.mjs && npm run build` before this.)
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { startSandbox, type Sandbox } from '../sandbox';
+import { followAuthorization } from '../test/support/oidc-login';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, type WorkflowJson } from '../test/e2e/support/n8n';
+
+const N8N_PORT = Number(process.env.N8N_PORT ?? 5678);
+const IDP_PORT = Number(process.env.K2_IDP_PORT ?? 7601);
+const SCIM_PORT = Number(process.env.K2_SCIM_PORT ?? 7602);
+const CREDENTIAL_NAME = 'K2 sandbox';
+const verbose = process.argv.includes('--verbose');
+
+async function ensureCredential(n8n: N8n, sandbox: Sandbox): Promise<{ id: string; name: string }> {
+	const existing = (await n8n.listCredentials()).find((c) => c.type === CREDENTIAL_TYPE && c.name === CREDENTIAL_NAME);
+	const credential =
+		existing ??
+		(await n8n.createCredential(CREDENTIAL_NAME, CREDENTIAL_TYPE, {
+			grantType: 'pkce',
+			authority: sandbox.authority,
+			clientId: sandbox.pkceClientId,
+			clientSecret: '',
+			scope: sandbox.scope,
+			scimBaseUrl: sandbox.scimBaseUrl,
+			scimToken: sandbox.scimToken,
+		}));
+	// Sign in again on every start: fresh tokens, whatever happened while everything was stopped.
+	await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
+	return { id: credential.id, name: credential.name };
+}
+
+async function importExamples(n8n: N8n, credential: { id: string; name: string }): Promise<string[]> {
+	const dir = path.join(ROOT, 'examples');
+	if (!existsSync(dir)) return [];
+	const present = new Set((await n8n.listWorkflows()).map((w) => w.name));
+	const imported: string[] = [];
+	for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+		const workflow = JSON.parse(readFileSync(path.join(dir, file), 'utf8')) as WorkflowJson;
+		if (present.has(workflow.name)) continue;
+		for (const node of workflow.nodes) {
+			// Point every K2 node at this instance's credential, whatever the file references.
+			if (node.type === NODE_TYPE || node.credentials?.[CREDENTIAL_TYPE]) {
+				node.credentials = { ...node.credentials, [CREDENTIAL_TYPE]: credential };
+			}
+		}
+		const { id: _id, active: _active, versionId: _v, ...body } = workflow as WorkflowJson & { id?: string; active?: boolean; versionId?: string };
+		await n8n.createWorkflow(body as WorkflowJson);
+		imported.push(workflow.name);
+	}
+	return imported;
+}
+
+async function main(): Promise<void> {
+	const t0 = Date.now();
+	let sandbox: Sandbox | undefined;
+	let n8n: N8n | undefined;
+	let stopping: Promise<void> | undefined;
+	const stop = (code: number) =>
+		(stopping ??= (async () => {
+			console.log('\nStopping n8n and the sandbox...');
+			await n8n?.stop().catch((e) => console.error(`n8n: ${e.message}`));
+			await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));
+			console.log('Stopped. Sandbox data is in .sandbox-data, n8n data in .n8n-home.');
+			process.exit(code);
+		})());
+	process.on('SIGINT', () => void stop(0));
+	process.on('SIGTERM', () => void stop(0));
+
+	try {
+		sandbox = await startSandbox({ idpPort: IDP_PORT, scimPort: SCIM_PORT, dataDir: path.join(ROOT, '.sandbox-data'), quiet: !verbose });
+		console.log(`K2 sandbox: authority ${sandbox.authority}, SCIM ${sandbox.scimBaseUrl}`);
+		console.log('Starting n8n (about 10 s)...');
+		n8n = await N8n.start({
+			port: N8N_PORT,
+			userFolder: path.join(ROOT, '.n8n-home'),
+			logFile: path.join(ROOT, '.n8n-home', 'n8n.log'),
+			echo: verbose,
+			env: { N8N_LOG_LEVEL: verbose ? 'debug' : 'info' },
+		});
+		n8n.addSecret(sandbox.scimToken);
+		const owner = await n8n.setupOwner();
+		const credential = await ensureCredential(n8n, sandbox);
+		const imported = await importExamples(n8n, credential);
+
+		console.log('');
+		console.log(`n8n is ready (${Math.round((Date.now() - t0) / 1000)} s): ${n8n.baseUrl}`);
+		console.log(`  sign in: ${owner.email} / ${owner.password}`);
+		console.log(`  credential "${credential.name}" (${CREDENTIAL_TYPE}) connected through n8n's OAuth2 PKCE flow`);
+		console.log(`  example workflows imported now: ${imported.length ? imported.join(', ') : 'none new'}`);
+		console.log(`  K2 sandbox: authority ${sandbox.authority}`);
+		console.log(`              SCIM base URL ${sandbox.scimBaseUrl} (the SCIM token is in the credential)`);
+		console.log(`              client id ${sandbox.pkceClientId}, redirect URI ${n8n.oauthRedirectUri}`);
+		console.log(`  n8n log: ${path.relative(process.cwd(), n8n.logFile)}${verbose ? '' : ' (--verbose to see it here)'}`);
+		console.log('Press Ctrl-C to stop.');
+	} catch (error) {
+		console.error(`npm start failed: ${(error as Error).message}`);
+		await stop(1);
+	}
+}
+
+void main();

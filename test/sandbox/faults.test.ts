@@ -1,0 +1,106 @@
+// Knobs: fault injection (429 with Retry-After, 503, dropped connections), latency, statistics,
+// and the /_sandbox control endpoints.
+import { test, before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
+import { startSandbox, Sandbox } from '../../sandbox/index';
+import { clientCredentialsToken } from '../support/oidc-login';
+
+let sb: Sandbox;
+let headers: Record<string, string>;
+let root: string;
+
+before(async () => {
+	sb = await startSandbox({ quiet: true });
+	headers = { authorization: `Bearer ${(await clientCredentialsToken(sb)).access_token}`, 'content-type': 'application/scim+json' };
+	root = `${sb.scimBaseUrl}/tokens/${sb.scimToken}/scim/v2`;
+});
+
+after(async () => {
+	await sb.stop();
+});
+
+beforeEach(() => {
+	sb.setFaults({ rate: 0 });
+	sb.setLatency(0);
+	sb.resetStats();
+});
+
+test('rate 1 with kind 429 answers 429 with Retry-After, and counts the fault', async () => {
+	sb.setFaults({ rate: 1, kinds: ['429'], retryAfterSeconds: 7 });
+	const res = await fetch(`${root}/Users`, { headers });
+	assert.equal(res.status, 429);
+	assert.equal(res.headers.get('retry-after'), '7');
+	const body = (await res.json()) as { status: string; schemas: string[] };
+	assert.equal(body.status, '429');
+	// Control endpoints are never faulted.
+	const stats = (await (await fetch(`${sb.scimBaseUrl}/_sandbox/stats`)).json()) as { faults: { total: number; byKind: Record<string, number> } };
+	assert.equal(stats.faults.total, 1);
+	assert.equal(stats.faults.byKind['429'], 1);
+});
+
+test('503 and dropped connections', async () => {
+	sb.setFaults({ rate: 1, kinds: ['503'] });
+	assert.equal((await fetch(`${root}/Users`, { headers })).status, 503);
+	sb.setFaults({ rate: 1, kinds: ['drop'] });
+	await assert.rejects(fetch(`${root}/Users`, { headers }), /fetch failed/);
+	sb.setFaults({ rate: 0 });
+	assert.equal((await fetch(`${root}/Users`, { headers })).status, 200);
+});
+
+test('a fault seed makes the fault sequence repeatable', async () => {
+	const run = async () => {
+		sb.setFaults({ rate: 0.5, kinds: ['429', '503'], seed: 42 });
+		const statuses: number[] = [];
+		for (let i = 0; i < 12; i++) statuses.push((await fetch(`${root}/Users?count=1`, { headers })).status);
+		return statuses;
+	};
+	const a = await run();
+	const b = await run();
+	assert.deepEqual(a, b);
+	assert.ok(a.some((s) => s === 200) && a.some((s) => s !== 200), `expected a mix, got ${a}`);
+});
+
+test('stats count requests by method and normalized route', async () => {
+	const created = (await (await fetch(`${root}/Users`, { method: 'POST', headers, body: JSON.stringify({ userName: 'stats@corp.example' }) })).json()) as { id: string };
+	await fetch(`${root}/Users/${created.id}`, { headers });
+	await fetch(`${root}/Users?filter=${encodeURIComponent('userName eq "stats@corp.example"')}`, { headers });
+	await fetch(`${root}/Users/${created.id}`, {
+		method: 'PATCH',
+		headers,
+		body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', path: 'active', value: false }] }),
+	});
+	await fetch(`${root}/Users/${created.id}`, { method: 'DELETE', headers });
+	const s = sb.stats();
+	assert.equal(s.total, 5);
+	assert.deepEqual(s.byMethod, { POST: 1, GET: 2, PATCH: 1, DELETE: 1 });
+	assert.equal(s.byRoute['POST /Users'], 1);
+	assert.equal(s.byRoute['GET /Users/:id'], 1);
+	assert.equal(s.byRoute['GET /Users'], 1);
+	assert.equal(s.byRoute['PATCH /Users/:id'], 1);
+	assert.equal(s.byRoute['DELETE /Users/:id'], 1);
+	assert.equal(JSON.stringify(s).includes(sb.scimToken), false, 'stats never contain the SCIM token');
+
+	const reset = await fetch(`${sb.scimBaseUrl}/_sandbox/stats/reset`, { method: 'POST' });
+	assert.equal(reset.status, 200);
+	assert.equal(sb.stats().total, 0);
+});
+
+test('control endpoints: faults, latency, reset over HTTP', async () => {
+	const ctl = (p: string, body: unknown) =>
+		fetch(`${sb.scimBaseUrl}/_sandbox/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+	assert.equal((await ctl('faults', { rate: 1, kinds: ['503'] })).status, 200);
+	assert.equal((await fetch(`${root}/Users`, { headers })).status, 503);
+	assert.equal((await ctl('faults', { rate: 0 })).status, 200);
+	assert.equal((await ctl('faults', { rate: 2 })).status, 400);
+
+	assert.equal((await ctl('latency', { ms: 150 })).status, 200);
+	const t0 = Date.now();
+	assert.equal((await fetch(`${root}/Users?count=1`, { headers })).status, 200);
+	assert.ok(Date.now() - t0 >= 140, 'latency is added to SCIM requests');
+	assert.equal((await ctl('latency', { ms: 0 })).status, 200);
+
+	await fetch(`${root}/Users`, { method: 'POST', headers, body: JSON.stringify({ userName: 'wiped@corp.example' }) });
+	assert.equal((await ctl('reset', {})).status, 200);
+	const list = (await (await fetch(`${root}/Users`, { headers })).json()) as { totalResults: number };
+	assert.equal(list.totalResults, 0);
+});

@@ -1,0 +1,76 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
+
+import { startSandbox } from '../../sandbox';
+import type { Sandbox, SandboxOptions } from '../../sandbox';
+import { createHarness, k2Credential, runNode } from '../harness/run-workflow';
+import type { Harness, RunResult } from '../harness/run-workflow';
+import { signInWithPkce } from './oidc-login';
+import { ScimClient } from './scim-client';
+
+export interface K2Fixture {
+	sandbox: Sandbox;
+	harness: Harness;
+	/** Direct SCIM access to seed and check data, outside the node. */
+	scim: ScimClient;
+	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
+	connect(id: string, name?: string): Promise<Record<string, unknown>>;
+	/** Runs the K2 SCIM node with the default credential ("k2"). */
+	run(parameters: INodeParameters, items?: IDataObject[], options?: { continueOnFail?: boolean; credentialId?: string }): Promise<RunResult>;
+	stop(): Promise<void>;
+}
+
+/** A sandbox on free ports, the package loaded as n8n loads it, and one connected credential. */
+export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> {
+	const sandbox = await startSandbox({
+		dataDir: mkdtempSync(path.join(tmpdir(), 'k2-test-')),
+		quiet: true,
+		...options,
+	});
+	const harness = await createHarness();
+	const connect = async (id: string, name = 'K2 Sandbox') => {
+		const tokens = (await signInWithPkce(sandbox)) as Record<string, unknown>;
+		harness.credentials.add({
+			id,
+			name,
+			type: 'k2ScimOAuth2Api',
+			data: k2Credential({
+				authority: sandbox.authority,
+				clientId: sandbox.pkceClientId,
+				scimBaseUrl: sandbox.scimBaseUrl,
+				scimToken: sandbox.scimToken,
+				oauthTokenData: tokens,
+			}),
+		});
+		return tokens;
+	};
+	await connect('k2');
+	return {
+		sandbox,
+		harness,
+		scim: new ScimClient(sandbox),
+		connect,
+		run: async (parameters, items, runOptions = {}) =>
+			await runNode(harness, {
+				parameters,
+				items,
+				credentialId: runOptions.credentialId ?? 'k2',
+				continueOnFail: runOptions.continueOnFail,
+			}),
+		stop: async () => await sandbox.stop(),
+	};
+}
+
+/** Requests the sandbox counted for one route since the last resetStats(), e.g. "POST /Users". */
+export function count(sandbox: Sandbox, route: string): number {
+	return sandbox.stats().byRoute[route] ?? 0;
+}
+
+/** Writes (POST, PUT, PATCH, DELETE) the sandbox counted since the last resetStats(). */
+export function writes(sandbox: Sandbox): number {
+	const byMethod = sandbox.stats().byMethod;
+	return ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, method) => sum + (byMethod[method] ?? 0), 0);
+}
