@@ -2,6 +2,7 @@ import { Credentials } from 'n8n-core';
 import { ICredentialsHelper, NodeHelpers, Workflow } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
+	IDataObject,
 	ICredentialType,
 	IHttpRequestOptions,
 	INode,
@@ -151,7 +152,7 @@ export class InMemoryCredentialsHelper extends ICredentialsHelper {
 		data: ICredentialDataDecryptedObject,
 	): Promise<void> {
 		const tokenData = structuredClone(data.oauthTokenData) as Record<string, unknown>;
-		this.find(nodeCredentials).data.oauthTokenData = tokenData;
+		this.find(nodeCredentials).data.oauthTokenData = tokenData as IDataObject;
 		this.savedTokens.push(tokenData);
 	}
 

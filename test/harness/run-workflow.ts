@@ -1,8 +1,11 @@
 import './env';
 import path from 'node:path';
 
+import { Container } from '@n8n/di';
 import { ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';
-import { createDeferredPromise, Workflow } from 'n8n-workflow';
+// Not re-exported by n8n-core's index; n8n itself stops it on shutdown.
+import { SSHClientsManager } from 'n8n-core/dist/execution-engine/ssh-clients-manager';
+import { createDeferredPromise, createRunExecutionData, Workflow } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	ICredentialType,
@@ -14,7 +17,6 @@ import type {
 	INodeType,
 	INodeTypes,
 	IRun,
-	IRunExecutionData,
 	IVersionedNodeType,
 	IWorkflowExecuteAdditionalData,
 } from 'n8n-workflow';
@@ -167,18 +169,13 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
 
-	const runExecutionData: IRunExecutionData = {
-		resultData: { runData: {} },
+	const runExecutionData = createRunExecutionData({
 		executionData: {
-			contextData: {},
-			metadata: {},
-			waitingExecution: {},
-			waitingExecutionSource: null,
 			nodeExecutionStack: [
 				{ node: workflow.getNode('Test Items')!, data: { main: [[{ json: {} }]] }, source: null },
 			],
 		},
-	} as IRunExecutionData;
+	});
 
 	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
 	await execute.processRunExecutionData(workflow);
@@ -189,6 +186,11 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 		error: (task?.error ?? run.data.resultData.error) as RunResult['error'],
 		run,
 	};
+}
+
+/** Stops what n8n-core starts for a run and n8n stops on shutdown (the SSH tunnel sweeper's interval). */
+export function shutdownHarness(): void {
+	Container.get(SSHClientsManager).onShutdown();
 }
 
 /** A K2 credential as n8n stores it after "Connect": the user's fields plus oauthTokenData. */

@@ -85,7 +85,7 @@ describe('User operations against the K2 sandbox', () => {
 			{ continueOnFail: true },
 		);
 		assert.equal(output!.length, 3);
-		assert.match(String(output![0].json.error), /userName/i);
+		assert.match(String(output![0].json.error), /User ?Name is required/i);
 		assert.match(String(output![1].json.error), /"bob@" is not a valid email/);
 		assert.match(String(output![1].json.description), /Nothing was sent to K2/);
 		assert.equal(output![2].json.userName, 'carol@example.com');

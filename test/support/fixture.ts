@@ -6,7 +6,7 @@ import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { startSandbox } from '../../sandbox';
 import type { Sandbox, SandboxOptions } from '../../sandbox';
-import { createHarness, k2Credential, runNode } from '../harness/run-workflow';
+import { createHarness, k2Credential, runNode, shutdownHarness } from '../harness/run-workflow';
 import type { Harness, RunResult } from '../harness/run-workflow';
 import { signInWithPkce } from './oidc-login';
 import { ScimClient } from './scim-client';
@@ -32,7 +32,7 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 	});
 	const harness = await createHarness();
 	const connect = async (id: string, name = 'K2 Sandbox') => {
-		const tokens = (await signInWithPkce(sandbox)) as Record<string, unknown>;
+		const tokens = (await signInWithPkce(sandbox)) as unknown as Record<string, unknown>;
 		harness.credentials.add({
 			id,
 			name,
@@ -60,7 +60,10 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 				credentialId: runOptions.credentialId ?? 'k2',
 				continueOnFail: runOptions.continueOnFail,
 			}),
-		stop: async () => await sandbox.stop(),
+		stop: async () => {
+			shutdownHarness();
+			await sandbox.stop();
+		},
 	};
 }
 

@@ -17,11 +17,12 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 	const description = (error as NodeApiError).description;
 	if (description) json.description = description;
 	if (error instanceof NodeApiError) {
-		const cause = error.cause as JsonObject | undefined;
+		// The transport builds its NodeApiErrors from a clean { status, scimType, detail } object.
+		const scim = error.errorResponse as JsonObject | undefined;
 		if (error.httpCode) json.status = error.httpCode;
-		if (cause && typeof cause === 'object' && !(cause instanceof Error)) {
-			if (cause.scimType) json.scimType = cause.scimType;
-			if (cause.detail) json.detail = cause.detail;
+		if (scim && typeof scim === 'object') {
+			if (scim.scimType) json.scimType = scim.scimType;
+			if (scim.detail) json.detail = scim.detail;
 		}
 	}
 	return { json, pairedItem: { item: itemIndex } };
