@@ -166,6 +166,10 @@ export function resourceRouter({ store, scimRoot }: ResourceRouterOptions): Rout
 	const render = (type: ResourceType, rec: ScimRecord, p: Projection = {}) => {
 		const out: Record<string, unknown> = { ...rec, meta: { ...rec.meta, location: locationOf(type, rec.id) } };
 		if (Array.isArray(out.members) && out.members.length > MAX_MEMBERS_ON_READ) out.members = out.members.slice(0, MAX_MEMBERS_ON_READ);
+		if (type === 'User') {
+			const groups = store.groupsOf(rec.id);
+			if (groups.length) out.groups = groups;
+		}
 		return project(type, out, p);
 	};
 

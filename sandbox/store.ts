@@ -80,6 +80,8 @@ export class ScimStore {
 	readonly users = new Collection('User', 'userName');
 	readonly groups = new Collection('Group', 'displayName');
 	private readonly writer: DebouncedWriter;
+	/** userId -> ids of the groups it is a member of: the User's read-only `groups` (RFC 7643 §4.1.2). */
+	private readonly memberOf = new Map<string, Set<string>>();
 
 	constructor(dataDir: string) {
 		const file = path.join(dataDir, 'scim-data.json');
@@ -95,6 +97,29 @@ export class ScimStore {
 	private load(c: Collection, r: ScimRecord): void {
 		c.byId.set(r.id, r);
 		c.index(r);
+		if (c === this.groups) this.trackMembers(r, true);
+	}
+
+	private trackMembers(group: ScimRecord, add: boolean): void {
+		for (const member of (group.members as Array<{ value: string }> | undefined) ?? []) {
+			let groups = this.memberOf.get(member.value);
+			if (add) {
+				if (!groups) this.memberOf.set(member.value, (groups = new Set()));
+				groups.add(group.id);
+			} else {
+				groups?.delete(group.id);
+				if (groups?.size === 0) this.memberOf.delete(member.value);
+			}
+		}
+	}
+
+	/** The groups a user belongs to, complete (unlike a group read, which K2 caps at 100 members). */
+	groupsOf(userId: string): Array<{ value: string; display?: string; type: 'direct' }> {
+		return [...(this.memberOf.get(userId) ?? [])].map((id) => ({
+			value: id,
+			display: this.groups.byId.get(id)?.displayName as string | undefined,
+			type: 'direct',
+		}));
 	}
 
 	collection(type: ResourceType): Collection {
@@ -137,6 +162,7 @@ export class ScimStore {
 		};
 		c.byId.set(record.id, record);
 		c.index(record);
+		if (type === 'Group') this.trackMembers(record, true);
 		this.writer.schedule();
 		return record;
 	}
@@ -158,6 +184,10 @@ export class ScimStore {
 		c.unindex(existing);
 		c.byId.set(id, record);
 		c.index(record);
+		if (type === 'Group') {
+			this.trackMembers(existing, false);
+			this.trackMembers(record, true);
+		}
 		this.writer.schedule();
 		return record;
 	}
@@ -168,7 +198,9 @@ export class ScimStore {
 		if (!existing) throw new NotFoundError(`Resource ${id} not found`);
 		c.unindex(existing);
 		c.byId.delete(id);
+		if (type === 'Group') this.trackMembers(existing, false);
 		if (type === 'User') {
+			this.memberOf.delete(id);
 			// A deleted user leaves every group it was in (K2 keeps no dangling members).
 			for (const g of this.groups.byId.values()) {
 				const members = g.members as Array<{ value: string }> | undefined;
@@ -181,6 +213,7 @@ export class ScimStore {
 	reset(): void {
 		this.users.clear();
 		this.groups.clear();
+		this.memberOf.clear();
 		this.writer.schedule();
 	}
 

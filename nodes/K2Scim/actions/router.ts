@@ -9,7 +9,7 @@ import { operations as user } from './user';
 
 const resources: Record<string, ResourceOperations> = { user, group, connection };
 
-export const DEFAULT_REQUESTS_IN_FLIGHT = 4;
+import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 
 /** The item a "Continue On Fail" run emits for a failed input: what failed and what to fix. */
 function errorItem(error: Error, itemIndex: number): INodeExecutionData {
@@ -55,8 +55,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	const continueOnFail = this.continueOnFail();
 
 	let perItem: Array<INodeExecutionData[] | Error>;
+	let additional: INodeExecutionData[] = [];
 	if (operation.executeAll) {
-		perItem = await operation.executeAll.call(this, items.length);
+		const result = await operation.executeAll.call(this, items.length);
+		if (Array.isArray(result)) perItem = result;
+		else ({ perItem, additional } = result);
 	} else {
 		const execute = operation.execute!;
 		const inFlight = this.getNodeParameter('options.requestsInFlight', 0, DEFAULT_REQUESTS_IN_FLIGHT) as number;
@@ -80,5 +83,6 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		}
 		for (const entry of result) output.push({ ...entry, pairedItem: { item: itemIndex } });
 	});
+	output.push(...additional);
 	return [output];
 }

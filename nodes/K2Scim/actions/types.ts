@@ -12,7 +12,14 @@ export interface Operation {
 	executeAll?: (
 		this: IExecuteFunctions,
 		itemCount: number,
-	) => Promise<Array<INodeExecutionData[] | Error>>;
+	) => Promise<Array<INodeExecutionData[] | Error> | BatchResult>;
 }
 
 export type ResourceOperations = Record<string, Operation>;
+
+/** What a batch operation returns when it also emits items no single input owns (a sync's deprovisions). */
+export interface BatchResult {
+	perItem: Array<INodeExecutionData[] | Error>;
+	/** Emitted after the per-item results, with their own pairedItem. */
+	additional: INodeExecutionData[];
+}

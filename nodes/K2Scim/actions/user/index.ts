@@ -10,6 +10,7 @@ import * as get from './get.operation';
 import * as getMany from './getMany.operation';
 import * as reactivate from './reactivate.operation';
 import * as replace from './replace.operation';
+import * as sync from './sync.operation';
 import * as update from './update.operation';
 
 export const operations: ResourceOperations = {
@@ -21,6 +22,7 @@ export const operations: ResourceOperations = {
 	getMany,
 	reactivate,
 	replace,
+	sync,
 	update,
 };
 
@@ -55,6 +57,12 @@ export const description: INodeProperties[] = [
 				description: 'Replace the whole user (PUT)',
 				action: 'Replace a user',
 			},
+			{
+				name: 'Sync',
+				value: 'sync',
+				description: 'Make K2 users (and their groups) match the input items, with a dry run',
+				action: 'Sync users',
+			},
 			{ name: 'Update', value: 'update', description: 'Change only the fields given', action: 'Update a user' },
 		],
 		default: 'create',
@@ -67,6 +75,7 @@ export const description: INodeProperties[] = [
 	...getMany.description,
 	...reactivate.description,
 	...replace.description,
+	...sync.description,
 	...update.description,
 	requestsInFlightOptions('user', ['create', 'createOrUpdate', 'deactivate', 'delete', 'get', 'reactivate', 'replace', 'update']),
 ];

@@ -1,0 +1,382 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { parseGroupNames } from '../../scim/membership';
+import { planUserSync } from '../../scim/reconcile';
+import type { MatchOn, SyncItemPlan } from '../../scim/reconcile';
+import type { ScimUser } from '../../scim/schemas';
+import { patchRequest } from '../../scim/user';
+import type { UserFields } from '../../scim/user';
+import { scimRequest } from '../../transport';
+import { listResources } from '../../transport/paging';
+import { mapConcurrent } from '../../utils/concurrency';
+import { DEFAULT_REQUESTS_IN_FLIGHT } from '../constants';
+import type { BatchResult } from '../types';
+import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { findUser, userPath } from './locate';
+import { syncGroups } from './syncGroups';
+import type { SyncUserRef } from './syncGroups';
+
+const show = { resource: ['user'], operation: ['sync'] };
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'All input items together are the users K2 should have: missing users are created, changed attributes are updated, unchanged users cost no request. Try it with Dry Run first.',
+		name: 'syncNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Match On',
+		name: 'matchOn',
+		type: 'options',
+		options: [
+			{ name: 'Username', value: 'userName' },
+			{ name: 'External ID', value: 'externalId', description: 'Set External ID under Additional Fields' },
+		],
+		default: 'userName',
+		description: 'How an input item finds its K2 user',
+		displayOptions: { show },
+	},
+	userNameField(['sync']),
+	additionalFieldsCollection(['sync']),
+	{
+		displayName: 'Groups',
+		name: 'groupNames',
+		type: 'string',
+		default: '',
+		placeholder: 'e.g. Sales, Managers',
+		description:
+			'The K2 groups (display names, comma-separated, or an expression returning a list) this user should be in. Leave empty to leave group memberships alone.',
+		displayOptions: { show },
+	},
+	{
+		displayName: 'Options',
+		name: 'syncOptions',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [
+			{
+				displayName: 'Create Missing Groups',
+				name: 'createMissingGroups',
+				type: 'boolean',
+				default: true,
+				description: 'Whether to create a group named in Groups that K2 does not have yet',
+			},
+			{
+				displayName: 'Deprovision Filter',
+				name: 'deprovisionFilter',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. title eq "Contractor"',
+				description: 'With Deprovision Scope "Users Matching a SCIM Filter": the SCIM filter that selects them',
+			},
+			{
+				displayName: 'Deprovision Missing Users',
+				name: 'deprovision',
+				type: 'options',
+				options: [
+					{ name: 'Do Nothing', value: 'none' },
+					{ name: 'Deactivate', value: 'deactivate', description: 'Set them inactive (reversible)' },
+					{ name: 'Delete', value: 'delete', description: 'Delete them from K2 (not reversible)' },
+				],
+				default: 'none',
+				description: 'What to do with K2 users in the deprovision scope that no input item names',
+			},
+			{
+				displayName: 'Deprovision Scope',
+				name: 'deprovisionScope',
+				type: 'options',
+				options: [
+					{
+						name: 'Users With an External ID',
+						value: 'withExternalId',
+						description: 'Users a provisioning source created; users made by hand in K2 are left alone',
+					},
+					{ name: 'Users Matching a SCIM Filter', value: 'filter' },
+					{ name: 'All Users', value: 'all' },
+				],
+				default: 'withExternalId',
+				description: 'Which K2 users this sync owns and may deprovision',
+			},
+			{
+				displayName: 'Dry Run',
+				name: 'dryRun',
+				type: 'boolean',
+				default: false,
+				description: 'Whether to only report what would change, sending no write to K2',
+			},
+			{
+				displayName: 'Max Deprovisions per Run',
+				name: 'maxDeprovisions',
+				type: 'number',
+				typeOptions: { minValue: 0 },
+				default: 10,
+				description:
+					'Safety limit: if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold)',
+			},
+			{
+				displayName: 'Output',
+				name: 'output',
+				type: 'options',
+				options: [
+					{ name: 'One Item per User', value: 'perUser' },
+					{ name: 'One Summary Item', value: 'summary' },
+				],
+				default: 'perUser',
+			},
+			{
+				displayName: 'Requests in Flight',
+				name: 'requestsInFlight',
+				type: 'number',
+				typeOptions: { minValue: 1, maxValue: 16 },
+				default: DEFAULT_REQUESTS_IN_FLIGHT,
+				description: 'How many writes are sent to K2 at the same time',
+			},
+		],
+	},
+];
+
+interface SyncOptions {
+	createMissingGroups: boolean;
+	deprovision: 'none' | 'deactivate' | 'delete';
+	deprovisionScope: 'withExternalId' | 'filter' | 'all';
+	deprovisionFilter: string;
+	dryRun: boolean;
+	maxDeprovisions: number;
+	output: 'perUser' | 'summary';
+	requestsInFlight: number;
+}
+
+function readOptions(ctx: IExecuteFunctions): SyncOptions {
+	const raw = ctx.getNodeParameter('syncOptions', 0, {}) as IDataObject;
+	return {
+		createMissingGroups: raw.createMissingGroups !== false,
+		deprovision: (raw.deprovision as SyncOptions['deprovision']) ?? 'none',
+		deprovisionScope: (raw.deprovisionScope as SyncOptions['deprovisionScope']) ?? 'withExternalId',
+		deprovisionFilter: String(raw.deprovisionFilter ?? '').trim(),
+		dryRun: raw.dryRun === true,
+		maxDeprovisions: typeof raw.maxDeprovisions === 'number' ? raw.maxDeprovisions : 10,
+		output: (raw.output as SyncOptions['output']) ?? 'perUser',
+		requestsInFlight: Math.max(1, Number(raw.requestsInFlight ?? DEFAULT_REQUESTS_IN_FLIGHT)),
+	};
+}
+
+interface DesiredItem {
+	itemIndex: number;
+	fields: UserFields;
+	groups?: string[];
+}
+
+/**
+ * Reconciles K2 users (and optionally group memberships) to the input: one listing of the
+ * existing users, an in-memory diff, then only the writes that change something.
+ */
+export async function executeAll(this: IExecuteFunctions, itemCount: number): Promise<BatchResult> {
+	const options = readOptions(this);
+	const matchOn = this.getNodeParameter('matchOn', 0) as MatchOn;
+	const perItem: Array<INodeExecutionData[] | Error> = new Array(itemCount);
+
+	// 1. Read and check every item before any request.
+	const desired: DesiredItem[] = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const fields = readUserFields(
+				this,
+				itemIndex,
+				this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
+				{ userName: this.getNodeParameter('userName', itemIndex, ''), emptyMeansClear: false, requireUserName: false },
+			);
+			const groupValue = this.getNodeParameter('groupNames', itemIndex, '') as unknown;
+			const groups = groupValue === '' || groupValue === undefined ? undefined : parseGroupNames(groupValue);
+			desired.push({ itemIndex, fields, groups });
+		} catch (error) {
+			perItem[itemIndex] = error as Error;
+		}
+	}
+
+	// 2. One listing of K2's users (pages of 100, fetched in parallel), and the deprovision scope.
+	const context = { resource: 'user' as const, operation: 'sync' };
+	const existing = (await listResources(this, '/Users', {}, { context })) as unknown as ScimUser[];
+	const inScope = await deprovisionScope(this, options);
+	const plan = planUserSync(
+		existing,
+		desired.map((entry) => entry.fields),
+		{ matchOn, deprovision: { mode: options.deprovision, inScope } },
+	);
+
+	if (plan.deprovision.length > options.maxDeprovisions && !options.dryRun) {
+		throw new NodeOperationError(
+			this.getNode(),
+			`Sync stopped: ${plan.deprovision.length} K2 users would be ${options.deprovision === 'delete' ? 'deleted' : 'deactivated'}, more than the limit of ${options.maxDeprovisions}`,
+			{
+				description:
+					'Nothing was written to K2. If the input is complete and this is expected, raise "Max Deprovisions per Run"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
+			},
+		);
+	}
+
+	// 3. User writes: creates and updates, C at a time; each item keeps its own result or error.
+	const refs = new Map<number, SyncUserRef>();
+	const results = await mapConcurrent(plan.items, options.dryRun ? 1 : options.requestsInFlight, async (item) => {
+		const entry = desired[item.index];
+		try {
+			const { user, json } = await applyUserPlan(this, item, entry, matchOn, options.dryRun);
+			refs.set(entry.itemIndex, {
+				key: user?.id ?? `new:${entry.itemIndex}`,
+				label: entry.fields.userName ?? user?.userName ?? String(entry.fields[matchOn]),
+				groups: entry.groups,
+				currentGroupIds: new Set((user?.groups ?? []).map((group) => String(group.value))),
+			});
+			return json;
+		} catch (error) {
+			return error as Error;
+		}
+	});
+	results.forEach((result, position) => {
+		const itemIndex = desired[plan.items[position].index].itemIndex;
+		perItem[itemIndex] = result instanceof Error ? result : [{ json: result }];
+	});
+
+	// 4. Deprovisioning, within the scope and under the safety limit.
+	const additional: INodeExecutionData[] = [];
+	const deprovisioned = await mapConcurrent(plan.deprovision, options.requestsInFlight, async (entry) => {
+		const base: IDataObject = { id: entry.user.id, userName: entry.user.userName ?? null };
+		if (options.dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
+		try {
+			await scimRequest(
+				this,
+				entry.action === 'delete'
+					? { method: 'DELETE', path: userPath(entry.user.id!) }
+					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
+				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
+			);
+			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
+		} catch (error) {
+			return { ...base, action: 'error', error: (error as Error).message };
+		}
+	});
+	for (const json of deprovisioned) additional.push({ json: { type: 'deprovision', ...json }, pairedItem: [] });
+
+	// 5. Group memberships for the users that list groups.
+	const groupItems = await syncGroups(this, [...refs.values()], {
+		dryRun: options.dryRun,
+		createMissingGroups: options.createMissingGroups,
+		requestsInFlight: options.requestsInFlight,
+		existingUsers: existing,
+	});
+	for (const group of groupItems) {
+		const pairedItem = [...refs.entries()]
+			.filter(([, ref]) => ref.groups?.some((name) => name.toLowerCase() === String(group.displayName).toLowerCase()))
+			.map(([item]) => ({ item }));
+		additional.push({ json: { type: 'group', ...group }, pairedItem });
+	}
+
+	if (options.output === 'summary') return summarize(perItem, additional, options, plan.deprovision.length);
+	return { perItem, additional };
+}
+
+async function deprovisionScope(ctx: IExecuteFunctions, options: SyncOptions): Promise<(user: ScimUser) => boolean> {
+	if (options.deprovision === 'none') return () => false;
+	if (options.deprovisionScope === 'all') return () => true;
+	if (options.deprovisionScope === 'withExternalId') return (user) => Boolean(user.externalId);
+	if (!options.deprovisionFilter) {
+		throw new NodeOperationError(ctx.getNode(), 'Deprovision Scope is "Users Matching a SCIM Filter" but the filter is empty', {
+			description: 'Enter a SCIM filter in "Deprovision Filter", e.g. title eq "Contractor". Nothing was sent to K2.',
+		});
+	}
+	const matching = await listResources(
+		ctx,
+		'/Users',
+		{ filter: options.deprovisionFilter, attributes: 'id' },
+		{ context: { resource: 'user', operation: 'sync' } },
+	);
+	const ids = new Set(matching.map((user) => user.id as string));
+	return (user) => ids.has(user.id!);
+}
+
+async function applyUserPlan(
+	ctx: IExecuteFunctions,
+	item: SyncItemPlan,
+	entry: DesiredItem,
+	matchOn: MatchOn,
+	dryRun: boolean,
+): Promise<{ user?: ScimUser; json: IDataObject }> {
+	const userName = entry.fields.userName ?? item.existing?.userName ?? null;
+	const base: IDataObject = { userName, id: item.existing?.id ?? null };
+	if (item.action === 'error') {
+		throw new NodeOperationError(ctx.getNode(), item.error ?? 'This item cannot be synced', {
+			itemIndex: entry.itemIndex,
+			description: 'Fix this input item; nothing was sent to K2 for it.',
+		});
+	}
+	if (item.action === 'unchanged') return { user: item.existing, json: { ...base, action: 'unchanged' } };
+	const changedAttributes = item.operations.map((op) => op.path ?? op.op);
+	if (dryRun) {
+		const action = item.action === 'create' ? 'create' : 'update';
+		return {
+			user: item.existing,
+			json: { ...base, action, dryRun: true, ...(action === 'update' ? { changedAttributes } : {}) },
+		};
+	}
+	const context = { resource: 'user' as const, operation: 'sync', userName: userName ?? undefined, id: item.existing?.id };
+	if (item.action === 'create') {
+		const resource = { ...item.resource! };
+		if (resource.active === undefined) resource.active = true;
+		const key = String(entry.fields[matchOn]);
+		const created = await scimRequest<ScimUser>(
+			ctx,
+			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
+			{
+				context,
+				itemIndex: entry.itemIndex,
+				findExisting: async () => (await findUser(ctx, matchOn, key, 'sync', entry.itemIndex)) as IDataObject | undefined,
+			},
+		);
+		return { user: created, json: { ...base, id: created.id ?? null, action: 'created' } };
+	}
+	const updated = await scimRequest<ScimUser>(
+		ctx,
+		{ method: 'PATCH', path: userPath(item.existing!.id!), body: patchRequest(item.operations) as never },
+		{ context, itemIndex: entry.itemIndex },
+	);
+	return {
+		user: updated && typeof updated === 'object' ? { ...updated, groups: item.existing!.groups } : item.existing,
+		json: { ...base, action: 'updated', changedAttributes },
+	};
+}
+
+function summarize(
+	perItem: Array<INodeExecutionData[] | Error>,
+	additional: INodeExecutionData[],
+	options: SyncOptions,
+	plannedDeprovisions: number,
+): BatchResult {
+	const counts: Record<string, number> = {};
+	const errors: IDataObject[] = [];
+	perItem.forEach((result, item) => {
+		const action = result instanceof Error ? 'error' : String(result[0]?.json.action);
+		counts[action] = (counts[action] ?? 0) + 1;
+		if (result instanceof Error) errors.push({ item, error: result.message });
+	});
+	for (const entry of additional) {
+		const key = `${entry.json.type}:${entry.json.action}`;
+		counts[key] = (counts[key] ?? 0) + 1;
+	}
+	const summary: IDataObject = {
+		dryRun: options.dryRun,
+		users: perItem.length,
+		counts,
+		errors,
+		deprovisionLimitExceeded: plannedDeprovisions > options.maxDeprovisions,
+	};
+	// One item for the whole run: it pairs with every input item, and no per-item error is thrown.
+	return {
+		perItem: perItem.map(() => []),
+		additional: [{ json: summary, pairedItem: perItem.map((_, item) => ({ item })) }],
+	};
+}

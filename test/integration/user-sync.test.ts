@@ -1,0 +1,170 @@
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import type { K2Fixture } from '../support/fixture';
+import { count, startK2, writes } from '../support/fixture';
+
+/** A Sync node reading an HR export's columns. */
+function syncParameters(syncOptions: IDataObject = {}, extra: IDataObject = {}) {
+	return {
+		resource: 'user',
+		operation: 'sync',
+		matchOn: 'userName',
+		userName: '={{ $json.mail }}',
+		additionalFields: {
+			givenName: '={{ $json.first }}',
+			externalId: '={{ $json.employeeId }}',
+			department: '={{ $json.dept }}',
+			email: '={{ $json.email }}',
+		},
+		syncOptions,
+		...extra,
+	};
+}
+
+function employees(n: number, change: (i: number) => IDataObject = () => ({})): IDataObject[] {
+	return Array.from({ length: n }, (_, i) => ({
+		mail: `emp${String(i).padStart(4, '0')}@example.com`,
+		first: `First${i}`,
+		employeeId: `E${i}`,
+		dept: i % 2 ? 'Sales' : 'Finance',
+		...change(i),
+	}));
+}
+
+describe('User > Sync reconciles K2 to the input', () => {
+	let k2: K2Fixture;
+	before(async () => {
+		k2 = await startK2();
+	});
+	after(async () => k2?.stop());
+	beforeEach(async () => {
+		await k2.sandbox.reset();
+		k2.sandbox.resetStats();
+	});
+
+	test('first sync creates with one POST per user; a re-sync writes nothing; a change costs one PATCH', async () => {
+		const first = await k2.run(syncParameters(), employees(5));
+		assert.equal(first.error, undefined);
+		assert.deepEqual(first.output!.map((item) => item.json.action), ['created', 'created', 'created', 'created', 'created']);
+		assert.deepEqual(first.output!.map((item) => item.pairedItem), [0, 1, 2, 3, 4].map((item) => ({ item })));
+		assert.equal(count(k2.sandbox, 'POST /Users'), 5);
+		assert.equal(count(k2.sandbox, 'GET /Users'), 1, 'one listing page');
+		assert.equal((await k2.scim.findUser('emp0003@example.com')).externalId, 'E3');
+
+		k2.sandbox.resetStats();
+		const again = await k2.run(syncParameters(), employees(5));
+		assert.ok(again.output!.every((item) => item.json.action === 'unchanged'));
+		assert.equal(writes(k2.sandbox), 0);
+		assert.equal(k2.sandbox.stats().total, 1, 'only the listing');
+
+		k2.sandbox.resetStats();
+		const changed = await k2.run(syncParameters(), employees(5, (i) => (i === 2 ? { dept: 'Legal' } : {})));
+		assert.deepEqual(changed.output!.map((item) => item.json.action), ['unchanged', 'unchanged', 'updated', 'unchanged', 'unchanged']);
+		assert.equal(writes(k2.sandbox), 1);
+		assert.equal(count(k2.sandbox, 'PATCH /Users/:id'), 1);
+		assert.deepEqual(changed.output![2].json.changedAttributes, [
+			'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department',
+		]);
+	});
+
+	test('Dry Run reports creates and updates and sends no write', async () => {
+		await k2.run(syncParameters(), employees(3));
+		k2.sandbox.resetStats();
+		const dry = await k2.run(
+			syncParameters({ dryRun: true, deprovision: 'deactivate' }),
+			[...employees(2, (i) => (i === 1 ? { first: 'Renamed' } : {})), { mail: 'new@example.com', first: 'New', employeeId: 'E99', dept: 'IT' }],
+		);
+		assert.equal(writes(k2.sandbox), 0);
+		const actions = dry.output!.map((item) => `${item.json.type ?? 'user'}:${item.json.action}`);
+		assert.deepEqual(actions, ['user:unchanged', 'user:update', 'user:create', 'deprovision:deactivate']);
+		assert.deepEqual(dry.output![1].json.changedAttributes, ['name.givenName']);
+		assert.equal(dry.output![3].json.userName, 'emp0002@example.com');
+	});
+
+	test('deprovisioning deactivates missing users in scope only, once, and the safety limit stops it', async () => {
+		await k2.run(syncParameters(), employees(4));
+		await k2.scim.createUser('admin@example.com');
+		k2.sandbox.resetStats();
+		const run = await k2.run(syncParameters({ deprovision: 'deactivate' }), employees(2));
+		const deprovisioned = run.output!.filter((item) => item.json.type === 'deprovision');
+		assert.deepEqual(deprovisioned.map((item) => [item.json.userName, item.json.action]), [
+			['emp0002@example.com', 'deactivated'],
+			['emp0003@example.com', 'deactivated'],
+		]);
+		assert.equal((await k2.scim.findUser('emp0003@example.com')).active, false);
+		assert.equal((await k2.scim.findUser('admin@example.com')).active, true, 'no externalId: not in scope');
+		k2.sandbox.resetStats();
+		await k2.run(syncParameters({ deprovision: 'deactivate' }), employees(2));
+		assert.equal(writes(k2.sandbox), 0, 'already inactive users are not written again');
+
+		k2.sandbox.resetStats();
+		const limited = await k2.run(syncParameters({ deprovision: 'delete', maxDeprovisions: 1 }), employees(1));
+		assert.match(limited.error!.message, /Sync stopped: 3 K2 users would be deleted, more than the limit of 1/);
+		assert.equal(writes(k2.sandbox), 0, 'nothing written when the limit is exceeded');
+	});
+
+	test('group memberships: 250 members in batched PATCHes, exact removals beyond the first 100, idempotent', async () => {
+		const input = employees(250, (i) => ({ groups: i < 3 ? 'Everyone, Sales' : 'Everyone' }));
+		const parameters = syncParameters({}, { groupNames: '={{ $json.groups }}' });
+		const first = await k2.run(parameters, input);
+		assert.equal(first.error, undefined);
+		const groupItems = first.output!.filter((item) => item.json.type === 'group');
+		assert.deepEqual(groupItems.map((item) => [item.json.displayName, item.json.action, (item.json.membersAdded as string[]).length]), [
+			['Everyone', 'created', 250],
+			['Sales', 'created', 3],
+		]);
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 2);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 4, '250 members: 3 PATCHes of at most 100; Sales: 1');
+		const member200 = await k2.scim.findUser('emp0200@example.com');
+		assert.deepEqual(member200.groups.map((g: { display: string }) => g.display), ['Everyone']);
+
+		k2.sandbox.resetStats();
+		await k2.run(parameters, input);
+		assert.equal(writes(k2.sandbox), 0, 'a second run with the same input writes nothing');
+
+		k2.sandbox.resetStats();
+		const moved = input.map((row, i) => (i === 200 ? { ...row, groups: 'Sales' } : row));
+		const third = await k2.run(parameters, moved);
+		const everyone = third.output!.find((item) => item.json.displayName === 'Everyone')!;
+		assert.deepEqual(everyone.json.membersRemoved, ['emp0200@example.com']);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 2, 'one removal from Everyone, one addition to Sales');
+		const after200 = await k2.scim.findUser('emp0200@example.com');
+		assert.deepEqual(after200.groups.map((g: { display: string }) => g.display), ['Sales']);
+	});
+
+	test('interrupted by faults, a re-run converges with no duplicate and every item accounted for', async () => {
+		const input = employees(40);
+		k2.sandbox.setFaults({ rate: 0.3, kinds: ['drop', '503', '429'], retryAfterSeconds: 0, seed: 5 });
+		let firstRun;
+		try {
+			firstRun = await k2.run(syncParameters(), input, { continueOnFail: true });
+		} finally {
+			k2.sandbox.setFaults({ rate: 0 });
+		}
+		assert.equal(firstRun.output!.filter((item) => item.json.type === undefined).length, 40, 'one item per input');
+		k2.sandbox.resetStats();
+		const rerun = await k2.run(syncParameters(), input);
+		assert.equal(rerun.error, undefined);
+		const users = await k2.scim.listUsers();
+		assert.equal(users.length, 40);
+		assert.equal(new Set(users.map((user) => user.userName)).size, 40);
+		assert.ok(rerun.output!.every((item) => ['unchanged', 'created'].includes(String(item.json.action))));
+	});
+
+	test('bad items come out as errors before any write; the summary option gives one item with counts', async () => {
+		const input = [...employees(2), { mail: 'x@example.com', email: 'broken@', first: 'X', employeeId: 'E7', dept: 'IT' }, { mail: '', first: 'NoName', employeeId: 'E8', dept: 'IT' }];
+		const run = await k2.run(syncParameters(), input, { continueOnFail: true });
+		assert.equal(run.output!.length, 4);
+		assert.match(String(run.output![2].json.error), /"broken@" is not a valid email/);
+		assert.match(String(run.output![3].json.error), /userName/i);
+		assert.equal(count(k2.sandbox, 'POST /Users'), 2);
+
+		const summary = await k2.run(syncParameters({ output: 'summary' }), employees(3));
+		assert.equal(summary.output!.length, 1);
+		assert.deepEqual(summary.output![0].json.counts, { unchanged: 2, created: 1 });
+		assert.equal((summary.output![0].pairedItem as unknown[]).length, 3);
+	});
+});
