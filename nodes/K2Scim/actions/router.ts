@@ -25,7 +25,8 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 			if (scim.detail) json.detail = scim.detail;
 		}
 	}
-	return { json, pairedItem: { item: itemIndex } };
+	// `error` lets n8n route the item to the error output when the node is set to use one.
+	return { json, error: error as NodeApiError | NodeOperationError, pairedItem: { item: itemIndex } };
 }
 
 function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {

@@ -498,6 +498,38 @@ export class N8n {
 		return this.getExecution(String(summary.id));
 	}
 
+	/** GET /rest/workflows/:id — the saved workflow (nodes, connections, settings, pinData...). */
+	async getWorkflow(id: string): Promise<WorkflowJson & { id: string; versionId: string }> {
+		return this.rest('GET', `/workflows/${id}`);
+	}
+
+	/**
+	 * Run a workflow manually, like the editor's "Execute workflow" button: POST
+	 * /rest/workflows/:id/run {workflowData, triggerToStartFrom}. `workflowData` may differ from the
+	 * saved workflow (the editor sends its unsaved state too). Returns the execution id.
+	 */
+	async runManually(workflowData: WorkflowJson & { id: string }, triggerName: string): Promise<string> {
+		const result = await this.rest<{ executionId?: string; waitingForWebhook?: boolean }>('POST', `/workflows/${workflowData.id}/run`, {
+			workflowData,
+			triggerToStartFrom: { name: triggerName },
+		});
+		if (!result?.executionId) throw new Error(`n8n did not start a manual execution: ${JSON.stringify(result)}`);
+		return String(result.executionId);
+	}
+
+	/** Wait until the execution with this id has finished; returns it with its data. */
+	async waitForExecutionId(executionId: string, timeoutMs = 60_000) {
+		return waitFor(`execution ${executionId} to finish`, timeoutMs, async () => {
+			const execution = await this.getExecution(executionId);
+			return ['running', 'new', 'waiting'].includes(execution.status) ? undefined : execution;
+		});
+	}
+
+	/** Names of the nodes that ran in an execution. */
+	static executedNodes(execution: { data: any }): string[] {
+		return Object.keys(execution.data?.resultData?.runData ?? {});
+	}
+
 	/** The first error message of an execution (node error or workflow error). */
 	static executionError(execution: { data: any }): string | undefined {
 		const result = execution.data?.resultData;

@@ -1,0 +1,274 @@
+// End to end: the example workflows in examples/ run in real n8n 2.8.4 (the package installed
+// as a community package, the credential connected through n8n's own OAuth2 PKCE flow) against
+// the K2 sandbox. Each example is created from its file the way `npm start` imports it (every K2
+// node pointed at the connected credential); the effect is checked in the sandbox's SCIM data.
+// Webhook examples are activated and called on their production URL; schedule examples are run
+// like the editor's "Execute workflow" button (POST /rest/workflows/:id/run).
+// Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { startSandbox, type Sandbox } from '../../sandbox';
+import { followAuthorization } from '../support/oidc-login';
+import { ScimClient } from '../support/scim-client';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, freePort, type WorkflowJson } from './support/n8n';
+
+const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
+const DAY_MS = 86_400_000;
+
+/** An example file as `npm start` imports it: every K2 node uses the given credential. */
+function loadExample(file: string, credential: { id: string; name: string }): WorkflowJson {
+	const workflow = JSON.parse(readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as WorkflowJson;
+	for (const node of workflow.nodes) {
+		if (node.type === NODE_TYPE || node.credentials?.[CREDENTIAL_TYPE]) {
+			node.credentials = { ...node.credentials, [CREDENTIAL_TYPE]: credential };
+		}
+	}
+	return workflow;
+}
+
+describe('the example workflows in real n8n against the K2 sandbox', { timeout: 600_000 }, () => {
+	let sandbox: Sandbox;
+	let n8n: N8n;
+	let credential: { id: string; name: string };
+	let connectedAt: number;
+	/** A fresh client per check: its cached client-credentials token may have expired. */
+	const scim = () => new ScimClient(sandbox);
+
+	async function userByName(userName: string): Promise<any | undefined> {
+		return scim().findUser(userName);
+	}
+
+	async function groupById(id: string): Promise<any> {
+		const { status, body } = await scim().request('GET', `/Groups/${encodeURIComponent(id)}`);
+		assert.equal(status, 200, JSON.stringify(body));
+		return body;
+	}
+
+	/** POST to an active webhook example; returns the response and the execution it started. */
+	async function callExample(workflowId: string, webhookPath: string, body: unknown) {
+		const seen = new Set((await n8n.listExecutions(workflowId)).map((e) => String(e.id)));
+		const response = await n8n.callWebhook(webhookPath, body);
+		const execution = await n8n.waitForExecution(workflowId, seen);
+		return { response, execution };
+	}
+
+	/** Run a saved workflow manually (the editor's "Execute workflow"), optionally changed first. */
+	async function runExample(workflowId: string, trigger: string, change?: (wf: WorkflowJson) => void) {
+		const workflowData = await n8n.getWorkflow(workflowId);
+		change?.(workflowData);
+		const executionId = await n8n.runManually(workflowData, trigger);
+		return n8n.waitForExecutionId(executionId, 90_000);
+	}
+
+	before(async () => {
+		const port = await freePort();
+		sandbox = await startSandbox({ quiet: true, redirectUris: [`http://127.0.0.1:${port}/rest/oauth2-credential/callback`] });
+		n8n = await N8n.start({ port, secrets: [sandbox.scimToken] });
+		await n8n.setupOwner();
+		credential = await n8n.createCredential('K2 SCIM account', CREDENTIAL_TYPE, {
+			grantType: 'pkce',
+			authority: sandbox.authority,
+			clientId: sandbox.pkceClientId,
+			clientSecret: '',
+			scope: sandbox.scope,
+			scimBaseUrl: sandbox.scimBaseUrl,
+			scimToken: sandbox.scimToken,
+		});
+		connectedAt = Date.now();
+		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
+	});
+
+	after(async () => {
+		await n8n?.stop();
+		await sandbox?.stop();
+	});
+
+	test('every example file is a workflow n8n accepts, with a sticky note and K2 nodes on the placeholder credential', async () => {
+		// A versioned node type is listed once per implementation (e.g. Set v1-2 and v3.x).
+		const nodeTypes = new Map<string, number[]>();
+		for (const t of await n8n.nodeTypes()) nodeTypes.set(t.name, [...(nodeTypes.get(t.name) ?? []), ...([] as number[]).concat(t.version)]);
+		for (const file of [
+			'01-hr-webhook-create-or-update.json',
+			'02-nightly-hr-sync.json',
+			'03-offboarding-webhook.json',
+			'04-daily-connection-check.json',
+		]) {
+			const raw = JSON.parse(readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as WorkflowJson;
+			assert.deepEqual(raw.settings, { executionOrder: 'v1' }, file);
+			assert.equal(new Set(raw.nodes.map((n) => n.id)).size, raw.nodes.length, `${file}: node ids are unique`);
+			assert.ok(raw.nodes.some((n) => n.type === 'n8n-nodes-base.stickyNote' && String(n.parameters.content).length > 200), `${file}: sticky note`);
+			for (const node of raw.nodes) {
+				assert.ok(nodeTypes.get(node.type)?.includes(node.typeVersion), `${file}: ${node.type} v${node.typeVersion} exists in this n8n`);
+				if (node.type === NODE_TYPE) assert.deepEqual(node.credentials, { [CREDENTIAL_TYPE]: { id: 'REPLACE_ME', name: 'K2 SCIM account' } }, `${file}: ${node.name}`);
+			}
+			for (const [from, outputs] of Object.entries(raw.connections)) {
+				assert.ok(raw.nodes.some((n) => n.name === from), `${file}: connection from unknown node ${from}`);
+				for (const output of (outputs as any).main) for (const link of output) assert.ok(raw.nodes.some((n) => n.name === link.node), `${file}: connection to unknown node ${link.node}`);
+			}
+		}
+	});
+
+	test('#1 HR webhook: creates the K2 user, answers with its ID; the same call again changes nothing', async () => {
+		const wf = await n8n.createWorkflow(loadExample('01-hr-webhook-create-or-update.json', credential));
+		await n8n.activateWorkflow(wf.id, wf.versionId);
+		try {
+			const person = {
+				userName: 'jane.doe@example.com',
+				email: 'jane.doe@example.com',
+				givenName: 'Jane',
+				familyName: 'Doe',
+				externalId: 'E1234',
+				department: 'Finance',
+			};
+			const first = await callExample(wf.id, 'k2/hr-user', person);
+			assert.equal(first.execution.status, 'success', N8n.executionError(first.execution));
+			assert.equal(first.response.status, 200, first.response.text);
+			assert.deepEqual(Object.keys(first.response.body).sort(), ['action', 'id', 'userName']);
+			assert.equal(first.response.body.action, 'created');
+			assert.equal(first.response.body.userName, person.userName);
+
+			const user = await userByName(person.userName);
+			assert.ok(user, 'the user exists in K2');
+			assert.equal(first.response.body.id, user.id, 'the webhook answers with the K2 user ID');
+			assert.equal(user.active, true);
+			assert.equal(user.externalId, person.externalId);
+			assert.equal(user.name?.givenName, person.givenName);
+			assert.equal(user.name?.familyName, person.familyName);
+			assert.deepEqual(user.emails?.map((e: any) => e.value), [person.email]);
+			assert.equal(user[ENTERPRISE]?.department, person.department);
+
+			const again = await callExample(wf.id, 'k2/hr-user', person);
+			assert.equal(again.execution.status, 'success', N8n.executionError(again.execution));
+			assert.deepEqual(again.response.body, { id: user.id, userName: person.userName, action: 'unchanged' });
+
+			const moved = await callExample(wf.id, 'k2/hr-user', { ...person, department: 'Treasury' });
+			assert.deepEqual(moved.response.body, { id: user.id, userName: person.userName, action: 'updated' });
+			assert.equal((await userByName(person.userName))[ENTERPRISE]?.department, 'Treasury');
+		} finally {
+			await n8n.deactivateWorkflow(wf.id);
+		}
+	});
+
+	test('#2 nightly HR sync: dry run writes nothing; dry run off creates the users and groups; the summary counts match', async () => {
+		const wf = await n8n.createWorkflow(loadExample('02-nightly-hr-sync.json', credential));
+		const userNames = ['ada.lovelace@example.com', 'grace.hopper@example.com', 'alan.turing@example.com', 'katherine.johnson@example.com'];
+		const usersBefore = (await scim().listUsers()).length;
+		const setDryRun = (value: boolean) => (workflow: WorkflowJson) => {
+			const settings = workflow.nodes.find((n) => n.name === 'Settings')!;
+			const assignment = (settings.parameters as any).assignments.assignments.find((a: any) => a.name === 'dryRun');
+			assignment.value = value;
+		};
+
+		// As shipped: Dry Run on.
+		const dry = await runExample(wf.id, 'Every Night at 02:00');
+		assert.equal(dry.status, 'success', N8n.executionError(dry));
+		const [drySummary] = N8n.nodeOutput(dry, 'Summary');
+		assert.equal(drySummary.dryRun, true);
+		assert.equal(drySummary.users, 4);
+		assert.equal(drySummary.created, 4, JSON.stringify(drySummary));
+		assert.equal(drySummary.failed, 0, JSON.stringify(drySummary.errors));
+		assert.match(drySummary.message, /^DRY RUN/);
+		assert.equal((await scim().listUsers()).length, usersBefore, 'the dry run created no user');
+		for (const name of userNames) assert.equal(await userByName(name), undefined, name);
+
+		// Dry Run off.
+		const real = await runExample(wf.id, 'Every Night at 02:00', setDryRun(false));
+		assert.equal(real.status, 'success', N8n.executionError(real));
+		const [summary] = N8n.nodeOutput(real, 'Summary');
+		assert.equal(summary.dryRun, false);
+		assert.equal(summary.created, 4, JSON.stringify(summary));
+		assert.equal(summary.updated, 0);
+		assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
+		assert.equal((await scim().listUsers()).length, usersBefore + 4);
+		const grace = await userByName('grace.hopper@example.com');
+		assert.equal(grace.externalId, 'E1002');
+		assert.equal(grace.title, 'Engineering Manager');
+		assert.equal(grace[ENTERPRISE]?.department, 'Engineering');
+		assert.deepEqual(grace.groups?.map((g: any) => g.display).sort(), ['Engineering', 'Managers']);
+		const { body: groups } = await scim().request('GET', '/Groups?count=100');
+		const wanted = ['Approvers', 'Engineering', 'Finance', 'Managers', 'Research'];
+		const members = Object.fromEntries(
+			groups.Resources.filter((g: any) => wanted.includes(g.displayName)).map((g: any) => [g.displayName, (g.members ?? []).length]),
+		);
+		assert.deepEqual(members, { Approvers: 2, Engineering: 2, Finance: 1, Managers: 1, Research: 1 });
+		assert.equal(summary.counts['group:created'], 5, JSON.stringify(summary.counts));
+
+		// Again: K2 already matches the export.
+		const third = await runExample(wf.id, 'Every Night at 02:00', setDryRun(false));
+		assert.equal(third.status, 'success', N8n.executionError(third));
+		const [unchanged] = N8n.nodeOutput(third, 'Summary');
+		assert.equal(unchanged.unchanged, 4, JSON.stringify(unchanged));
+		assert.equal(unchanged.created + unchanged.updated + unchanged.groupChanges, 0, JSON.stringify(unchanged));
+	});
+
+	test('#3 offboarding webhook: deactivates the user and removes it from both its groups', async () => {
+		const leaver = await scim().createUser('leaver@example.com', { name: { givenName: 'Lee', familyName: 'Ver' } });
+		const stayer = await scim().createUser('stayer@example.com');
+		const sales = await scim().createGroup('Sales EMEA', [leaver.id, stayer.id]);
+		const approvers = await scim().createGroup('Expense Approvers', [leaver.id]);
+		const loner = await scim().createUser('no-groups@example.com');
+		const wf = await n8n.createWorkflow(loadExample('03-offboarding-webhook.json', credential));
+		await n8n.activateWorkflow(wf.id, wf.versionId);
+		try {
+			const { response, execution } = await callExample(wf.id, 'k2/offboard', { userName: 'leaver@example.com' });
+			assert.equal(execution.status, 'success', N8n.executionError(execution));
+			assert.equal(response.status, 200, response.text);
+			assert.equal(response.body.id, leaver.id);
+			assert.equal(response.body.active, false);
+			assert.deepEqual([...response.body.removedFromGroups].sort(), ['Expense Approvers', 'Sales EMEA']);
+
+			const user = await userByName('leaver@example.com');
+			assert.equal(user.active, false, 'the user is inactive in K2');
+			assert.deepEqual(user.groups ?? [], [], 'the user is in no group');
+			assert.deepEqual((await groupById(sales.id)).members?.map((m: any) => m.value), [stayer.id], 'the other member stays');
+			assert.deepEqual((await groupById(approvers.id)).members ?? [], []);
+			assert.equal((await userByName('stayer@example.com')).active, true);
+
+			// A user in no group: deactivated, nothing else to do.
+			const single = await callExample(wf.id, 'k2/offboard', { userName: 'no-groups@example.com' });
+			assert.equal(single.execution.status, 'success', N8n.executionError(single.execution));
+			assert.deepEqual(single.response.body, { userName: 'no-groups@example.com', id: loner.id, active: false, removedFromGroups: [] });
+			assert.equal((await userByName('no-groups@example.com')).active, false);
+
+			// An unknown userName: 404, nothing changed.
+			const unknown = await callExample(wf.id, 'k2/offboard', { userName: 'nobody@example.com' });
+			assert.equal(unknown.response.status, 404, unknown.response.text);
+			assert.match(String(unknown.response.body.error), /nobody@example\.com/);
+			assert.ok(!N8n.executedNodes(unknown.execution).includes('Deactivate User'));
+		} finally {
+			await n8n.deactivateWorkflow(wf.id);
+		}
+	});
+
+	test('#4 daily connection check: reconnect by 30 days after sign-in, no warning; 7 days left takes the warning branch', async () => {
+		const wf = await n8n.createWorkflow(loadExample('04-daily-connection-check.json', credential));
+		const execution = await runExample(wf.id, 'Every Morning at 07:00');
+		assert.equal(execution.status, 'success', N8n.executionError(execution));
+		const [check] = N8n.nodeOutput(execution, 'Check Connection');
+		assert.equal(check.ok, true);
+		const signedInAt = Date.parse(check.signedInAt);
+		const reconnectBy = Date.parse(check.reconnectBy);
+		// auth_time has second precision; the sign-in happened in before().
+		assert.ok(Math.abs(signedInAt - connectedAt) < 120_000, `signedInAt ${check.signedInAt}, connected at ${new Date(connectedAt).toISOString()}`);
+		assert.equal(reconnectBy - signedInAt, 30 * DAY_MS, `reconnectBy ${check.reconnectBy}`);
+		assert.ok(check.daysUntilReconnect === 29 || check.daysUntilReconnect === 30, `daysUntilReconnect ${check.daysUntilReconnect}`);
+		const ran = N8n.executedNodes(execution);
+		assert.ok(ran.includes('No Warning Needed'), `ran: ${ran.join(', ')}`);
+		assert.ok(!ran.includes('Send Warning'), `ran: ${ran.join(', ')}`);
+
+		// The IF in real n8n, with the check's output pinned to 5 days left: the warning branch.
+		const pinnedReconnectBy = new Date(Date.now() + 5 * DAY_MS + 3_600_000).toISOString();
+		const warned = await runExample(wf.id, 'Every Morning at 07:00', (workflow) => {
+			workflow.pinData = { 'Check Connection': [{ json: { ...check, reconnectBy: pinnedReconnectBy, daysUntilReconnect: 5 } }] };
+		});
+		assert.equal(warned.status, 'success', N8n.executionError(warned));
+		const [warning] = N8n.nodeOutput(warned, 'Send Warning');
+		assert.ok(warning, `ran: ${N8n.executedNodes(warned).join(', ')}`);
+		assert.match(warning.subject, /5 day/);
+		assert.match(warning.message, /Reconnect/);
+		assert.ok(String(warning.message).includes(pinnedReconnectBy));
+		assert.ok(!N8n.executedNodes(warned).includes('No Warning Needed'));
+	});
+});
