@@ -10,7 +10,8 @@ const listAllUsers = { resource: 'user', operation: 'getMany', returnAll: true }
 describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
 	let k2: K2Fixture;
 	before(async () => {
-		k2 = await startK2({ accessTokenTtl: 2 });
+		// exp has whole-second precision: a 3 s token is valid for at least 2 s.
+		k2 = await startK2({ accessTokenTtl: 3 });
 		for (const name of ['ada', 'grace', 'linus']) await k2.scim.createUser(`${name}@example.com`);
 	});
 	after(async () => k2?.stop());
@@ -35,7 +36,7 @@ describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
 
 	test('with an expired access token n8n refreshes, retries, and stores the rotated refresh token', async () => {
 		const tokens = await k2.connect('expiring', 'K2 expiring');
-		await wait(2500);
+		await wait(3500);
 		const saved = k2.harness.credentials.savedTokens.length;
 		const { output, error } = await k2.run(listAllUsers, undefined, { credentialId: 'expiring' });
 		assert.equal(error, undefined);

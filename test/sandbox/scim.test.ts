@@ -64,11 +64,12 @@ test('401 without a token and with a bad token, with WWW-Authenticate invalid_to
 });
 
 test('401 with an expired access token', async () => {
-	sb.setTokenTtl({ accessTokenTtl: 1 });
+	// exp has whole-second precision: a 2 s token lives between 1 and 2 s, so it is valid at once.
+	sb.setTokenTtl({ accessTokenTtl: 2 });
 	try {
 		const short = await clientCredentialsToken(sb);
 		assert.equal((await scim('GET', '/Users', undefined, short.access_token)).status, 200);
-		await new Promise((r) => setTimeout(r, 2100));
+		await new Promise((r) => setTimeout(r, 3100));
 		const r = await scim('GET', '/Users', undefined, short.access_token);
 		assert.equal(r.status, 401);
 		assert.match(r.headers.get('www-authenticate') ?? '', /invalid_token/);
