@@ -12,7 +12,7 @@ const resources: Record<string, ResourceOperations> = { user, group, connection 
 import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 
 /** The item a "Continue On Fail" run emits for a failed input: what failed and what to fix. */
-function errorItem(error: Error, itemIndex: number): INodeExecutionData {
+function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
 	const json: IDataObject = { error: error.message };
 	const description = (error as NodeApiError).description;
 	if (description) json.description = description;
@@ -25,8 +25,13 @@ function errorItem(error: Error, itemIndex: number): INodeExecutionData {
 			if (scim.detail) json.detail = scim.detail;
 		}
 	}
-	// `error` lets n8n route the item to the error output when the node is set to use one.
-	return { json, error: error as NodeApiError | NodeOperationError, pairedItem: { item: itemIndex } };
+	// n8n sends an item to the error output when its json holds only `error`; an item-level
+	// `error` would do too, but n8n then cuts the json down to the message.
+	if (toErrorOutput) {
+		const { error: message, ...details } = json;
+		return { json: { error: { message, ...details } }, pairedItem: { item: itemIndex } };
+	}
+	return { json, pairedItem: { item: itemIndex } };
 }
 
 function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number): Error {
@@ -54,6 +59,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		);
 	}
 	const continueOnFail = this.continueOnFail();
+	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
 
 	let perItem: Array<INodeExecutionData[] | Error>;
 	let additional: INodeExecutionData[] = [];
@@ -79,7 +85,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 	perItem.forEach((result, itemIndex) => {
 		if (result instanceof Error) {
 			if (!continueOnFail) throw asNodeError(this, result, itemIndex);
-			output.push(errorItem(result, itemIndex));
+			output.push(errorItem(result, itemIndex, toErrorOutput));
 			return;
 		}
 		for (const entry of result) output.push({ ...entry, pairedItem: { item: itemIndex } });

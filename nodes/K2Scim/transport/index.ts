@@ -11,7 +11,7 @@ import type {
 import type { ScimErrorContext } from '../scim/error';
 import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
 import type { FailedRequest } from './errors';
-import { redact, redactDeep, secretsOf } from './redact';
+import { redact, redactInPlace, secretsOf } from './redact';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -51,8 +51,27 @@ export interface ScimConnection {
 	baseUrl: string;
 }
 
-/** Reads the credential once per call; n8n caches decrypted credentials per execution. */
+// One credential read per node run: decrypting it and resolving its expressions for every
+// request costs more CPU than the request itself when a sync sends thousands.
+const connections = new WeakMap<ScimContext, Promise<ScimConnection>>();
+
 export async function scimConnection(ctx: ScimContext): Promise<ScimConnection> {
+	let connection = connections.get(ctx);
+	if (!connection) {
+		connection = readConnection(ctx);
+		connections.set(ctx, connection);
+		// A failed read (no credential selected) must not stick for the rest of the run.
+		connection.catch(() => connections.delete(ctx));
+	}
+	return await connection;
+}
+
+/** After n8n refreshed the token, the next request reads the credential again (new secrets to redact). */
+function forgetConnection(ctx: ScimContext): void {
+	connections.delete(ctx);
+}
+
+async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
 	const baseUrl = String(credentials.scimBaseUrl ?? '').trim().replace(/\/+$/, '');
 	const token = String(credentials.scimToken ?? '').trim();
@@ -113,7 +132,7 @@ export async function scimRequest<T = IDataObject>(
 		}
 		sentOnce = true;
 		const outcome = await send(ctx, httpOptions);
-		if (outcome.ok) return redactDeep(parseBody(outcome.body), connection.secrets) as T;
+		if (outcome.ok) return redactInPlace(parseBody(outcome.body), connection.secrets) as T;
 		const failure = outcome.failure;
 		failure.body = parseBody(failure.body);
 
@@ -166,6 +185,7 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 				failure: { status: response.statusCode, headers: response.headers, body: response.body },
 			};
 		}
+		forgetConnection(ctx);
 		return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions) };
 	} catch (error) {
 		return { ok: false, failure: readFailure(error) };

@@ -27,14 +27,21 @@ export function redact(text: string, secrets: string[]): string {
 	return result.replace(/Bearer\s+[A-Za-z0-9\-._~+/]+=*/g, `Bearer ${MASK}`);
 }
 
-/** Redacts every string inside a JSON-like value. */
-export function redactDeep<T>(value: T, secrets: string[]): T {
-	if (typeof value === 'string') return redact(value, secrets) as T;
-	if (Array.isArray(value)) return value.map((entry) => redactDeep(entry, secrets)) as T;
-	if (value && typeof value === 'object') {
-		const copy: Record<string, unknown> = {};
-		for (const [key, entry] of Object.entries(value)) copy[key] = redactDeep(entry, secrets);
-		return copy as T;
+function containsSecret(text: string, secrets: string[]): boolean {
+	return secrets.some((secret) => text.includes(secret) || text.includes(encodeURIComponent(secret)));
+}
+
+/**
+ * Redacts every string inside a parsed response body, in place (the body is ours: fresh from
+ * JSON.parse). Strings without a secret are left as they are, so clean bodies cost one scan.
+ */
+export function redactInPlace<T>(value: T, secrets: string[]): T {
+	if (typeof value === 'string') return (containsSecret(value, secrets) ? redact(value, secrets) : value) as T;
+	if (Array.isArray(value)) {
+		for (let i = 0; i < value.length; i++) value[i] = redactInPlace(value[i], secrets);
+	} else if (value && typeof value === 'object') {
+		const record = value as Record<string, unknown>;
+		for (const key of Object.keys(record)) record[key] = redactInPlace(record[key], secrets);
 	}
 	return value;
 }

@@ -201,7 +201,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 
 	// 2. One listing of K2's users (pages of 100, fetched in parallel), and the deprovision scope.
 	const context = { resource: 'user' as const, operation: 'sync' };
-	const existing = (await listResources(this, '/Users', {}, { context })) as unknown as ScimUser[];
+	const existing = (await listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context })) as unknown as ScimUser[];
 	const inScope = await deprovisionScope(this, options);
 	const plan = planUserSync(
 		existing,
@@ -269,10 +269,16 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		requestsInFlight: options.requestsInFlight,
 		existingUsers: existing,
 	});
+	const itemsByGroup = new Map<string, Array<{ item: number }>>();
+	for (const [item, ref] of refs) {
+		for (const name of ref.groups ?? []) {
+			const key = name.toLowerCase();
+			if (!itemsByGroup.has(key)) itemsByGroup.set(key, []);
+			itemsByGroup.get(key)!.push({ item });
+		}
+	}
 	for (const group of groupItems) {
-		const pairedItem = [...refs.entries()]
-			.filter(([, ref]) => ref.groups?.some((name) => name.toLowerCase() === String(group.displayName).toLowerCase()))
-			.map(([item]) => ({ item }));
+		const pairedItem = itemsByGroup.get(String(group.displayName).toLowerCase()) ?? [];
 		additional.push({ json: { type: 'group', ...group }, pairedItem });
 	}
 

@@ -1,0 +1,108 @@
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { decodeJwtPayload, reconnectDeadline } from '../../scim/jwt';
+import type { ScimListResponse } from '../../scim/schemas';
+import { CREDENTIAL_TYPE } from '../../transport/errors';
+import { scimRequest } from '../../transport';
+
+export const description: INodeProperties[] = [
+	{
+		displayName:
+			'Checks that K2 accepts the credential, lists what the SCIM service supports, and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in). Run it on a schedule to be warned before a sync stops.',
+		name: 'checkNotice',
+		type: 'notice',
+		default: '',
+		displayOptions: { show: { resource: ['connection'], operation: ['check'] } },
+	},
+];
+
+const DAY_MS = 86_400_000;
+
+function supported(config: IDataObject, feature: string): boolean | null {
+	const value = config[feature] as IDataObject | undefined;
+	return typeof value?.supported === 'boolean' ? value.supported : null;
+}
+
+function capabilitiesOf(config: IDataObject): IDataObject {
+	const filter = (config.filter ?? {}) as IDataObject;
+	const bulk = (config.bulk ?? {}) as IDataObject;
+	const capabilities: IDataObject = {
+		patch: supported(config, 'patch'),
+		filter: supported(config, 'filter'),
+		maxResults: typeof filter.maxResults === 'number' ? filter.maxResults : null,
+		bulk: supported(config, 'bulk'),
+		sort: supported(config, 'sort'),
+		changePassword: supported(config, 'changePassword'),
+		etag: supported(config, 'etag'),
+	};
+	if (bulk.supported === true) {
+		capabilities.bulkMaxOperations = (bulk.maxOperations as number) ?? null;
+		capabilities.bulkMaxPayloadSize = (bulk.maxPayloadSize as number) ?? null;
+	}
+	return capabilities;
+}
+
+/** The access token n8n holds now (read after the requests: a 401 makes n8n refresh it). */
+function accessTokenOf(credentials: IDataObject): string | undefined {
+	let tokenData = credentials.oauthTokenData as IDataObject | string | undefined;
+	if (typeof tokenData === 'string') {
+		try {
+			tokenData = JSON.parse(tokenData) as IDataObject;
+		} catch {
+			return undefined;
+		}
+	}
+	const token = tokenData?.access_token;
+	return typeof token === 'string' ? token : undefined;
+}
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const context = { resource: 'user' as const, operation: 'getMany' };
+
+	// ServiceProviderConfig under the tenant's token path first; K2 documents it without the token.
+	let config: IDataObject;
+	try {
+		config = await scimRequest(this, { method: 'GET', path: '/ServiceProviderConfig' }, { context, itemIndex });
+	} catch {
+		config = await scimRequest(
+			this,
+			{ method: 'GET', path: '/ServiceProviderConfig', withoutToken: true },
+			{ context, itemIndex },
+		);
+	}
+	// The cheapest request that needs both a valid access token and a valid SCIM token.
+	const users = await scimRequest<ScimListResponse<IDataObject>>(
+		this,
+		{ method: 'GET', path: '/Users', qs: { startIndex: 1, count: 1 } },
+		{ context, itemIndex },
+	);
+
+	const credentials = await this.getCredentials(CREDENTIAL_TYPE, itemIndex);
+	const grantType = String(credentials.grantType ?? 'pkce');
+	const token = accessTokenOf(credentials);
+	const payload = token ? decodeJwtPayload(token) : undefined;
+	const deadline = reconnectDeadline(payload);
+
+	const json: IDataObject = {
+		ok: true,
+		totalUsers: typeof users.totalResults === 'number' ? users.totalResults : null,
+		capabilities: capabilitiesOf(config),
+		grantType,
+		signedInAt: null,
+		reconnectBy: null,
+		daysUntilReconnect: null,
+	};
+	if (deadline) {
+		json.signedInAt = new Date(Number(payload!.auth_time) * 1000).toISOString();
+		json.reconnectBy = deadline.toISOString();
+		json.daysUntilReconnect = Math.floor((deadline.getTime() - Date.now()) / DAY_MS);
+	} else {
+		json.reconnectNote =
+			grantType === 'clientCredentials'
+				? 'Client credentials: there is no sign-in to renew'
+				: 'The access token does not tell when you signed in to K2 (no auth_time claim)';
+	}
+	if (typeof payload?.scope === 'string') json.scopes = payload.scope.split(' ');
+	else if (Array.isArray(payload?.scope)) json.scopes = payload.scope as string[];
+	return [{ json }];
+}

@@ -1,0 +1,29 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { groupLocator, memberReferenceField, membersField, requestsInFlightOption } from './fields';
+import { changeMembers } from './memberChange';
+
+const show = { resource: ['group'], operation: ['addMembers'] };
+
+export const description: INodeProperties[] = [
+	groupLocator(['addMembers'], 'The group to add the members to'),
+	memberReferenceField(['addMembers']),
+	membersField(['addMembers'], true),
+	{
+		displayName: 'Options',
+		name: 'options',
+		type: 'collection',
+		placeholder: 'Add Option',
+		default: {},
+		displayOptions: { show },
+		options: [requestsInFlightOption()],
+	},
+];
+
+/**
+ * All items that target one group go out together: 250 items adding one member each to the same
+ * group are 3 PATCH requests. Users that are already members stay members (adding is idempotent).
+ */
+export async function executeAll(this: IExecuteFunctions, itemCount: number): Promise<Array<INodeExecutionData[] | Error>> {
+	return await changeMembers.call(this, itemCount, 'add');
+}

@@ -1,0 +1,19 @@
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { scimRequest } from '../../transport';
+import { groupLocator } from './fields';
+import { resolveGroup } from './members';
+
+export const description: INodeProperties[] = [
+	groupLocator(['delete'], 'The group to delete. Its members stay in K2; only the group goes.'),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const { id, displayName } = await resolveGroup(this, itemIndex, 'delete');
+	await scimRequest(
+		this,
+		{ method: 'DELETE', path: `/Groups/${encodeURIComponent(id)}` },
+		{ context: { resource: 'group', operation: 'delete', id, displayName }, itemIndex },
+	);
+	return [{ json: { id, deleted: true } }];
+}

@@ -1,0 +1,49 @@
+import { NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+
+import { renameOperations, simplifyGroup } from '../../scim/group';
+import { PATCH_OP_SCHEMA } from '../../scim/schemas';
+import type { ScimGroup } from '../../scim/schemas';
+import { scimRequest } from '../../transport';
+import { simplifyField } from '../common.fields';
+import { groupLocator } from './fields';
+import { resolveGroup } from './members';
+
+export const description: INodeProperties[] = [
+	groupLocator(['rename'], 'The group to rename'),
+	{
+		displayName: 'New Display Name',
+		name: 'newDisplayName',
+		type: 'string',
+		default: '',
+		required: true,
+		placeholder: 'e.g. Finance Approvers',
+		description: 'The new name of the group. Group names are unique in K2.',
+		displayOptions: { show: { resource: ['group'], operation: ['rename'] } },
+	},
+	simplifyField('group', ['rename']),
+];
+
+export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
+	const newName = String(this.getNodeParameter('newDisplayName', itemIndex, '') ?? '').trim();
+	if (newName === '') {
+		throw new NodeOperationError(this.getNode(), 'The parameter "New Display Name" is empty', {
+			itemIndex,
+			description: 'Give the new name of the group.',
+		});
+	}
+	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
+	const { id } = await resolveGroup(this, itemIndex, 'rename');
+	const group = await scimRequest<(ScimGroup & IDataObject) | undefined>(
+		this,
+		{
+			method: 'PATCH',
+			path: `/Groups/${encodeURIComponent(id)}`,
+			body: { schemas: [PATCH_OP_SCHEMA], Operations: renameOperations(newName) } as unknown as IDataObject,
+		},
+		{ context: { resource: 'group', operation: 'rename', id, displayName: newName }, itemIndex },
+	);
+	// K2 may answer a PATCH with 204 and no body.
+	if (!group || typeof group !== 'object' || !group.id) return [{ json: { id, displayName: newName } }];
+	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+}
