@@ -1,0 +1,95 @@
+// Measuring helpers: forced GC (without a node flag), a bounded memory sampler, CPU deltas.
+import v8 from 'node:v8';
+import vm from 'node:vm';
+
+const MB = 1024 * 1024;
+
+let gcFn: (() => void) | undefined;
+/** A full GC, so a memory baseline does not carry the previous scenario's garbage. */
+export function collectGarbage(): void {
+	if (!gcFn) {
+		const existing = (globalThis as { gc?: () => void }).gc;
+		if (existing) gcFn = existing;
+		else {
+			v8.setFlagsFromString('--expose-gc');
+			gcFn = vm.runInNewContext('gc') as () => void;
+		}
+	}
+	gcFn();
+}
+
+export function mb(bytes: number): number {
+	return Math.round((bytes / MB) * 10) / 10;
+}
+
+export interface MemoryFigures {
+	/** Process RSS before the scenario (after a GC). */
+	rssBeforeMB: number;
+	/** Highest RSS sampled during the scenario. */
+	rssPeakMB: number;
+	rssPeakDeltaMB: number;
+	heapBeforeMB: number;
+	heapPeakMB: number;
+	heapPeakDeltaMB: number;
+	samples: number;
+}
+
+/**
+ * Samples RSS and heapUsed every `everyMs` while a scenario runs. The event loop must turn for a
+ * sample to be taken, so a long synchronous stretch is seen at its end (heap not yet collected).
+ */
+export function startMemorySampler(everyMs = 25): { stop(): MemoryFigures } {
+	const before = process.memoryUsage();
+	let rssPeak = before.rss;
+	let heapPeak = before.heapUsed;
+	let samples = 0;
+	const sample = () => {
+		const m = process.memoryUsage();
+		samples++;
+		if (m.rss > rssPeak) rssPeak = m.rss;
+		if (m.heapUsed > heapPeak) heapPeak = m.heapUsed;
+	};
+	const timer = setInterval(sample, everyMs);
+	timer.unref();
+	return {
+		stop() {
+			clearInterval(timer);
+			sample();
+			return {
+				rssBeforeMB: mb(before.rss),
+				rssPeakMB: mb(rssPeak),
+				rssPeakDeltaMB: mb(rssPeak - before.rss),
+				heapBeforeMB: mb(before.heapUsed),
+				heapPeakMB: mb(heapPeak),
+				heapPeakDeltaMB: mb(heapPeak - before.heapUsed),
+				samples,
+			};
+		},
+	};
+}
+
+export function cpuMsSince(start: NodeJS.CpuUsage): { userMs: number; systemMs: number; totalMs: number } {
+	const d = process.cpuUsage(start);
+	return { userMs: Math.round(d.user / 1000), systemMs: Math.round(d.system / 1000), totalMs: Math.round((d.user + d.system) / 1000) };
+}
+
+export function median(values: number[]): number {
+	const sorted = [...values].sort((a, b) => a - b);
+	const mid = Math.floor(sorted.length / 2);
+	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Rejects after `ms` so no wait in the benchmark can hang it. */
+export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+	let timer: NodeJS.Timeout | undefined;
+	try {
+		return await Promise.race([
+			promise,
+			new Promise<never>((_, reject) => {
+				timer = setTimeout(() => reject(new Error(`${what} did not finish within ${Math.round(ms / 1000)} s`)), ms);
+			}),
+		]);
+	} finally {
+		clearTimeout(timer);
+	}
+}

@@ -1,0 +1,599 @@
+// `npm run bench`: User > Sync against the sandbox with 20 ms added latency per SCIM request,
+// side by side with the baseline a user would otherwise build (User > Create or Update with one
+// request in flight: per user a GET by userName filter, then POST / PATCH / nothing, one user
+// after another), plus the 100,000-user in-memory diff. Prints figures and writes them as JSON.
+//
+//   npm run bench                         1,000 and 10,000 users, baseline at 10,000 sampled on 1,000
+//   npm run bench -- --quick              1,000 users only (10,000 is skipped, and says so)
+//   npm run bench -- --sizes 1000,10000   sizes to run
+//   options: --baseline-sample 1000 (largest baseline run; bigger sizes are sampled), --in-flight 4,
+//            --latency 20, --diff-users 100000, --sides sync,baseline, --no-diff
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
+
+import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
+import { NODE_TYPE } from '../test/harness/run-workflow';
+import { startK2, type K2Fixture } from '../test/support/fixture';
+import { clientCredentialsToken } from '../test/support/oidc-login';
+import { benchUsers, countChanged, type BenchUser } from './data';
+import { runDiffInChild, type DiffResult } from './diff';
+import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
+
+// ---------------------------------------------------------------------------------------------
+// Arguments
+
+interface Args {
+	sizes: number[];
+	quick: boolean;
+	baselineSample: number;
+	inFlight: number;
+	latencyMs: number;
+	diffUsers: number;
+	diff: boolean;
+	sides: Array<'sync' | 'baseline'>;
+}
+
+function parseArgs(argv: string[]): Args {
+	const args: Args = {
+		sizes: [1000, 10000],
+		quick: false,
+		baselineSample: 1000,
+		inFlight: 4,
+		latencyMs: 20,
+		diffUsers: 100_000,
+		diff: true,
+		sides: ['sync', 'baseline'],
+	};
+	let sizesGiven = false;
+	for (let i = 0; i < argv.length; i++) {
+		const flag = argv[i];
+		const value = () => {
+			const v = argv[++i];
+			if (v === undefined) throw new Error(`${flag} needs a value`);
+			return v;
+		};
+		const positive = (v: string) => {
+			const n = Number(v);
+			if (!Number.isInteger(n) || n < 1) throw new Error(`${flag}: expected a positive integer, got "${v}"`);
+			return n;
+		};
+		switch (flag) {
+			case '--quick':
+				args.quick = true;
+				break;
+			case '--sizes':
+				args.sizes = value().split(',').map(positive);
+				sizesGiven = true;
+				break;
+			case '--baseline-sample':
+				args.baselineSample = positive(value());
+				break;
+			case '--in-flight':
+				args.inFlight = positive(value());
+				break;
+			case '--latency':
+				args.latencyMs = Number(value());
+				break;
+			case '--diff-users':
+				args.diffUsers = positive(value());
+				break;
+			case '--no-diff':
+				args.diff = false;
+				break;
+			case '--sides':
+				args.sides = value().split(',').map((s) => {
+					if (s !== 'sync' && s !== 'baseline') throw new Error(`--sides: sync and/or baseline, got "${s}"`);
+					return s;
+				});
+				break;
+			case '--help':
+				console.log('usage: tsx bench/sync.bench.ts [--quick] [--sizes 1000,10000] [--baseline-sample 1000] [--in-flight 4] [--latency 20] [--diff-users 100000] [--no-diff] [--sides sync,baseline]');
+				process.exit(0);
+				break;
+			default:
+				throw new Error(`unknown argument "${flag}" (try --help)`);
+		}
+	}
+	if (args.quick && !sizesGiven) args.sizes = [1000];
+	return args;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scenarios
+
+type ScenarioName = 'first sync' | 'no change' | '5% changed';
+type Side = 'sync' | 'baseline';
+const SCENARIOS: ScenarioName[] = ['first sync', 'no change', '5% changed'];
+
+interface ScenarioResult {
+	size: number;
+	scenario: ScenarioName;
+	side: Side;
+	/** Users in this run's input (the baseline at large sizes runs on a sample). */
+	usersMeasured: number;
+	/** K2 users in the tenant before the run. */
+	tenantUsersBefore: number;
+	sampled: boolean;
+	wallMs: number;
+	msPerUser: number;
+	usersPerSecond: number;
+	requests: { total: number; byMethod: Record<string, number>; byRoute: Record<string, number>; byStatus: Record<string, number> };
+	requestsPerUser: number;
+	writes: number;
+	/** Sandbox time spent handling requests (after the injected latency), summed over requests. */
+	sandboxHandlingMs: number;
+	cpu: { userMs: number; systemMs: number; totalMs: number };
+	memory: MemoryFigures;
+	actions: Record<string, number>;
+	expected: Record<string, number>;
+	anomalies: string[];
+	nodeError?: string;
+	/** For sync rows: baseline ms/user divided by sync ms/user, same size and scenario. */
+	speedupVsBaseline?: number;
+}
+
+const FIELD_EXPRESSIONS = {
+	givenName: '={{ $json.givenName }}',
+	familyName: '={{ $json.familyName }}',
+	email: '={{ $json.email }}',
+	externalId: '={{ $json.externalId }}',
+	department: '={{ $json.department }}',
+};
+
+function syncParameters(inFlight: number): INodeParameters {
+	return {
+		resource: 'user',
+		operation: 'sync',
+		matchOn: 'userName',
+		userName: '={{ $json.userName }}',
+		additionalFields: { ...FIELD_EXPRESSIONS },
+		groupNames: '',
+		syncOptions: { dryRun: false, deprovision: 'none', requestsInFlight: inFlight, output: 'perUser' },
+	};
+}
+
+function baselineParameters(): INodeParameters {
+	return {
+		resource: 'user',
+		operation: 'createOrUpdate',
+		matchOn: 'userName',
+		userName: '={{ $json.userName }}',
+		additionalFields: { ...FIELD_EXPRESSIONS },
+		options: { requestsInFlight: 1 },
+	};
+}
+
+async function tenantUserCount(k2: K2Fixture): Promise<number> {
+	const { status, body } = await k2.scim.request('GET', '/Users?count=1');
+	if (status !== 200) throw new Error(`counting users: HTTP ${status}`);
+	return Number(body.totalResults);
+}
+
+async function runScenario(
+	k2: K2Fixture,
+	meta: { size: number; scenario: ScenarioName; side: Side; sampled: boolean; expected: Record<string, number> },
+	parameters: INodeParameters,
+	users: BenchUser[],
+	timeoutMs: number,
+): Promise<ScenarioResult> {
+	const tenantUsersBefore = await tenantUserCount(k2);
+	const items = users as unknown as IDataObject[];
+	collectGarbage();
+	k2.sandbox.resetStats();
+	const sampler = startMemorySampler();
+	const cpu0 = process.cpuUsage();
+	const t0 = performance.now();
+	const result = await withTimeout(
+		k2.run(parameters, items, { continueOnFail: true }),
+		timeoutMs,
+		`${meta.side} ${meta.scenario} at ${meta.size}`,
+	);
+	const wallMs = performance.now() - t0;
+	const cpu = cpuMsSince(cpu0);
+	const memory = sampler.stop();
+	const stats = k2.sandbox.stats();
+
+	const actions: Record<string, number> = {};
+	for (const item of result.output ?? []) {
+		const json = item.json;
+		const action = typeof json.action === 'string' ? json.action : json.error !== undefined ? 'error' : 'unknown';
+		actions[action] = (actions[action] ?? 0) + 1;
+	}
+	const writes = ['POST', 'PUT', 'PATCH', 'DELETE'].reduce((sum, m) => sum + (stats.byMethod[m] ?? 0), 0);
+	const anomalies: string[] = [];
+	if (result.error) anomalies.push(`node failed: ${result.error.message}`);
+	const outputCount = result.output?.length ?? 0;
+	if (outputCount !== users.length) anomalies.push(`${outputCount} output items for ${users.length} input items`);
+	for (const [action, n] of Object.entries(meta.expected)) {
+		if ((actions[action] ?? 0) !== n) anomalies.push(`expected ${n} "${action}", got ${actions[action] ?? 0}`);
+	}
+	for (const [action, n] of Object.entries(actions)) {
+		if (!(action in meta.expected)) anomalies.push(`unexpected ${n} "${action}"`);
+	}
+	const expectedWrites = (meta.expected.created ?? 0) + (meta.expected.updated ?? 0);
+	if (writes !== expectedWrites) anomalies.push(`${writes} writes, expected ${expectedWrites}`);
+	if (stats.faults.total) anomalies.push(`${stats.faults.total} injected faults`);
+	const non2xx = Object.entries(stats.byStatus).filter(([status]) => !status.startsWith('2'));
+	if (non2xx.length) anomalies.push(`non-2xx responses: ${non2xx.map(([s, n]) => `${n}x${s}`).join(', ')}`);
+	const firstError = (result.output ?? []).find((item) => item.json.error !== undefined || item.json.action === 'error');
+
+	return {
+		...meta,
+		usersMeasured: users.length,
+		tenantUsersBefore,
+		wallMs: Math.round(wallMs),
+		msPerUser: wallMs / users.length,
+		usersPerSecond: (users.length / wallMs) * 1000,
+		requests: { total: stats.total, byMethod: stats.byMethod, byRoute: stats.byRoute, byStatus: stats.byStatus },
+		requestsPerUser: stats.total / users.length,
+		writes,
+		sandboxHandlingMs: Math.round(Object.values(stats.timing).reduce((sum, t) => sum + t.totalMs, 0)),
+		cpu,
+		memory,
+		actions,
+		anomalies,
+		nodeError: result.error?.message ?? (firstError ? JSON.stringify(firstError.json).slice(0, 300) : undefined),
+	};
+}
+
+/** Creates users directly (not measured), with the latency off, so a sampled baseline sees a full tenant. */
+async function seedUsers(k2: K2Fixture, users: BenchUser[], latencyMs: number): Promise<void> {
+	k2.sandbox.setLatency(0);
+	try {
+		let next = 0;
+		const worker = async () => {
+			while (next < users.length) {
+				const user = users[next++];
+				const resource = { ...toScimUser(user as UserFields), active: true };
+				const { status, body } = await k2.scim.request('POST', '/Users', resource);
+				if (status !== 201) throw new Error(`seeding ${user.userName}: HTTP ${status} ${JSON.stringify(body)}`);
+			}
+		};
+		await withTimeout(Promise.all(Array.from({ length: 8 }, worker)), 10 * 60_000, 'seeding');
+	} finally {
+		k2.sandbox.setLatency(latencyMs);
+	}
+}
+
+/** R: the plain round trip of a SCIM GET (filter by userName, as the baseline sends), median of 20. */
+async function measureRoundTrip(k2: K2Fixture): Promise<{ medianMs: number; minMs: number; maxMs: number; samples: number }> {
+	const token = (await clientCredentialsToken(k2.sandbox)).access_token as string;
+	const url = `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users?count=2&filter=${encodeURIComponent('userName eq "nobody@corp.example"')}`;
+	const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
+	const times: number[] = [];
+	for (let i = 0; i < 23; i++) {
+		const t0 = performance.now();
+		const response = await withTimeout(fetch(url, { headers }), 10_000, 'round-trip GET');
+		await response.arrayBuffer();
+		if (response.status !== 200) throw new Error(`round-trip GET: HTTP ${response.status}`);
+		if (i >= 3) times.push(performance.now() - t0); // 3 warm-ups
+	}
+	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+}
+
+function syncAvailable(k2: K2Fixture): boolean {
+	const type = k2.harness.nodeTypes.getByName(NODE_TYPE) as { description?: { properties?: INodeProperties[] } };
+	return (type.description?.properties ?? []).some(
+		(p) =>
+			p.name === 'operation' &&
+			(p.displayOptions?.show?.resource as string[] | undefined)?.includes('user') &&
+			(p.options as Array<{ value?: unknown }> | undefined)?.some((o) => o.value === 'sync'),
+	);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Targets and printing
+
+interface TargetCheck {
+	target: string;
+	status: 'PASS' | 'FAIL' | 'SKIPPED';
+	detail: string;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });
+
+function methodsCell(byMethod: Record<string, number>): string {
+	const order = ['GET', 'POST', 'PATCH', 'PUT', 'DELETE'];
+	const keys = [...order.filter((m) => byMethod[m]), ...Object.keys(byMethod).filter((m) => !order.includes(m))];
+	return keys.map((m) => `${m} ${fmt(byMethod[m])}`).join(', ') || '-';
+}
+
+function printTable(rows: ScenarioResult[]): void {
+	const header = ['size', 'scenario', 'side', 'users run', 'wall s', 'users/s', 'requests by method', 'req/user', 'CPU s', 'peak RSS MB (+Δ)', 'heap Δ MB', 'vs baseline'];
+	const lines = rows.map((r) => [
+		fmt(r.size),
+		r.scenario,
+		r.side,
+		r.sampled ? `${fmt(r.usersMeasured)} (sample)` : fmt(r.usersMeasured),
+		fmt(r.wallMs / 1000, 2),
+		fmt(r.usersPerSecond, 1),
+		methodsCell(r.requests.byMethod),
+		fmt(r.requestsPerUser, 3),
+		fmt(r.cpu.totalMs / 1000, 2),
+		`${fmt(r.memory.rssPeakMB)} (+${fmt(r.memory.rssPeakDeltaMB)})`,
+		fmt(r.memory.heapPeakDeltaMB),
+		r.side === 'sync' ? (r.speedupVsBaseline !== undefined ? `${fmt(r.speedupVsBaseline, 1)}x faster` : 'n/a') : '1x',
+	]);
+	const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
+	const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i !== 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+	console.log(line(header));
+	console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+	for (const l of lines) console.log(line(l));
+}
+
+function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, diff: DiffResult | undefined, skipped: string[]): TargetCheck[] {
+	const checks: TargetCheck[] = [];
+	const syncRows = rows.filter((r) => r.side === 'sync');
+
+	// 1. At most 1 request per created or changed user plus ceil(N/100) list pages.
+	if (syncRows.length === 0) {
+		checks.push({ target: 'requests <= created/changed + ceil(N/100) list pages', status: 'SKIPPED', detail: 'no sync run' });
+	}
+	for (const r of syncRows) {
+		const changes = (r.actions.created ?? 0) + (r.actions.updated ?? 0);
+		const listed = Math.max(r.usersMeasured, r.tenantUsersBefore);
+		const pages = Math.max(1, Math.ceil(listed / 100));
+		const budget = changes + pages;
+		checks.push({
+			target: `requests <= created/changed + ceil(N/100) list pages (${fmt(r.size)}, ${r.scenario})`,
+			status: r.requests.total <= budget ? 'PASS' : 'FAIL',
+			detail: `${fmt(r.requests.total)} requests (${methodsCell(r.requests.byMethod)}) vs budget ${fmt(changes)} + ${fmt(pages)} = ${fmt(budget)}`,
+		});
+	}
+
+	// 2. No-change re-sync of 10,000 users in at most 101 requests.
+	const noChange10k = syncRows.find((r) => r.size === 10000 && r.scenario === 'no change');
+	checks.push(
+		noChange10k
+			? {
+					target: 'no-change re-sync of 10,000 users in <= 101 requests',
+					status: noChange10k.requests.total <= 101 ? 'PASS' : 'FAIL',
+					detail: `${fmt(noChange10k.requests.total)} requests (${methodsCell(noChange10k.requests.byMethod)}), ${noChange10k.writes} writes`,
+				}
+			: { target: 'no-change re-sync of 10,000 users in <= 101 requests', status: 'SKIPPED', detail: '10,000 users not run' },
+	);
+
+	// 3. Creates at >= 80% of C/R users per second.
+	const ideal = (args.inFlight / roundTripMs) * 1000;
+	const firstRows = syncRows.filter((r) => r.scenario === 'first sync');
+	if (firstRows.length === 0) checks.push({ target: 'creates >= 80% of C/R users/s', status: 'SKIPPED', detail: 'no first sync run' });
+	for (const r of firstRows) {
+		const created = r.actions.created ?? 0;
+		const rate = (created / r.wallMs) * 1000;
+		checks.push({
+			target: `creates >= 80% of C/R users/s (${fmt(r.size)})`,
+			status: rate >= 0.8 * ideal ? 'PASS' : 'FAIL',
+			detail: `${fmt(rate, 1)} created/s (whole run, ${fmt(created)} in ${fmt(r.wallMs / 1000, 2)} s) = ${fmt((rate / ideal) * 100, 1)}% of C/R = ${args.inFlight}/${fmt(roundTripMs, 2)} ms = ${fmt(ideal, 1)}/s; 80% = ${fmt(0.8 * ideal, 1)}/s`,
+		});
+	}
+
+	// 4. At least 10x faster than the baseline at 10,000 users.
+	const at10k = syncRows.filter((r) => r.size === 10000);
+	if (at10k.length === 0) checks.push({ target: '>= 10x faster than the baseline at 10,000 users', status: 'SKIPPED', detail: '10,000 users not run' });
+	for (const r of at10k) {
+		const base = rows.find((b) => b.side === 'baseline' && b.size === r.size && b.scenario === r.scenario);
+		if (!base || r.speedupVsBaseline === undefined) {
+			checks.push({ target: `>= 10x faster than the baseline at 10,000 (${r.scenario})`, status: 'SKIPPED', detail: 'baseline not run' });
+			continue;
+		}
+		checks.push({
+			target: `>= 10x faster than the baseline at 10,000 (${r.scenario})`,
+			status: r.speedupVsBaseline >= 10 ? 'PASS' : 'FAIL',
+			detail: `${fmt(r.speedupVsBaseline, 1)}x: sync ${fmt(r.msPerUser, 2)} ms/user vs baseline ${fmt(base.msPerUser, 2)} ms/user${base.sampled ? ` (baseline measured on ${fmt(base.usersMeasured)} of ${fmt(base.size)} users in a ${fmt(base.size)}-user tenant)` : ''}`,
+		});
+	}
+
+	// 5. The 100,000-user diff under 2 s CPU and 500 MB.
+	if (!diff) {
+		checks.push({ target: `${fmt(args.diffUsers)}-user diff < 2 s CPU and < 500 MB`, status: 'SKIPPED', detail: skipped.find((s) => s.startsWith('diff')) ?? 'not run' });
+	} else {
+		const cold = diff.runs[0];
+		const worstCpu = Math.max(...diff.runs.map((r) => r.cpuMs));
+		const worstHeap = Math.max(...diff.runs.map((r) => r.heapAllocatedMB));
+		checks.push({
+			target: `${fmt(diff.users)}-user diff < 2 s CPU`,
+			status: worstCpu < 2000 ? 'PASS' : 'FAIL',
+			detail: `${fmt(cold.cpuMs)} ms CPU cold (worst of ${diff.runs.length}: ${fmt(worstCpu)} ms), wall ${fmt(cold.wallMs)} ms`,
+		});
+		checks.push({
+			target: `${fmt(diff.users)}-user diff < 500 MB`,
+			status: diff.peakRssMB < 500 && worstHeap < 500 ? 'PASS' : 'FAIL',
+			detail: `whole process peak RSS ${fmt(diff.peakRssMB)} MB (incl. ${fmt(diff.existing)} existing + ${fmt(diff.desired)} desired users in memory and the tsx runtime); planning allocated ${fmt(worstHeap, 1)} MB of heap`,
+		});
+	}
+	return checks;
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+	const args = parseArgs(process.argv.slice(2));
+	const startedAt = new Date();
+	const skipped: string[] = [];
+	const notes: string[] = [];
+	console.log(`K2 SCIM sync benchmark — ${startedAt.toISOString()}`);
+	const loadAtStart = os.loadavg();
+	console.log(`node ${process.version}, ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${os.platform()} ${os.release()}, load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
+	console.log(`sizes ${args.sizes.map((s) => fmt(s)).join(', ')}; sides ${args.sides.join(' + ')}; latency ${args.latencyMs} ms per SCIM request; sync requestsInFlight C = ${args.inFlight}; baseline runs at most ${fmt(args.baselineSample)} users per size\n`);
+	if (args.quick && !args.sizes.includes(10000)) skipped.push('10,000 users: skipped (--quick); nothing is extrapolated to it');
+
+	// 1. The diff alone, first and in its own process: no sandbox competing for the CPU.
+	let diff: DiffResult | undefined;
+	if (args.diff) {
+		console.log(`[diff] planUserSync over ${fmt(args.diffUsers)} existing x ${fmt(args.diffUsers)} desired users (own process)...`);
+		diff = await runDiffInChild(args.diffUsers, 180_000);
+	} else skipped.push('diff: skipped (--no-diff)');
+
+	// 2. Sandbox + harness + credential, in this process (as the integration tests run).
+	const k2 = await startK2({ latencyMs: args.latencyMs });
+	const rows: ScenarioResult[] = [];
+	let roundTrip: Awaited<ReturnType<typeof measureRoundTrip>>;
+	try {
+		roundTrip = await measureRoundTrip(k2);
+		console.log(`[R] GET /Users?filter round trip: median ${fmt(roundTrip.medianMs, 2)} ms (min ${fmt(roundTrip.minMs, 2)}, max ${fmt(roundTrip.maxMs, 2)}, ${roundTrip.samples} samples, plain fetch)\n`);
+
+		const sides = [...args.sides];
+		if (sides.includes('sync') && !syncAvailable(k2)) {
+			sides.splice(sides.indexOf('sync'), 1);
+			skipped.push('sync side: skipped — the built package has no User > Sync operation (run `npm run build` once it exists)');
+			console.log('!! the built package has no User > Sync operation: sync scenarios skipped\n');
+		}
+
+		// Warm-up (not measured): n8n-core, the expression engine and the JIT warm up on the first
+		// run in a process; a long-running n8n instance is past that. 50 users through each side.
+		{
+			const warm = benchUsers(9_000_000, 9_000_050);
+			process.stdout.write('[warm-up] 50 users through each side, not measured... ');
+			const w0 = performance.now();
+			if (sides.includes('sync')) {
+				await withTimeout(k2.run(syncParameters(args.inFlight), warm as unknown as IDataObject[], { continueOnFail: true }), 60_000, 'warm-up');
+			}
+			if (sides.includes('baseline')) {
+				await withTimeout(k2.run(baselineParameters(), warm as unknown as IDataObject[], { continueOnFail: true }), 60_000, 'warm-up');
+			}
+			await k2.sandbox.reset();
+			console.log(`${fmt((performance.now() - w0) / 1000, 1)} s\n`);
+		}
+
+		for (const size of args.sizes) {
+			const desired = benchUsers(0, size);
+			const changed = benchUsers(0, size, true);
+			const nChanged = countChanged(0, size);
+			if (sides.includes('sync')) {
+				const params = syncParameters(args.inFlight);
+				const timeout = Math.max(120_000, size * (args.latencyMs + 5) * 3);
+				await k2.sandbox.reset();
+				const expectations: Record<ScenarioName, [BenchUser[], Record<string, number>]> = {
+					'first sync': [desired, { created: size }],
+					'no change': [desired, { unchanged: size }],
+					'5% changed': [changed, { updated: nChanged, unchanged: size - nChanged }],
+				};
+				for (const scenario of SCENARIOS) {
+					const [users, expected] = expectations[scenario];
+					process.stdout.write(`[${fmt(size)}] sync ${scenario}... `);
+					const r = await runScenario(k2, { size, scenario, side: 'sync', sampled: false, expected }, params, users, timeout);
+					rows.push(r);
+					console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+				}
+				const after = await tenantUserCount(k2);
+				if (after !== size) notes.push(`after the ${fmt(size)}-user sync scenarios the tenant holds ${fmt(after)} users (expected ${fmt(size)})`);
+			}
+			if (sides.includes('baseline')) {
+				const sample = Math.min(size, args.baselineSample);
+				const sampled = sample < size;
+				await k2.sandbox.reset();
+				if (sampled) {
+					process.stdout.write(`[${fmt(size)}] seeding ${fmt(size - sample)} other users for the sampled baseline (latency off, not measured)... `);
+					const s0 = performance.now();
+					await seedUsers(k2, benchUsers(0, size - sample), args.latencyMs);
+					console.log(`${fmt((performance.now() - s0) / 1000, 1)} s`);
+					notes.push(`baseline at ${fmt(size)} users: measured on the last ${fmt(sample)} users (a tenant of ${fmt(size)} users), per-user rate scaled to ${fmt(size)} for the ratio`);
+				}
+				const from = size - sample;
+				const timeout = Math.max(120_000, sample * 2 * (args.latencyMs + 5) * 3);
+				const nChangedSample = countChanged(from, size);
+				const expectations: Record<ScenarioName, [BenchUser[], Record<string, number>]> = {
+					'first sync': [benchUsers(from, size), { created: sample }],
+					'no change': [benchUsers(from, size), { unchanged: sample }],
+					'5% changed': [benchUsers(from, size, true), { updated: nChangedSample, unchanged: sample - nChangedSample }],
+				};
+				for (const scenario of SCENARIOS) {
+					const [users, expected] = expectations[scenario];
+					process.stdout.write(`[${fmt(size)}] baseline ${scenario} (${fmt(users.length)} users)... `);
+					const r = await runScenario(k2, { size, scenario, side: 'baseline', sampled, expected }, baselineParameters(), users, timeout);
+					rows.push(r);
+					console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+				}
+			}
+		}
+	} finally {
+		await k2.stop();
+	}
+
+	for (const r of rows) {
+		if (r.side !== 'sync') continue;
+		const base = rows.find((b) => b.side === 'baseline' && b.size === r.size && b.scenario === r.scenario);
+		if (base) r.speedupVsBaseline = base.msPerUser / r.msPerUser;
+	}
+	if (!args.sides.includes('baseline')) skipped.push('baseline side: skipped (--sides)');
+
+	// 3. Print.
+	console.log(`\n=== Scenarios (latency ${args.latencyMs} ms/request, C = ${args.inFlight}, R = ${fmt(roundTrip.medianMs, 2)} ms; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}) ===`);
+	printTable(rows);
+	console.log('\nwall/users/s: whole node run through WorkflowExecute (trigger -> K2 SCIM). CPU and memory: this one process, which also hosts the sandbox.');
+	console.log('"vs baseline" = baseline ms/user ÷ sync ms/user, same size and scenario; a sampled baseline ran on a subset (see notes).');
+	console.log('\nsandbox handling time (after the injected latency), per scenario:');
+	for (const r of rows) {
+		console.log(`  ${fmt(r.size).padStart(6)} ${r.scenario.padEnd(10)} ${r.side.padEnd(8)} ${fmt(r.sandboxHandlingMs)} ms over ${fmt(r.requests.total)} requests (${fmt(r.sandboxHandlingMs / Math.max(1, r.requests.total), 2)} ms each); routes: ${Object.entries(r.requests.byRoute).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+	}
+	if (diff) {
+		console.log(`\n=== In-memory diff: planUserSync, ${fmt(diff.existing)} existing x ${fmt(diff.desired)} desired (no network, own process) ===`);
+		console.log(`plan: ${Object.entries(diff.runs[0].plan).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')} (expected create ${fmt(diff.expected.create)}, update ${fmt(diff.expected.update)}, unchanged ${fmt(diff.expected.unchanged)}, deprovision ${fmt(diff.expected.deprovision)})`);
+		diff.runs.forEach((run, i) =>
+			console.log(`run ${i + 1}${i === 0 ? ' (cold)' : ''}: CPU ${fmt(run.cpuMs)} ms (user ${fmt(run.cpuUserMs)}), wall ${fmt(run.wallMs)} ms, heap allocated ${fmt(run.heapAllocatedMB, 1)} MB, plan retained ${fmt(run.heapRetainedMB, 1)} MB`),
+		);
+		console.log(`process RSS: ${fmt(diff.rssStartMB)} MB bare, ${fmt(diff.rssAfterGenerateMB)} MB with the inputs (${fmt(diff.inputsHeapMB)} MB heap, generated in ${fmt(diff.generateMs)} ms), peak ${fmt(diff.peakRssMB)} MB`);
+		const p = diff.runs[0].plan;
+		const e = diff.expected;
+		if (p.create !== e.create || p.update !== e.update || p.unchanged !== e.unchanged || p.deprovision !== e.deprovision || p.error) {
+			notes.push(`diff plan differs from the expected counts: ${JSON.stringify(p)} vs ${JSON.stringify(e)}`);
+		}
+	}
+
+	const targets = checkTargets(args, rows, roundTrip.medianMs, diff, skipped);
+	console.log('\n=== Targets (issue #4) ===');
+	for (const t of targets) console.log(`${t.status.padEnd(7)} ${t.target}: ${t.detail}`);
+
+	const anomalies = rows.flatMap((r) => r.anomalies.map((a) => `${fmt(r.size)} ${r.side} ${r.scenario}: ${a}${r.nodeError ? ` (first error: ${r.nodeError})` : ''}`));
+	if (anomalies.length) {
+		console.log('\n=== Anomalies ===');
+		for (const a of anomalies) console.log(`!! ${a}`);
+	}
+	if (notes.length || skipped.length) {
+		console.log('\n=== Measured vs skipped ===');
+		for (const n of notes) console.log(`note: ${n}`);
+		for (const s of skipped) console.log(`skipped: ${s}`);
+	}
+
+	const outDir = path.join(__dirname, 'results');
+	mkdirSync(outDir, { recursive: true });
+	const file = path.join(outDir, `sync-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+	writeFileSync(
+		file,
+		JSON.stringify(
+			{
+				startedAt: startedAt.toISOString(),
+				finishedAt: new Date().toISOString(),
+				environment: {
+					node: process.version,
+					cpus: os.cpus().length,
+					cpuModel: os.cpus()[0]?.model,
+					platform: `${os.platform()} ${os.release()}`,
+					loadAverageAtStart: loadAtStart,
+					loadAverageAtEnd: os.loadavg(),
+				},
+				args,
+				roundTrip,
+				scenarios: rows,
+				diff,
+				targets,
+				anomalies,
+				notes,
+				skipped,
+			},
+			null,
+			2,
+		),
+	);
+	console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
+}
+
+main()
+	.then(() => process.exit(0))
+	.catch((error) => {
+		console.error(error);
+		process.exit(1);
+	});
