@@ -5,7 +5,7 @@
 import express, { Router } from 'express';
 import type { Request, Response, NextFunction } from 'express';
 import SCIMMY from 'scimmy';
-import { ScimStore, ScimRecord, ResourceType } from './store';
+import { ConflictError, ScimStore, ScimRecord, ResourceType } from './store';
 import { parseFilter, simpleEquality, matches } from './filter-fix';
 import { scimError } from './scim-errors';
 
@@ -259,15 +259,23 @@ export function resourceRouter({ store, scimRoot }: ResourceRouterOptions): Rout
 				throw scimError(400, 'invalidSyntax', (ex as Error).message);
 			}
 			let saved: ScimRecord = existing;
+			// SCIMMY wraps errors thrown by the write handler; keep a uniqueness conflict a 409.
+			let conflict: ConflictError | undefined;
 			try {
 				// The patch is applied to the full resource (all members), not to the capped read view.
 				await message.apply(new Schema(existing, 'out', locationOf(type, '').slice(0, -1)), async (instance: unknown) => {
 					const attrs = validateIn(type, JSON.parse(JSON.stringify(instance)), 'PATCH');
 					if (type === 'Group') checkMembers(store, attrs);
-					saved = store.replace(type, id, attrs);
+					try {
+						saved = store.replace(type, id, attrs);
+					} catch (ex) {
+						if (ex instanceof ConflictError) conflict = ex;
+						throw ex;
+					}
 					return saved;
 				});
 			} catch (ex) {
+				if (conflict) throw conflict;
 				if (ex instanceof SCIMMY.Types.Error || (ex as { status?: number }).status) throw ex;
 				throw scimError(400, 'invalidValue', (ex as Error).message);
 			}

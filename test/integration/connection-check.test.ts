@@ -1,0 +1,130 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { setTimeout as wait } from 'node:timers/promises';
+
+import { startSandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
+import { createHarness, k2Credential, runNode, shutdownHarness } from '../harness/run-workflow';
+import type { Harness } from '../harness/run-workflow';
+import { decodeJwt, signInWithPkce } from '../support/oidc-login';
+import type { TokenSet } from '../support/oidc-login';
+import { ScimClient } from '../support/scim-client';
+
+const DAY_MS = 86_400_000;
+const check = { resource: 'connection', operation: 'check' };
+
+async function setup(accessTokenTtl?: number) {
+	const sandbox = await startSandbox({ dataDir: mkdtempSync(path.join(tmpdir(), 'k2-connection-')), accessTokenTtl, quiet: true });
+	const harness = await createHarness();
+	const tokens = await signInWithPkce(sandbox);
+	harness.credentials.add({
+		id: 'k2',
+		name: 'K2',
+		type: 'k2ScimOAuth2Api',
+		data: k2Credential({
+			authority: sandbox.authority,
+			clientId: sandbox.pkceClientId,
+			scimBaseUrl: sandbox.scimBaseUrl,
+			scimToken: sandbox.scimToken,
+			oauthTokenData: tokens as unknown as Record<string, unknown>,
+		}),
+	});
+	return { sandbox, harness, tokens };
+}
+
+function assertNoSecrets(output: unknown, secrets: unknown[]) {
+	const text = JSON.stringify(output);
+	for (const secret of secrets) {
+		if (typeof secret === 'string' && secret) assert.ok(!text.includes(secret), 'no token in the output');
+	}
+}
+
+describe('Connection: Check', () => {
+	let sandbox: Sandbox;
+	let harness: Harness;
+	let tokens: TokenSet;
+	before(async () => {
+		({ sandbox, harness, tokens } = await setup());
+		await new ScimClient(sandbox).createUser('ada@example.com');
+	});
+	after(async () => {
+		shutdownHarness();
+		await sandbox?.stop();
+	});
+
+	test('reports the capabilities and when to sign in again, with no token in the output', async () => {
+		sandbox.resetStats();
+		const { output, error } = await runNode(harness, { parameters: check, credentialId: 'k2' });
+		assert.equal(error, undefined);
+		const json = output![0].json;
+		assert.equal(json.ok, true);
+		assert.equal(json.totalUsers, 1);
+		assert.deepEqual(json.capabilities, {
+			patch: true,
+			filter: true,
+			maxResults: 100,
+			bulk: false,
+			sort: false,
+			changePassword: false,
+			etag: false,
+		});
+		const authTime = Number(decodeJwt(tokens.access_token).auth_time);
+		assert.ok(authTime > 0, 'the sandbox access token carries auth_time');
+		assert.equal(json.signedInAt, new Date(authTime * 1000).toISOString());
+		assert.equal(json.reconnectBy, new Date(authTime * 1000 + 30 * DAY_MS).toISOString());
+		assert.ok(json.daysUntilReconnect === 29 || json.daysUntilReconnect === 30, String(json.daysUntilReconnect));
+		assert.equal(json.grantType, 'pkce');
+
+		const routes = sandbox.stats().byRoute;
+		assert.equal(routes['GET /ServiceProviderConfig'], 1);
+		assert.equal(routes['GET /Users'], 1);
+		assertNoSecrets(output, [tokens.access_token, tokens.refresh_token, tokens.id_token, sandbox.scimToken]);
+	});
+});
+
+describe('Connection: Check with an expired access token', () => {
+	let sandbox: Sandbox;
+	let harness: Harness;
+	let tokens: TokenSet;
+	before(async () => ({ sandbox, harness, tokens } = await setup(1)));
+	after(async () => {
+		shutdownHarness();
+		await sandbox?.stop();
+	});
+
+	test('n8n refreshes during the check and the output still carries no token', async () => {
+		await wait(1500);
+		const { output, error } = await runNode(harness, { parameters: check, credentialId: 'k2' });
+		assert.equal(error, undefined);
+		assert.equal(output![0].json.ok, true);
+		const stored = harness.credentials.stored('k2').oauthTokenData as Record<string, string>;
+		assert.notEqual(stored.access_token, tokens.access_token, 'the token was refreshed');
+		// The sign-in time survives refreshes: the deadline is still counted from it.
+		assert.equal(output![0].json.signedInAt, new Date(Number(decodeJwt(tokens.access_token).auth_time) * 1000).toISOString());
+		assertNoSecrets(output, [tokens.access_token, tokens.refresh_token, stored.access_token, stored.refresh_token, sandbox.scimToken]);
+	});
+});
+
+describe('Connection: Check with a wrong SCIM token', () => {
+	let sandbox: Sandbox;
+	let harness: Harness;
+	before(async () => {
+		({ sandbox, harness } = await setup());
+		const data = harness.credentials.stored('k2');
+		harness.credentials.add({ id: 'bad', name: 'K2 bad', type: 'k2ScimOAuth2Api', data: { ...data, scimToken: '11111111-2222-3333-4444-555555555555' } });
+	});
+	after(async () => {
+		shutdownHarness();
+		await sandbox?.stop();
+	});
+
+	test('fails with an actionable message that does not contain the token', async () => {
+		const { output, error } = await runNode(harness, { parameters: check, credentialId: 'bad' });
+		assert.equal(output, undefined);
+		assert.match(error!.message, /SCIM token/i);
+		assert.ok(!JSON.stringify({ m: error!.message, d: error!.description }).includes('11111111-2222-3333-4444-555555555555'));
+	});
+});

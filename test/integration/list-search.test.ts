@@ -1,0 +1,102 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import { LoadOptionsContext } from 'n8n-core';
+import { Workflow } from 'n8n-workflow';
+import type { ILoadOptionsFunctions, INode, INodeListSearchResult, INodeType, IWorkflowExecuteAdditionalData } from 'n8n-workflow';
+
+import { startSandbox } from '../../sandbox';
+import type { Sandbox } from '../../sandbox';
+import { NODE_TYPE, createHarness, k2Credential, shutdownHarness } from '../harness/run-workflow';
+import type { Harness } from '../harness/run-workflow';
+import { signInWithPkce } from '../support/oidc-login';
+import { ScimClient } from '../support/scim-client';
+
+type Search = (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) => Promise<INodeListSearchResult>;
+
+describe('list search: the user and group pickers', () => {
+	let sandbox: Sandbox;
+	let harness: Harness;
+	let context: ILoadOptionsFunctions;
+	let methods: Record<string, Search>;
+
+	before(async () => {
+		sandbox = await startSandbox({ dataDir: mkdtempSync(path.join(tmpdir(), 'k2-list-search-')), quiet: true });
+		harness = await createHarness();
+		const tokens = await signInWithPkce(sandbox);
+		harness.credentials.add({
+			id: 'k2',
+			name: 'K2',
+			type: 'k2ScimOAuth2Api',
+			data: k2Credential({
+				authority: sandbox.authority,
+				clientId: sandbox.pkceClientId,
+				scimBaseUrl: sandbox.scimBaseUrl,
+				scimToken: sandbox.scimToken,
+				oauthTokenData: tokens as unknown as Record<string, unknown>,
+			}),
+		});
+		const scim = new ScimClient(sandbox);
+		for (let i = 0; i < 130; i++) await scim.createUser(`staff${String(i).padStart(3, '0')}@example.com`);
+		await scim.createUser('ada@example.com', { displayName: 'Ada Lovelace' });
+		await scim.createUser('quote"and\\back@example.com');
+		await scim.createGroup('Finance');
+		await scim.createGroup('Finance Approvers');
+		await scim.createGroup('Engineering');
+
+		// What n8n's editor does for a resource locator: a LoadOptionsContext on the node, with its credential.
+		const node: INode = {
+			id: 'k2',
+			name: 'K2 SCIM',
+			type: NODE_TYPE,
+			typeVersion: 1,
+			position: [0, 0],
+			parameters: {},
+			credentials: { k2ScimOAuth2Api: { id: 'k2', name: 'K2' } },
+		};
+		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: harness.nodeTypes });
+		const additionalData = { credentialsHelper: harness.credentials, currentNodeParameters: {} } as unknown as IWorkflowExecuteAdditionalData;
+		context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
+		methods = (harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
+	});
+	after(async () => {
+		shutdownHarness();
+		await sandbox?.stop();
+	});
+	beforeEach(() => sandbox.resetStats());
+
+	test('searchUsers pages through all users 100 at a time', async () => {
+		const first = await methods.searchUsers.call(context);
+		assert.equal(first.results.length, 100);
+		assert.equal(first.paginationToken, '101');
+		const second = await methods.searchUsers.call(context, undefined, first.paginationToken as string);
+		assert.equal(second.results.length, 32);
+		assert.equal(second.paginationToken, undefined);
+		assert.equal(sandbox.stats().byRoute['GET /Users'], 2);
+	});
+
+	test('searchUsers filters by userName prefix and shows display names', async () => {
+		const { results } = await methods.searchUsers.call(context, 'ada');
+		assert.equal(results.length, 1);
+		assert.equal(results[0].name, 'Ada Lovelace (ada@example.com)');
+		const { results: staff } = await methods.searchUsers.call(context, 'staff12');
+		assert.deepEqual(staff.map((r) => r.name), Array.from({ length: 10 }, (_, i) => `staff12${i}@example.com`));
+		const escaped = await methods.searchUsers.call(context, 'quote"and\\');
+		assert.deepEqual(escaped.results.map((r) => r.name), ['quote"and\\back@example.com']);
+	});
+
+	test('searchGroups filters by display name prefix and returns IDs as values', async () => {
+		const { results, paginationToken } = await methods.searchGroups.call(context, 'Fin');
+		assert.deepEqual(results.map((r) => r.name).sort(), ['Finance', 'Finance Approvers']);
+		assert.equal(paginationToken, undefined);
+		for (const result of results) {
+			const group = (await new ScimClient(sandbox).request('GET', `/Groups/${result.value}`)).body;
+			assert.equal(group.displayName, result.name);
+		}
+		const all = await methods.searchGroups.call(context, '');
+		assert.equal(all.results.length, 3);
+	});
+});
