@@ -1,3 +1,4 @@
+import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 import type { INodeProperties } from 'n8n-workflow';
 
 /** n8n's usual "Return All" + "Limit" pair, shown for one resource and operation. */
@@ -36,8 +37,22 @@ export function simplifyField(resource: string, operations: string[]): INodeProp
 	};
 }
 
-/** How many input items run at once: K2 round trips dominate, so a few in flight multiply throughput. */
-export function requestsInFlightOptions(resource: string, operations: string[]): INodeProperties {
+/** How many requests run at once: K2 round trips dominate, so a few in flight multiply throughput. */
+export function requestsInFlightOption(
+	description = 'How many input items are sent to K2 at the same time. Results keep the input order.',
+): INodeProperties {
+	return {
+		displayName: 'Requests in Flight',
+		name: 'requestsInFlight',
+		type: 'number',
+		typeOptions: { minValue: 1, maxValue: 16 },
+		default: DEFAULT_REQUESTS_IN_FLIGHT,
+		description,
+	};
+}
+
+/** An "Options" collection holding only Requests in Flight. */
+export function requestsInFlightOptions(resource: string, operations: string[], description?: string): INodeProperties {
 	return {
 		displayName: 'Options',
 		name: 'options',
@@ -45,16 +60,6 @@ export function requestsInFlightOptions(resource: string, operations: string[]):
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: { resource: [resource], operation: operations } },
-		options: [
-			{
-				displayName: 'Requests in Flight',
-				name: 'requestsInFlight',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 16 },
-				default: 4,
-				description:
-					'How many input items are sent to K2 at the same time. Results keep the input order.',
-			},
-		],
+		options: [requestsInFlightOption(description)],
 	};
 }

@@ -41,7 +41,8 @@ export interface FieldProblem {
 	message: string;
 }
 
-const TEXT_FIELDS = [
+/** The optional text attributes of UserFields (everything but userName, active and additionalAttributes). */
+export const TEXT_FIELDS = [
 	'givenName',
 	'familyName',
 	'displayName',

@@ -1,23 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { groupLocator, memberReferenceField, membersField, requestsInFlightOption } from './fields';
+import { requestsInFlightOptions } from '../common.fields';
+import { groupLocator, memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
 import { changeMembers } from './memberChange';
-
-const show = { resource: ['group'], operation: ['addMembers'] };
 
 export const description: INodeProperties[] = [
 	groupLocator(['addMembers'], 'The group to add the members to'),
 	memberReferenceField(['addMembers']),
 	membersField(['addMembers'], true),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [requestsInFlightOption()],
-	},
+	requestsInFlightOptions('group', ['addMembers'], GROUP_REQUESTS_IN_FLIGHT),
 ];
 
 /**

@@ -1,12 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { requestsInFlightOptions } from '../common.fields';
 import { MAX_MEMBERS_PER_READ, memberPatchRequests, toScimGroup } from '../../scim/group';
 import { MAX_MEMBERS_PER_OPERATION, PATCH_OP_SCHEMA } from '../../scim/schemas';
 import type { PatchRequest, ScimGroup } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { mapConcurrent } from '../../utils/concurrency';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
-import { memberReferenceField, membersField, requestsInFlightOption } from './fields';
+import { memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
 import {
 	findGroupByDisplayName,
 	lookupGroups,
@@ -17,8 +18,6 @@ import {
 	readMemberReference,
 	readRequestsInFlight,
 } from './members';
-
-const show = { resource: ['group'], operation: ['createOrUpdate'] };
 
 export const description: INodeProperties[] = [
 	displayNameField(
@@ -32,15 +31,7 @@ export const description: INodeProperties[] = [
 			'Users to add when they are not members yet (members not listed are kept). K2 shows at most 100 members of a group, so for larger groups the users not among them are sent anyway; adding an existing member changes nothing.',
 	},
 	externalIdFields('createOrUpdate'),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [requestsInFlightOption()],
-	},
+	requestsInFlightOptions('group', ['createOrUpdate'], GROUP_REQUESTS_IN_FLIGHT),
 ];
 
 type Status = 'created' | 'updated' | 'unchanged';

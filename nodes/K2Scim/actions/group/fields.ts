@@ -1,8 +1,5 @@
 import type { INodeProperties } from 'n8n-workflow';
 
-// Same default as the router's (not imported from it: router.ts imports this module).
-export const DEFAULT_REQUESTS_IN_FLIGHT = 4;
-
 export const MEMBERS_READ_CAP_NOTE =
 	'K2 returns at most 100 members when a group is read: for larger groups the list is cut and "membersTruncated" is true';
 
@@ -85,14 +82,5 @@ export function membersField(operations: string[], required: boolean): INodeProp
 	};
 }
 
-export function requestsInFlightOption(): INodeProperties {
-	return {
-		displayName: 'Requests in Flight',
-		name: 'requestsInFlight',
-		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 32 },
-		default: DEFAULT_REQUESTS_IN_FLIGHT,
-		description:
-			'How many requests to K2 run at the same time (lookups, and writes to different groups). Writes to one group are always sent one after another.',
-	};
-}
+export const GROUP_REQUESTS_IN_FLIGHT =
+	'How many requests to K2 run at the same time (lookups, and writes to different groups). Writes to one group are always sent one after another.';

@@ -12,7 +12,7 @@ import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import type { ScimContext } from '../../transport';
 import { mapConcurrent } from '../../utils/concurrency';
-import { DEFAULT_REQUESTS_IN_FLIGHT } from './fields';
+import { DEFAULT_REQUESTS_IN_FLIGHT } from '../constants';
 
 export type MemberReference = 'id' | 'userName';
 

@@ -1,23 +1,14 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { groupLocator, memberReferenceField, membersField, requestsInFlightOption } from './fields';
+import { requestsInFlightOptions } from '../common.fields';
+import { groupLocator, memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
 import { changeMembers } from './memberChange';
-
-const show = { resource: ['group'], operation: ['removeMembers'] };
 
 export const description: INodeProperties[] = [
 	groupLocator(['removeMembers'], 'The group to remove the members from'),
 	memberReferenceField(['removeMembers']),
 	membersField(['removeMembers'], true),
-	{
-		displayName: 'Options',
-		name: 'options',
-		type: 'collection',
-		placeholder: 'Add Option',
-		default: {},
-		displayOptions: { show },
-		options: [requestsInFlightOption()],
-	},
+	requestsInFlightOptions('group', ['removeMembers'], GROUP_REQUESTS_IN_FLIGHT),
 ];
 
 /** Like Add Members: one batch of PATCH requests per group. Users that are not members are ignored. */

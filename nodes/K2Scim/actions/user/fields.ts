@@ -1,7 +1,7 @@
 import { jsonParse, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { validateUserFields } from '../../scim/user';
+import { TEXT_FIELDS, validateUserFields } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
 
 /** The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update. */
@@ -101,18 +101,6 @@ export function userNameField(operations: string[]): INodeProperties {
 	};
 }
 
-const TEXT_KEYS = [
-	'givenName',
-	'familyName',
-	'displayName',
-	'email',
-	'externalId',
-	'title',
-	'phoneNumber',
-	'employeeNumber',
-	'department',
-	'managerId',
-] as const;
 
 /**
  * Turns the parameters of one item into UserFields and checks them before any request.
@@ -127,7 +115,7 @@ export function readUserFields(
 	const fields: UserFields = {};
 	const raw: Record<string, unknown> = { ...collection };
 	if (options.userName !== undefined) raw.userName = options.userName;
-	for (const key of TEXT_KEYS) {
+	for (const key of TEXT_FIELDS) {
 		const value = raw[key];
 		if (value === undefined) continue;
 		if (typeof value === 'string' && value.trim() === '') {

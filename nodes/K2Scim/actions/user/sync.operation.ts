@@ -11,6 +11,7 @@ import { scimRequest } from '../../transport';
 import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
 import { DEFAULT_REQUESTS_IN_FLIGHT } from '../constants';
+import { requestsInFlightOption } from '../common.fields';
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
 import { findUser, userPath } from './locate';
@@ -129,14 +130,7 @@ export const description: INodeProperties[] = [
 				],
 				default: 'perUser',
 			},
-			{
-				displayName: 'Requests in Flight',
-				name: 'requestsInFlight',
-				type: 'number',
-				typeOptions: { minValue: 1, maxValue: 16 },
-				default: DEFAULT_REQUESTS_IN_FLIGHT,
-				description: 'How many writes are sent to K2 at the same time',
-			},
+			requestsInFlightOption('How many writes are sent to K2 at the same time'),
 		],
 	},
 ];
