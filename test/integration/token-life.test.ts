@@ -72,3 +72,27 @@ describe('when the K2 refresh token has expired', () => {
 		}
 	});
 });
+
+describe('when the access token expires in the middle of a run with several requests in flight', () => {
+	let k2: K2Fixture;
+	before(async () => {
+		// 2 s tokens and 100 ms per request: 60 creates, 4 at a time, outlive the first token.
+		k2 = await startK2({ accessTokenTtl: 2, latencyMs: 100 });
+	});
+	after(async () => k2?.stop());
+
+	test('one refresh serves every request: no item fails, no user is created twice', async () => {
+		const before = k2.harness.credentials.savedTokens.length;
+		const { output, error } = await k2.run(
+			{ resource: 'user', operation: 'create', userName: '={{ $json.u }}' },
+			Array.from({ length: 60 }, (_, i) => ({ u: `midrun${i}@example.com` })),
+		);
+		assert.equal(error, undefined);
+		assert.equal(output!.length, 60);
+		const refreshes = k2.harness.credentials.savedTokens.length - before;
+		assert.ok(refreshes >= 1, 'the token was refreshed during the run');
+		assert.ok(refreshes <= 2, `the refresh was not repeated per request (${refreshes})`);
+		const users = await k2.scim.listUsers();
+		assert.equal(users.length, 60);
+	});
+});

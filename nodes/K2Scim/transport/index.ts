@@ -166,6 +166,19 @@ export async function scimRequest<T = IDataObject>(
 
 type Outcome = { ok: true; body: unknown } | { ok: false; failure: FailedRequest };
 
+// n8n refreshes on every 401 it sees, and K2's refresh tokens are single use: with several
+// requests in flight when the access token expires, parallel refreshes would all but one fail
+// with invalid_grant. So the requests that met a 401 go through the refresh one at a time; the
+// first refreshes, the others find the new token already saved.
+const refreshQueues = new WeakMap<ScimContext, Promise<unknown>>();
+
+async function oneAtATime<T>(ctx: ScimContext, task: () => Promise<T>): Promise<T> {
+	const previous = refreshQueues.get(ctx) ?? Promise.resolve();
+	const run = previous.catch(() => undefined).then(task);
+	refreshQueues.set(ctx, run.catch(() => undefined));
+	return await run;
+}
+
 /**
  * Sends once. Statuses come back as data so that Retry-After can be read (n8n's error
  * wrapper drops headers). A 401 is sent again the strict way so that it reaches n8n's OAuth2
@@ -186,7 +199,10 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 			};
 		}
 		forgetConnection(ctx);
-		return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions) };
+		const body = await oneAtATime(ctx, async () =>
+			await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions),
+		);
+		return { ok: true, body };
 	} catch (error) {
 		return { ok: false, failure: readFailure(error) };
 	}
