@@ -51,6 +51,31 @@ export class K2ScimOAuth2Api implements ICredentialType {
 				'The "authority" value K2 Cloud operations gave you: https://login.onk2.com/ followed by your tenant ID (GUID)',
 		},
 		{
+			displayName: 'Scope',
+			name: 'k2Scope',
+			type: 'string',
+			default: '',
+			placeholder: K2_PKCE_SCOPE,
+			description: `Leave empty for K2's scope: "${K2_PKCE_SCOPE}" with PKCE (offline_access gives the refresh token), "${K2_CLIENT_CREDENTIALS_SCOPE}" with Client Credentials`,
+		},
+		{
+			displayName: 'Authorization URL',
+			name: 'authorizationUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://login.onk2.com/<tenant>/connect/authorize',
+			displayOptions: { show: { grantType: ['pkce'] } },
+			description: 'Leave empty: it is the Authority followed by /connect/authorize. Change it only if K2 operations tells you to.',
+		},
+		{
+			displayName: 'Access Token URL',
+			name: 'tokenUrl',
+			type: 'string',
+			default: '',
+			placeholder: 'https://login.onk2.com/<tenant>/connect/token',
+			description: 'Leave empty: it is the Authority followed by /connect/token. Change it only if K2 operations tells you to.',
+		},
+		{
 			displayName: 'Client ID',
 			name: 'clientId',
 			type: 'string',
@@ -68,28 +93,25 @@ export class K2ScimOAuth2Api implements ICredentialType {
 				'Leave empty for Authorization Code with PKCE (K2 issues a public client). Required for Client Credentials.',
 		},
 		{
-			// One field (n8n merges same-named fields, so two would hide each other); its default
-			// follows the grant type until the user types their own.
-			displayName: 'Scope',
-			name: 'scope',
-			type: 'string',
-			default: `={{$self["grantType"] === "clientCredentials" ? "${K2_CLIENT_CREDENTIALS_SCOPE}" : "${K2_PKCE_SCOPE}"}}`,
-			description: `K2's scope: "${K2_PKCE_SCOPE}" for PKCE (keep offline_access, or K2 issues no refresh token and the connection stops after an hour), "${K2_CLIENT_CREDENTIALS_SCOPE}" for Client Credentials`,
-		},
-		{
+			// n8n's OAuth2 code reads authUrl, accessTokenUrl and scope. They are derived here, hidden,
+			// from the visible K2 fields below (n8n lists its own OAuth2 fields first, before Authority,
+			// so visible expressions there would show an unresolved Authority).
 			displayName: 'Authorization URL',
 			name: 'authUrl',
-			type: 'string',
-			default: '={{$self["authority"]}}/connect/authorize',
-			displayOptions: { show: { grantType: ['pkce'] } },
-			description: 'Derived from the Authority; change it only if K2 operations tells you to',
+			type: 'hidden',
+			default: '={{ $self["authorizationUrl"] || $self["authority"] + "/connect/authorize" }}',
 		},
 		{
 			displayName: 'Access Token URL',
 			name: 'accessTokenUrl',
-			type: 'string',
-			default: '={{$self["authority"]}}/connect/token',
-			description: 'Derived from the Authority; change it only if K2 operations tells you to',
+			type: 'hidden',
+			default: '={{ $self["tokenUrl"] || $self["authority"] + "/connect/token" }}',
+		},
+		{
+			displayName: 'Scope',
+			name: 'scope',
+			type: 'hidden',
+			default: `={{ $self["k2Scope"] || ($self["grantType"] === "clientCredentials" ? "${K2_CLIENT_CREDENTIALS_SCOPE}" : "${K2_PKCE_SCOPE}") }}`,
 		},
 		{
 			displayName: 'Auth URI Query Parameters',
@@ -124,10 +146,11 @@ export class K2ScimOAuth2Api implements ICredentialType {
 		},
 		{
 			displayName:
-				'Register the OAuth Redirect URL shown above with K2 Cloud operations as your "redirectUri" before you click Connect. K2 refresh tokens expire after 30 days by default: then open this credential and reconnect.',
+				'Before you click Connect, ask K2 Cloud operations to register the OAuth Redirect URL shown at the top as your "redirectUri". K2 refresh tokens expire after 30 days by default: then open this credential and click Reconnect.',
 			name: 'k2Notice',
 			type: 'notice',
 			default: '',
+			displayOptions: { show: { grantType: ['pkce'] } },
 		},
 	];
 }

@@ -25,7 +25,6 @@ async function ensureCredential(n8n: N8n, sandbox: Sandbox): Promise<{ id: strin
 			authority: sandbox.authority,
 			clientId: sandbox.pkceClientId,
 			clientSecret: '',
-			scope: sandbox.scope,
 			scimBaseUrl: sandbox.scimBaseUrl,
 			scimToken: sandbox.scimToken,
 		}));

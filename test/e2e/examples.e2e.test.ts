@@ -72,7 +72,6 @@ describe('the example workflows in real n8n against the K2 sandbox', { timeout: 
 			authority: sandbox.authority,
 			clientId: sandbox.pkceClientId,
 			clientSecret: '',
-			scope: sandbox.scope,
 			scimBaseUrl: sandbox.scimBaseUrl,
 			scimToken: sandbox.scimToken,
 		});

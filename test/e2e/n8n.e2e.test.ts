@@ -56,7 +56,6 @@ describe('n8n 2.8.4 with n8n-nodes-k2-scim as a community package', { timeout: 3
 		authority: sandbox.authority,
 		clientId: sandbox.pkceClientId,
 		clientSecret: '',
-		scope: sandbox.scope,
 		scimBaseUrl: sandbox.scimBaseUrl,
 		scimToken: sandbox.scimToken,
 	});
@@ -108,7 +107,7 @@ describe('n8n 2.8.4 with n8n-nodes-k2-scim as a community package', { timeout: 3
 	test("the credential connects through n8n's own OAuth2 PKCE flow", async () => {
 		credential = await n8n.createCredential('K2 sandbox (e2e)', CREDENTIAL_TYPE, {
 			...credentialData(),
-			accessTokenUrl: tokenProxy.url,
+			tokenUrl: tokenProxy.url, // the "Access Token URL" override field
 		});
 		assert.equal(await n8n.isConnected(credential.id), false);
 		const authUrl = await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));

@@ -90,10 +90,9 @@ describe('in real n8n, the access token expires mid-run with 4 requests in fligh
 			authority: sandbox.authority,
 			clientId: sandbox.pkceClientId,
 			clientSecret: '',
-			scope: sandbox.scope,
 			scimBaseUrl: sandbox.scimBaseUrl,
 			scimToken: sandbox.scimToken,
-			accessTokenUrl: tokenProxy.url,
+			tokenUrl: tokenProxy.url, // the "Access Token URL" override field
 		});
 		const saved = await n8n.createWorkflow(createUsersWorkflow(credential));
 		const workflowData = await n8n.getWorkflow(saved.id);

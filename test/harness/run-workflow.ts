@@ -85,9 +85,9 @@ export async function createHarness(): Promise<Harness> {
 
 export interface RunOptions {
 	/** The K2 SCIM node's parameters (resource, operation, fields). */
-	parameters: INodeParameters;
+	parameters: INodeParameters | Record<string, unknown>;
 	/** The items the trigger emits into the node; one empty item by default. */
-	items?: IDataObject[];
+	items?: Array<Record<string, unknown>>;
 	credentialId: string;
 	continueOnFail?: boolean;
 }
@@ -118,7 +118,7 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 			type: NODE_TYPE,
 			typeVersion: 1,
 			position: [200, 0],
-			parameters: options.parameters,
+			parameters: options.parameters as INodeParameters,
 			continueOnFail: options.continueOnFail ?? false,
 			credentials: {
 				[CREDENTIAL_TYPE]: { id: options.credentialId, name: credentialName },

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { INodeParameters } from 'n8n-workflow';
 
 import { startSandbox } from '../../sandbox';
 import type { Sandbox, SandboxOptions } from '../../sandbox';
@@ -19,7 +19,7 @@ export interface K2Fixture {
 	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
 	connect(id: string, name?: string): Promise<Record<string, unknown>>;
 	/** Runs the K2 SCIM node with the default credential ("k2"). */
-	run(parameters: INodeParameters, items?: IDataObject[], options?: { continueOnFail?: boolean; credentialId?: string }): Promise<RunResult>;
+	run(parameters: INodeParameters | Record<string, unknown>, items?: Array<Record<string, unknown>>, options?: { continueOnFail?: boolean; credentialId?: string }): Promise<RunResult>;
 	stop(): Promise<void>;
 }
 

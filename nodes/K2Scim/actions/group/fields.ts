@@ -67,7 +67,7 @@ export function memberReferenceField(operations: string[]): INodeProperties {
 }
 
 export const MEMBERS_DESCRIPTION =
-	'Users as a comma-separated list, or an expression that returns an array. Items that target the same group are sent together, at most 100 members per request.';
+	'User IDs, or userNames when Identify Members By is Username: a comma-separated list, or an expression that returns an array. Items that target the same group are sent together, at most 100 members per request.';
 
 export function membersField(operations: string[], required: boolean): INodeProperties {
 	return {
@@ -76,7 +76,7 @@ export function membersField(operations: string[], required: boolean): INodeProp
 		type: 'string',
 		default: '',
 		required,
-		placeholder: 'e.g. ada@example.com, grace@example.com',
+		placeholder: 'e.g. 2819c223-7f76-453a-919d-413861904646, 902c246b-6245-4190-8e05-00816be7344a',
 		description: MEMBERS_DESCRIPTION,
 		displayOptions: { show: { resource: ['group'], operation: operations } },
 	};

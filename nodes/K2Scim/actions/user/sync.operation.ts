@@ -23,7 +23,7 @@ const show = { resource: ['user'], operation: ['sync'] };
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'All input items together are the users K2 should have: missing users are created, changed attributes are updated, unchanged users cost no request. Try it with Dry Run first.',
+			'All input items together are the users K2 should have: missing users are created, changed attributes are updated, unchanged users cost no request. Try it first with Options > Add Option > Dry Run.',
 		name: 'syncNotice',
 		type: 'notice',
 		default: '',
