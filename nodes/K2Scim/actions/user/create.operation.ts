@@ -1,10 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { toScimUser } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
-import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser } from './locate';
 import { userItem } from './output';
 
@@ -15,14 +14,8 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const fields = readUserFields(
-		this,
-		itemIndex,
-		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
-		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
-	);
-	const resource = toScimUser(fields);
-	if (resource.active === undefined) resource.active = true;
+	const fields = readNewUserFields(this, itemIndex);
+	const resource = userResource(fields);
 	const user = await scimRequest<ScimUser>(
 		this,
 		{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },

@@ -1,11 +1,11 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { patchRequest, toScimUser, userPatchOperations } from '../../scim/user';
+import { patchRequest, userPatchOperations } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
-import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser, userPath } from './locate';
 import { userItem } from './output';
 
@@ -37,12 +37,7 @@ export const description: INodeProperties[] = [
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const matchOn = this.getNodeParameter('matchOn', itemIndex) as 'userName' | 'externalId';
-	const fields = readUserFields(
-		this,
-		itemIndex,
-		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
-		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
-	);
+	const fields = readNewUserFields(this, itemIndex);
 	const key = matchOn === 'userName' ? fields.userName : fields.externalId;
 	if (!key) {
 		throw new NodeOperationError(this.getNode(), 'External ID is empty, but Match On is "External ID"', {
@@ -55,8 +50,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
 
 	if (!existing) {
-		const resource = toScimUser(fields);
-		if (resource.active === undefined) resource.active = true;
+		const resource = userResource(fields);
 		const created = await scimRequest<ScimUser>(
 			this,
 			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },

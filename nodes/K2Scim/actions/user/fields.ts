@@ -1,7 +1,8 @@
 import { jsonParse, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { TEXT_FIELDS, validateUserFields } from '../../scim/user';
+import { TEXT_FIELDS, toScimUser, validateUserFields } from '../../scim/user';
+import type { ScimUser } from '../../scim/schemas';
 import type { UserFields } from '../../scim/user';
 
 /** The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update. */
@@ -152,4 +153,20 @@ export function readUserFields(
 		});
 	}
 	return fields;
+}
+
+/** Username plus Additional Fields, as Create, Replace and Create or Update read them. */
+export function readNewUserFields(ctx: IExecuteFunctions, itemIndex: number): UserFields {
+	return readUserFields(ctx, itemIndex, ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject, {
+		userName: ctx.getNodeParameter('userName', itemIndex),
+		emptyMeansClear: false,
+		requireUserName: true,
+	});
+}
+
+/** The SCIM user to POST or PUT: a user is active unless the item says otherwise. */
+export function userResource(fields: UserFields): ScimUser {
+	const resource = toScimUser(fields);
+	if (resource.active === undefined) resource.active = true;
+	return resource;
 }

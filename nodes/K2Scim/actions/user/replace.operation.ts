@@ -1,10 +1,9 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { toScimUser } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
-import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
 import { locateUser, userLocator, userPath } from './locate';
 import { userItem } from './output';
 
@@ -24,15 +23,9 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const fields = readUserFields(
-		this,
-		itemIndex,
-		this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
-		{ userName: this.getNodeParameter('userName', itemIndex), emptyMeansClear: false, requireUserName: true },
-	);
+	const fields = readNewUserFields(this, itemIndex);
 	const located = await locateUser(this, itemIndex, 'replace');
-	const resource = { ...toScimUser(fields), id: located.id };
-	if (resource.active === undefined) resource.active = true;
+	const resource = { ...userResource(fields), id: located.id };
 	const user = await scimRequest<ScimUser>(
 		this,
 		{ method: 'PUT', path: userPath(located.id), body: resource as unknown as IDataObject },
