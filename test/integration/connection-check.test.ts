@@ -1,15 +1,13 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 
-import { startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
-import { createHarness, k2Credential, runNode, shutdownHarness } from '../harness/run-workflow';
+import { runNode } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import { decodeJwt, signInWithPkce } from '../support/oidc-login';
+import type { K2Fixture } from '../support/fixture';
+import { startK2 } from '../support/fixture';
+import { decodeJwt } from '../support/oidc-login';
 import type { TokenSet } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 
@@ -17,22 +15,8 @@ const DAY_MS = 86_400_000;
 const check = { resource: 'connection', operation: 'check' };
 
 async function setup(accessTokenTtl?: number) {
-	const sandbox = await startSandbox({ dataDir: mkdtempSync(path.join(tmpdir(), 'k2-connection-')), accessTokenTtl, quiet: true });
-	const harness = await createHarness();
-	const tokens = await signInWithPkce(sandbox);
-	harness.credentials.add({
-		id: 'k2',
-		name: 'K2',
-		type: 'k2ScimOAuth2Api',
-		data: k2Credential({
-			authority: sandbox.authority,
-			clientId: sandbox.pkceClientId,
-			scimBaseUrl: sandbox.scimBaseUrl,
-			scimToken: sandbox.scimToken,
-			oauthTokenData: tokens as unknown as Record<string, unknown>,
-		}),
-	});
-	return { sandbox, harness, tokens };
+	const k2 = await startK2({ accessTokenTtl });
+	return { k2, sandbox: k2.sandbox, harness: k2.harness, tokens: k2.tokens as unknown as TokenSet };
 }
 
 function assertNoSecrets(output: unknown, secrets: unknown[]) {
@@ -44,15 +28,15 @@ function assertNoSecrets(output: unknown, secrets: unknown[]) {
 
 describe('Connection: Check', () => {
 	let sandbox: Sandbox;
+	let k2: K2Fixture;
 	let harness: Harness;
 	let tokens: TokenSet;
 	before(async () => {
-		({ sandbox, harness, tokens } = await setup());
+		({ k2, sandbox, harness, tokens } = await setup());
 		await new ScimClient(sandbox).createUser('ada@example.com');
 	});
 	after(async () => {
-		shutdownHarness();
-		await sandbox?.stop();
+		await k2?.stop();
 	});
 
 	test('reports the capabilities and when to sign in again, with no token in the output', async () => {
@@ -87,12 +71,12 @@ describe('Connection: Check', () => {
 
 describe('Connection: Check with an expired access token', () => {
 	let sandbox: Sandbox;
+	let k2: K2Fixture;
 	let harness: Harness;
 	let tokens: TokenSet;
-	before(async () => ({ sandbox, harness, tokens } = await setup(1)));
+	before(async () => ({ k2, sandbox, harness, tokens } = await setup(1)));
 	after(async () => {
-		shutdownHarness();
-		await sandbox?.stop();
+		await k2?.stop();
 	});
 
 	test('n8n refreshes during the check and the output still carries no token', async () => {
@@ -109,16 +93,15 @@ describe('Connection: Check with an expired access token', () => {
 });
 
 describe('Connection: Check with a wrong SCIM token', () => {
-	let sandbox: Sandbox;
+	let k2: K2Fixture;
 	let harness: Harness;
 	before(async () => {
-		({ sandbox, harness } = await setup());
+		({ k2, harness } = await setup());
 		const data = harness.credentials.stored('k2');
 		harness.credentials.add({ id: 'bad', name: 'K2 bad', type: 'k2ScimOAuth2Api', data: { ...data, scimToken: '11111111-2222-3333-4444-555555555555' } });
 	});
 	after(async () => {
-		shutdownHarness();
-		await sandbox?.stop();
+		await k2?.stop();
 	});
 
 	test('fails with an actionable message that does not contain the token', async () => {

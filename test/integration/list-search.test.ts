@@ -1,44 +1,29 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
 import { LoadOptionsContext } from 'n8n-core';
 import { Workflow } from 'n8n-workflow';
 import type { ILoadOptionsFunctions, INode, INodeListSearchResult, INodeType, IWorkflowExecuteAdditionalData } from 'n8n-workflow';
 
-import { startSandbox } from '../../sandbox';
 import type { Sandbox } from '../../sandbox';
-import { NODE_TYPE, createHarness, k2Credential, shutdownHarness } from '../harness/run-workflow';
+import { NODE_TYPE } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import { signInWithPkce } from '../support/oidc-login';
+import type { K2Fixture } from '../support/fixture';
+import { startK2 } from '../support/fixture';
 import { ScimClient } from '../support/scim-client';
 
 type Search = (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) => Promise<INodeListSearchResult>;
 
 describe('list search: the user and group pickers', () => {
+	let k2: K2Fixture;
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let context: ILoadOptionsFunctions;
 	let methods: Record<string, Search>;
 
 	before(async () => {
-		sandbox = await startSandbox({ dataDir: mkdtempSync(path.join(tmpdir(), 'k2-list-search-')), quiet: true });
-		harness = await createHarness();
-		const tokens = await signInWithPkce(sandbox);
-		harness.credentials.add({
-			id: 'k2',
-			name: 'K2',
-			type: 'k2ScimOAuth2Api',
-			data: k2Credential({
-				authority: sandbox.authority,
-				clientId: sandbox.pkceClientId,
-				scimBaseUrl: sandbox.scimBaseUrl,
-				scimToken: sandbox.scimToken,
-				oauthTokenData: tokens as unknown as Record<string, unknown>,
-			}),
-		});
+		k2 = await startK2();
+		({ sandbox, harness } = k2);
 		const scim = new ScimClient(sandbox);
 		for (let i = 0; i < 130; i++) await scim.createUser(`staff${String(i).padStart(3, '0')}@example.com`);
 		await scim.createUser('ada@example.com', { displayName: 'Ada Lovelace' });
@@ -62,10 +47,7 @@ describe('list search: the user and group pickers', () => {
 		context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
 		methods = (harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
 	});
-	after(async () => {
-		shutdownHarness();
-		await sandbox?.stop();
-	});
+	after(async () => k2?.stop());
 	beforeEach(() => sandbox.resetStats());
 
 	test('searchUsers pages through all users 100 at a time', async () => {

@@ -76,8 +76,8 @@ describe('when the K2 refresh token has expired', () => {
 describe('when the access token expires in the middle of a run with several requests in flight', () => {
 	let k2: K2Fixture;
 	before(async () => {
-		// 2 s tokens and 100 ms per request: 60 creates, 4 at a time, outlive the first token.
-		k2 = await startK2({ accessTokenTtl: 2, latencyMs: 100 });
+		// 2 s tokens (1-2 s left at sign-in) and 200 ms per request: 60 creates, 4 at a time, take 3 s or more.
+		k2 = await startK2({ accessTokenTtl: 2, latencyMs: 200 });
 	});
 	after(async () => k2?.stop());
 

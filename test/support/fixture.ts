@@ -16,6 +16,8 @@ export interface K2Fixture {
 	harness: Harness;
 	/** Direct SCIM access to seed and check data, outside the node. */
 	scim: ScimClient;
+	/** The tokens the default credential ("k2") was connected with. */
+	tokens: Record<string, unknown>;
 	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
 	connect(id: string, name?: string): Promise<Record<string, unknown>>;
 	/** Runs the K2 SCIM node with the default credential ("k2"). */
@@ -47,9 +49,10 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 		});
 		return tokens;
 	};
-	await connect('k2');
+	const tokens = await connect('k2');
 	return {
 		sandbox,
+		tokens,
 		harness,
 		scim: new ScimClient(sandbox),
 		connect,
