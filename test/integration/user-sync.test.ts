@@ -162,6 +162,16 @@ describe('User > Sync reconciles K2 to the input', () => {
 		assert.match(String(run.output![3].json.error), /userName/i);
 		assert.equal(count(k2.sandbox, 'POST /Users'), 2);
 
+		// A row with a bad field still names its K2 user: that user is reported, not deprovisioned.
+		await k2.run(syncParameters(), employees(3));
+		const badRow = employees(2, (i) => (i === 1 ? { email: 'broken@' } : {}));
+		const kept = await k2.run(syncParameters({ deprovision: 'deactivate' }), badRow, { continueOnFail: true });
+		assert.match(String(kept.output![1].json.error), /"broken@" is not a valid email/);
+		assert.deepEqual(kept.output!.filter((item) => item.json.type === 'deprovision').map((item) => item.json.userName), ['emp0002@example.com']);
+		assert.equal((await k2.scim.findUser('emp0001@example.com')).active, true);
+
+		await k2.sandbox.reset();
+		await k2.run(syncParameters(), employees(2));
 		const summary = await k2.run(syncParameters({ output: 'summary' }), employees(3));
 		assert.equal(summary.output!.length, 1);
 		assert.deepEqual(summary.output![0].json.counts, { unchanged: 2, created: 1 });

@@ -54,7 +54,19 @@ export function matchKey(matchOn: MatchOn, value: unknown): string | undefined {
 
 const DEACTIVATE: PatchOperation[] = [{ op: 'replace', path: 'active', value: false }];
 
-export function planUserSync(existing: ScimUser[], desired: UserFields[], options: SyncOptions): SyncPlan {
+export interface SyncPlanner {
+	/** Plans one desired item; `index` is its position in the desired input. */
+	planItem(fields: UserFields, index: number): SyncItemPlan;
+	/** K2 users in scope that no desired key names. */
+	deprovision: DeprovisionPlan[];
+}
+
+/**
+ * The part of a sync plan that needs the whole input: the existing users by key, how often each
+ * key is desired (duplicates) and the deprovisions. Items are then planned one by one, so their
+ * writes can start while later items are still being read.
+ */
+export function createSyncPlanner(existing: ScimUser[], desiredValues: unknown[], options: SyncOptions): SyncPlanner {
 	const { matchOn } = options;
 
 	const byKey = new Map<string, ScimUser[]>();
@@ -68,13 +80,24 @@ export function planUserSync(existing: ScimUser[], desired: UserFields[], option
 
 	// Count first, so every copy of a duplicate is flagged: the input does not say which copy is right.
 	const desiredCount = new Map<string, number>();
-	for (const fields of desired) {
-		const key = matchKey(matchOn, fields[matchOn]);
+	for (const value of desiredValues) {
+		const key = matchKey(matchOn, value);
 		if (key !== undefined) desiredCount.set(key, (desiredCount.get(key) ?? 0) + 1);
 	}
 
-	const items = desired.map((fields, index) => planItem(fields, index, matchOn, byKey, desiredCount));
-	return { items, deprovision: planDeprovision(byKey, desiredCount, options) };
+	return {
+		planItem: (fields, index) => planItem(fields, index, matchOn, byKey, desiredCount),
+		deprovision: planDeprovision(byKey, desiredCount, options),
+	};
+}
+
+export function planUserSync(existing: ScimUser[], desired: UserFields[], options: SyncOptions): SyncPlan {
+	const planner = createSyncPlanner(
+		existing,
+		desired.map((fields) => fields[options.matchOn]),
+		options,
+	);
+	return { items: desired.map((fields, index) => planner.planItem(fields, index)), deprovision: planner.deprovision };
 }
 
 function planItem(

@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { parseGroupNames } from '../../scim/membership';
-import { planUserSync } from '../../scim/reconcile';
+import { createSyncPlanner } from '../../scim/reconcile';
 import type { MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 import { patchRequest } from '../../scim/user';
@@ -174,39 +174,26 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const options = readOptions(this);
 	const matchOn = this.getNodeParameter('matchOn', 0) as MatchOn;
 	const perItem: Array<INodeExecutionData[] | Error> = new Array(itemCount);
-
-	// 1. Read and check every item before any request.
-	const desired: DesiredItem[] = [];
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		try {
-			const fields = readUserFields(
-				this,
-				itemIndex,
-				this.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject,
-				{ userName: this.getNodeParameter('userName', itemIndex, ''), emptyMeansClear: false, requireUserName: false },
-			);
-			const groupValue = this.getNodeParameter('groupNames', itemIndex, '') as unknown;
-			const groups = groupValue === '' || groupValue === undefined ? undefined : parseGroupNames(groupValue);
-			desired.push({ itemIndex, fields, groups });
-		} catch (error) {
-			perItem[itemIndex] = error as Error;
-		}
-	}
-
-	// 2. One listing of K2's users (pages of 100, fetched in parallel), and the deprovision scope.
 	const context = { resource: 'user' as const, operation: 'sync' };
-	const existing = (await listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context })) as unknown as ScimUser[];
+
+	// 1. One listing of K2's users (pages of 100, fetched in parallel), started first so that its
+	// pages arrive while the items' match keys are read.
+	const listing = listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context });
+	listing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
+	const keys = readMatchKeys(this, itemCount, matchOn);
+	const existing = (await listing) as unknown as ScimUser[];
+
+	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit.
 	const inScope = await deprovisionScope(this, options);
-	const plan = planUserSync(
+	const planner = createSyncPlanner(
 		existing,
-		desired.map((entry) => entry.fields),
+		keys.map((key) => (key instanceof Error ? undefined : key)),
 		{ matchOn, deprovision: { mode: options.deprovision, inScope } },
 	);
-
-	if (plan.deprovision.length > options.maxDeprovisions && !options.dryRun) {
+	if (planner.deprovision.length > options.maxDeprovisions && !options.dryRun) {
 		throw new NodeOperationError(
 			this.getNode(),
-			`Sync stopped: ${plan.deprovision.length} K2 users would be ${options.deprovision === 'delete' ? 'deleted' : 'deactivated'}, more than the limit of ${options.maxDeprovisions}`,
+			`Sync stopped: ${planner.deprovision.length} K2 users would be ${options.deprovision === 'delete' ? 'deleted' : 'deactivated'}, more than the limit of ${options.maxDeprovisions}`,
 			{
 				description:
 					'Nothing was written to K2. If the input is complete and this is expected, raise "Max Deprovisions per Run"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
@@ -214,14 +201,19 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		);
 	}
 
-	// 3. User writes: creates and updates, C at a time; each item keeps its own result or error.
+	// 3. User writes, C at a time. Each item's other fields are read (and checked) just before its
+	// own write: reading n8n expressions costs CPU that now overlaps the requests in flight
+	// instead of delaying the first one. Each item keeps its own result or error.
 	const refs = new Map<number, SyncUserRef>();
-	const results = await mapConcurrent(plan.items, options.dryRun ? 1 : options.requestsInFlight, async (item) => {
-		const entry = desired[item.index];
+	const itemIndexes = Array.from({ length: itemCount }, (_, itemIndex) => itemIndex);
+	const results = await mapConcurrent(itemIndexes, options.dryRun ? 1 : options.requestsInFlight, async (itemIndex) => {
 		try {
-			const { user, json } = await applyUserPlan(this, item, entry, matchOn, options.dryRun);
-			refs.set(entry.itemIndex, {
-				key: user?.id ?? `new:${entry.itemIndex}`,
+			const key = keys[itemIndex];
+			if (key instanceof Error) throw key;
+			const entry = readDesiredItem(this, itemIndex, matchOn, key);
+			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, matchOn, options.dryRun);
+			refs.set(itemIndex, {
+				key: user?.id ?? `new:${itemIndex}`,
 				label: entry.fields.userName ?? user?.userName ?? String(entry.fields[matchOn]),
 				groups: entry.groups,
 				currentGroupIds: new Set((user?.groups ?? []).map((group) => String(group.value))),
@@ -231,14 +223,13 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			return error as Error;
 		}
 	});
-	results.forEach((result, position) => {
-		const itemIndex = desired[plan.items[position].index].itemIndex;
+	results.forEach((result, itemIndex) => {
 		perItem[itemIndex] = result instanceof Error ? result : [{ json: result }];
 	});
 
 	// 4. Deprovisioning, within the scope and under the safety limit.
 	const additional: INodeExecutionData[] = [];
-	const deprovisioned = await mapConcurrent(plan.deprovision, options.requestsInFlight, async (entry) => {
+	const deprovisioned = await mapConcurrent(planner.deprovision, options.requestsInFlight, async (entry) => {
 		const base: IDataObject = { id: entry.user.id, userName: entry.user.userName ?? null };
 		if (options.dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
 		try {
@@ -276,8 +267,40 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		additional.push({ json: { type: 'group', ...group }, pairedItem });
 	}
 
-	if (options.output === 'summary') return summarize(perItem, additional, options, plan.deprovision.length);
+	if (options.output === 'summary') return summarize(perItem, additional, options, planner.deprovision.length);
 	return { perItem, additional };
+}
+
+/**
+ * Each item's value of the Match On field, trimmed as the item's fields are: one parameter per
+ * item, so that duplicates and deprovisions are known before any write.
+ */
+function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): Array<unknown | Error> {
+	const parameter = matchOn === 'userName' ? 'userName' : 'additionalFields.externalId';
+	const keys: Array<unknown | Error> = new Array(itemCount);
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const value = ctx.getNodeParameter(parameter, itemIndex, '') as unknown;
+			keys[itemIndex] = typeof value === 'string' ? value.trim() : value;
+		} catch (error) {
+			keys[itemIndex] = error as Error;
+		}
+	}
+	return keys;
+}
+
+/** An item's fields and groups; its match key is the one already read, so both agree. */
+function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, matchOn: MatchOn, key: unknown): DesiredItem {
+	const collection = { ...(ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject) };
+	if (matchOn === 'externalId') collection.externalId = key as IDataObject[string];
+	const fields = readUserFields(ctx, itemIndex, collection, {
+		userName: matchOn === 'userName' ? key : ctx.getNodeParameter('userName', itemIndex, ''),
+		emptyMeansClear: false,
+		requireUserName: false,
+	});
+	const groupValue = ctx.getNodeParameter('groupNames', itemIndex, '') as unknown;
+	const groups = groupValue === '' || groupValue === undefined ? undefined : parseGroupNames(groupValue);
+	return { itemIndex, fields, groups };
 }
 
 async function deprovisionScope(ctx: IExecuteFunctions, options: SyncOptions): Promise<(user: ScimUser) => boolean> {
