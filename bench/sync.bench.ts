@@ -8,12 +8,13 @@
 //   npm run bench -- --sizes 1000,10000   sizes to run
 //   options: --baseline-sample 1000 (largest baseline run; bigger sizes are sampled), --in-flight 4,
 //            --latency 20, --diff-users 100000, --sides sync,baseline, --no-diff,
-//            --in-process (sandbox in this process, sharing its CPU, instead of a child process)
+//            --in-process (sandbox in this process, sharing its CPU, instead of a child process),
+//            --no-plain-client (skip the diagnostic first sync with n8n's request path swapped out)
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { IDataObject, INodeParameters, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
 import { NODE_TYPE } from '../test/harness/run-workflow';
@@ -21,6 +22,7 @@ import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers, countChanged, type BenchUser } from './data';
 import { runDiffInChild, type DiffResult } from './diff';
 import { startBenchK2, type BenchK2, type SandboxMode } from './k2';
+import { withPlainClient } from './plain-client';
 import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
 
 // ---------------------------------------------------------------------------------------------
@@ -37,6 +39,8 @@ interface Args {
 	sides: Array<'sync' | 'baseline'>;
 	/** Where the sandbox runs: a child process (default) or this process (--in-process). */
 	sandboxMode: SandboxMode;
+	/** Also run each first sync with a plain HTTP client instead of n8n's (a diagnostic). */
+	plainClient: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -50,6 +54,7 @@ function parseArgs(argv: string[]): Args {
 		diff: true,
 		sides: ['sync', 'baseline'],
 		sandboxMode: 'child-process',
+		plainClient: true,
 	};
 	let sizesGiven = false;
 	for (let i = 0; i < argv.length; i++) {
@@ -90,6 +95,9 @@ function parseArgs(argv: string[]): Args {
 			case '--in-process':
 				args.sandboxMode = 'in-process';
 				break;
+			case '--no-plain-client':
+				args.plainClient = false;
+				break;
 			case '--sides':
 				args.sides = value().split(',').map((s) => {
 					if (s !== 'sync' && s !== 'baseline') throw new Error(`--sides: sync and/or baseline, got "${s}"`);
@@ -97,7 +105,7 @@ function parseArgs(argv: string[]): Args {
 				});
 				break;
 			case '--help':
-				console.log('usage: tsx bench/sync.bench.ts [--quick] [--sizes 1000,10000] [--baseline-sample 1000] [--in-flight 4] [--latency 20] [--diff-users 100000] [--no-diff] [--sides sync,baseline] [--in-process]');
+				console.log('usage: tsx bench/sync.bench.ts [--quick] [--sizes 1000,10000] [--baseline-sample 1000] [--in-flight 4] [--latency 20] [--diff-users 100000] [--no-diff] [--sides sync,baseline] [--in-process] [--no-plain-client]');
 				process.exit(0);
 				break;
 			default:
@@ -112,7 +120,8 @@ function parseArgs(argv: string[]): Args {
 // Scenarios
 
 type ScenarioName = 'first sync' | 'no change' | '5% changed';
-type Side = 'sync' | 'baseline';
+// 'plain client': the diagnostic first sync with n8n's request path swapped out (bench/plain-client.ts).
+type Side = 'sync' | 'baseline' | 'plain client';
 const SCENARIOS: ScenarioName[] = ['first sync', 'no change', '5% changed'];
 
 interface ScenarioResult {
@@ -127,7 +136,7 @@ interface ScenarioResult {
 	wallMs: number;
 	msPerUser: number;
 	usersPerSecond: number;
-	requests: { total: number; byMethod: Record<string, number>; byRoute: Record<string, number>; byStatus: Record<string, number> };
+	requests: { total: number; byMethod: Record<string, number>; byRoute: Record<string, number>; byStatus: Record<string, number>; tcpConnections: number };
 	requestsPerUser: number;
 	writes: number;
 	/** Sandbox time spent handling requests (after the injected latency), summed over requests. */
@@ -244,7 +253,7 @@ async function runScenario(
 		wallMs: Math.round(wallMs),
 		msPerUser: wallMs / users.length,
 		usersPerSecond: (users.length / wallMs) * 1000,
-		requests: { total: stats.total, byMethod: stats.byMethod, byRoute: stats.byRoute, byStatus: stats.byStatus },
+		requests: { total: stats.total, byMethod: stats.byMethod, byRoute: stats.byRoute, byStatus: stats.byStatus, tcpConnections: stats.connections },
 		requestsPerUser: stats.total / users.length,
 		writes,
 		sandboxHandlingMs: Math.round(Object.values(stats.timing).reduce((sum, t) => sum + t.totalMs, 0)),
@@ -340,13 +349,29 @@ function printTable(rows: ScenarioResult[]): void {
 		r.sandboxCpuMs !== undefined ? fmt(r.sandboxCpuMs / 1000, 2) : 'in CPU s',
 		`${fmt(r.memory.rssPeakMB)} (+${fmt(r.memory.rssPeakDeltaMB)})`,
 		fmt(r.memory.heapPeakDeltaMB),
-		r.side === 'sync' ? (r.speedupVsBaseline !== undefined ? `${fmt(r.speedupVsBaseline, 1)}x faster` : 'n/a') : '1x',
+		r.side === 'baseline' ? '1x' : r.speedupVsBaseline !== undefined ? `${fmt(r.speedupVsBaseline, 1)}x faster` : 'n/a',
 	]);
 	const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
 	const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i !== 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
 	console.log(line(header));
 	console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 	for (const l of lines) console.log(line(l));
+}
+
+/**
+ * The share of C/R a first sync reaches with n8n's request path and with a plain client, side by
+ * side: the difference is what n8n-core's per-request work costs (not a target, a diagnostic).
+ */
+function printPlainClientDiagnostic(args: Args, rows: ScenarioResult[]): void {
+	const plain = rows.filter((r) => r.side === 'plain client');
+	if (plain.length === 0) return;
+	const share = (r: ScenarioResult) => (((r.actions.created ?? 0) / r.wallMs) * 1000) / ((args.inFlight / (r.roundTripMs ?? NaN)) * 1000);
+	console.log(`\n=== Diagnostic: first sync through n8n's httpRequestWithAuthentication vs a plain keep-alive client (same node code otherwise; C = ${args.inFlight}) ===`);
+	for (const p of plain) {
+		const n8n = rows.find((r) => r.side === 'sync' && r.scenario === 'first sync' && r.size === p.size);
+		const n8nText = n8n ? `n8n's request path ${fmt(n8n.wallMs / 1000, 2)} s = ${fmt(share(n8n) * 100, 1)}% of C/R` : 'n8n side not run';
+		console.log(`${fmt(p.size)} users: ${n8nText}; plain client ${fmt(p.wallMs / 1000, 2)} s = ${fmt(share(p) * 100, 1)}% of C/R (each with R measured just before)`);
+	}
 }
 
 function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, diff: DiffResult | undefined, skipped: string[]): TargetCheck[] {
@@ -513,6 +538,18 @@ async function main(): Promise<void> {
 				}
 				const after = await tenantUserCount(k2);
 				if (after !== size) notes.push(`after the ${fmt(size)}-user sync scenarios the tenant holds ${fmt(after)} users (expected ${fmt(size)})`);
+				if (args.plainClient) {
+					await k2.reset();
+					const rNow = (await measureRoundTrip(k2)).medianMs;
+					process.stdout.write(`[${fmt(size)}] diagnostic: first sync with a plain keep-alive client instead of n8n's request path (R just before: ${fmt(rNow, 2)} ms)... `);
+					const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
+					const r = await withPlainClient(nodeType, async () =>
+						await runScenario(k2, { size, scenario: 'first sync', side: 'plain client', sampled: false, expected: { created: size } }, params, desired, timeout),
+					);
+					r.roundTripMs = rNow;
+					rows.push(r);
+					console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+				}
 			}
 			if (sides.includes('baseline')) {
 				const sample = Math.min(size, args.baselineSample);
@@ -564,7 +601,7 @@ async function main(): Promise<void> {
 	console.log('"vs baseline" = baseline ms/user ÷ sync ms/user, same size and scenario; a sampled baseline ran on a subset (see notes).');
 	console.log('\nsandbox handling time (after the injected latency), per scenario:');
 	for (const r of rows) {
-		console.log(`  ${fmt(r.size).padStart(6)} ${r.scenario.padEnd(10)} ${r.side.padEnd(8)} ${fmt(r.sandboxHandlingMs)} ms over ${fmt(r.requests.total)} requests (${fmt(r.sandboxHandlingMs / Math.max(1, r.requests.total), 2)} ms each)${r.sandboxCpuMs !== undefined ? `, sandbox process CPU ${fmt(r.sandboxCpuMs)} ms (${fmt(r.sandboxCpuMs / Math.max(1, r.requests.total), 2)} ms/request)` : ''}; routes: ${Object.entries(r.requests.byRoute).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
+		console.log(`  ${fmt(r.size).padStart(6)} ${r.scenario.padEnd(10)} ${r.side.padEnd(12)} ${fmt(r.sandboxHandlingMs)} ms over ${fmt(r.requests.total)} requests on ${fmt(r.requests.tcpConnections)} TCP connections (${fmt(r.sandboxHandlingMs / Math.max(1, r.requests.total), 2)} ms each)${r.sandboxCpuMs !== undefined ? `, sandbox process CPU ${fmt(r.sandboxCpuMs)} ms (${fmt(r.sandboxCpuMs / Math.max(1, r.requests.total), 2)} ms/request)` : ''}; routes: ${Object.entries(r.requests.byRoute).map(([k, v]) => `${k} ${fmt(v)}`).join(', ')}`);
 	}
 	if (diff) {
 		console.log(`\n=== In-memory diff: planUserSync, ${fmt(diff.existing)} existing x ${fmt(diff.desired)} desired (no network, own process) ===`);
@@ -581,6 +618,7 @@ async function main(): Promise<void> {
 	}
 
 	const targets = checkTargets(args, rows, roundTrip.medianMs, diff, skipped);
+	printPlainClientDiagnostic(args, rows);
 	console.log('\n=== Targets (issue #4) ===');
 	for (const t of targets) console.log(`${t.status.padEnd(7)} ${t.target}: ${t.detail}`);
 

@@ -22,6 +22,8 @@ export interface RequestStats {
 	/** Server-side handling time per route (after injected latency), to tell sandbox cost from client cost. */
 	timing: Record<string, { count: number; totalMs: number; maxMs: number }>;
 	faults: { total: number; byKind: Record<string, number> };
+	/** TCP connections opened to the SCIM server: a client without keep-alive opens one per request. */
+	connections: number;
 	since: string;
 }
 
@@ -88,7 +90,11 @@ export class Knobs {
 	}
 
 	resetStats(): void {
-		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {} }, since: new Date().toISOString() };
+		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {} }, connections: 0, since: new Date().toISOString() };
+	}
+
+	countConnection(): void {
+		this.stats.connections++;
 	}
 
 	getStats(): RequestStats {

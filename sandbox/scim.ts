@@ -52,6 +52,7 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 	const app = express();
 	app.disable('x-powered-by');
 	const server = http.createServer(app);
+	server.on('connection', () => opts.knobs.countConnection());
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(opts.port, opts.host, () => resolve());

@@ -85,6 +85,30 @@ test('stats count requests by method and normalized route', async () => {
 	assert.equal(sb.stats().total, 0);
 });
 
+test('stats count TCP connections: one per request without keep-alive, shared with it', async () => {
+	const { request, Agent } = await import('node:http');
+	const fresh = () =>
+		new Promise<void>((resolve, reject) => {
+			// A new agent per request, as n8n-core 2.8 creates one: a new connection each time.
+			request(`${root}/Users?count=1`, { headers, agent: new Agent() }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+		});
+	await fresh();
+	await fresh();
+	assert.equal(sb.stats().connections, 2);
+
+	sb.resetStats();
+	const keepAlive = new Agent({ keepAlive: true, maxSockets: 1 });
+	const reused = () =>
+		new Promise<void>((resolve, reject) => {
+			request(`${root}/Users?count=1`, { headers, agent: keepAlive }, (res) => res.resume().on('end', resolve)).on('error', reject).end();
+		});
+	await reused();
+	await reused();
+	keepAlive.destroy();
+	assert.equal(sb.stats().total, 2);
+	assert.equal(sb.stats().connections, 1);
+});
+
 test('control endpoints: faults, latency, reset over HTTP', async () => {
 	const ctl = (p: string, body: unknown) =>
 		fetch(`${sb.scimBaseUrl}/_sandbox/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
