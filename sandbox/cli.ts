@@ -18,13 +18,14 @@ const HELP = `Usage: npx tsx sandbox/cli.ts [options]
   --fault-kinds <list>  comma list of 429,503,drop (K2_SANDBOX_FAULT_KINDS, default 429,503)
   --retry-after <s>     Retry-After seconds on 429 (K2_SANDBOX_RETRY_AFTER, default 1)
   --fault-seed <n>      make faults deterministic (K2_SANDBOX_FAULT_SEED)
+  --filter-operators <list>  accept only these filter operators, e.g. eq,sw,and (K2_SANDBOX_FILTER_OPERATORS; default all)
   --access-ttl <s>      access token lifetime (K2_SANDBOX_ACCESS_TTL, default 3600)
   --refresh-ttl <s>     refresh token lifetime (K2_SANDBOX_REFRESH_TTL, default 2592000 = 30 days)
   --redirect-uri <uri>  extra redirect URI for the PKCE client, repeatable (K2_SANDBOX_REDIRECT_URIS, comma list)
   --quiet               no request log (K2_SANDBOX_QUIET=1)
 Control endpoints on the SCIM port: GET /_sandbox/stats, POST /_sandbox/stats/reset,
 POST /_sandbox/faults {"rate":0.1,"kinds":["429"],"retryAfterSeconds":2}, POST /_sandbox/latency {"ms":50},
-POST /_sandbox/reset`;
+POST /_sandbox/filter-operators {"operators":["eq","sw","and"]} (null for all), POST /_sandbox/reset`;
 
 function num(v: string | undefined, name: string): number | undefined {
 	if (v === undefined || v === '') return undefined;
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
 			'fault-kinds': { type: 'string' },
 			'retry-after': { type: 'string' },
 			'fault-seed': { type: 'string' },
+			'filter-operators': { type: 'string' },
 			'access-ttl': { type: 'string' },
 			'refresh-ttl': { type: 'string' },
 			'redirect-uri': { type: 'string', multiple: true },
@@ -85,6 +87,8 @@ async function main(): Promise<void> {
 	};
 
 	const sb = await startSandbox(opts);
+	const operators = pick(values['filter-operators'], 'FILTER_OPERATORS');
+	if (operators) sb.setFilterOperators(operators.split(',').map((op) => op.trim()).filter(Boolean));
 	// The block K2 Cloud operations hands out (see the K2 "manual integration" page), for this sandbox.
 	const k2Config = {
 		client: {

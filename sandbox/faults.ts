@@ -57,6 +57,8 @@ export function normalizePath(p: string): string {
 
 export class Knobs {
 	latencyMs: number;
+	/** Filter operators the SCIM server accepts (others get 400 invalidFilter); undefined = all. */
+	filterOperators: string[] | undefined;
 	faults: FaultSettings;
 	private rng: () => number;
 	private stats!: RequestStats;
@@ -82,6 +84,11 @@ export class Knobs {
 			seed: f.seed ?? this.faults.seed,
 		};
 		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
+	}
+
+	/** Emulate a server with partial filter support, e.g. ['eq', 'sw', 'and']; undefined = all. */
+	setFilterOperators(operators: string[] | undefined): void {
+		this.filterOperators = operators?.map((op) => op.toLowerCase());
 	}
 
 	setLatency(ms: number): void {

@@ -57,6 +57,8 @@ export interface Sandbox {
 	resetStats(): void;
 	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void;
 	setLatency(ms: number): void;
+	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. */
+	setFilterOperators(operators: string[] | undefined): void;
 	/** Wipe all users and groups. */
 	reset(): Promise<void>;
 	/** Change token lifetimes for tokens issued from now on (seconds). */
@@ -159,6 +161,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		resetStats: () => knobs.resetStats(),
 		setFaults: (f) => knobs.setFaults(f),
 		setLatency: (ms) => knobs.setLatency(ms),
+		setFilterOperators: (operators) => knobs.setFilterOperators(operators),
 		reset: async () => store.reset(),
 		setTokenTtl: (t) => {
 			if (t.accessTokenTtl !== undefined) ttl.accessTokenTtl = t.accessTokenTtl;

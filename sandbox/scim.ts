@@ -9,6 +9,7 @@ import SCIMMYRouters from 'scimmy-routers';
 import { ScimStore } from './store';
 import { Knobs, parseFaultKinds } from './faults';
 import { resourceRouter, initScimmy, MAX_PAGE } from './scim-resources';
+import { filterOperators } from './filter-fix';
 import { scimErrorHandler, sendScimError } from './scim-errors';
 import type { AuthResult } from './auth';
 
@@ -103,6 +104,14 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 			res.status(400).json({ error: (ex as Error).message });
 		}
 	});
+	control.post('/filter-operators', (req, res) => {
+		const operators = req.body?.operators;
+		if (operators !== null && !(Array.isArray(operators) && operators.every((op: unknown) => typeof op === 'string'))) {
+			return res.status(400).json({ error: 'operators: a list of filter operators, or null for all' });
+		}
+		knobs.setFilterOperators(operators ?? undefined);
+		return res.json({ operators: knobs.filterOperators ?? null });
+	});
 	control.post('/reset', (_req, res) => {
 		store.reset();
 		res.json({ users: 0, groups: 0 });
@@ -136,6 +145,13 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 	});
 
 	const tenant = Router({ mergeParams: true });
+	tenant.use((req, res, next) => {
+		const allowed = knobs.filterOperators;
+		if (allowed === undefined || typeof req.query.filter !== 'string') return next();
+		const unsupported = filterOperators(req.query.filter).filter((op) => !allowed.includes(op));
+		if (unsupported.length === 0) return next();
+		return sendScimError(res, 400, 'invalidFilter', `Filter operator ${unsupported.map((op) => `"${op}"`).join(', ')} is not supported`);
+	});
 	tenant.use(resourceRouter({ store, scimRoot }));
 	tenant.use((req, res, next) => {
 		if (/^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/i.test(req.path)) return discovery(req, res, next);

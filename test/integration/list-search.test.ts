@@ -60,7 +60,7 @@ describe('list search: the user and group pickers', () => {
 		assert.equal(sandbox.stats().byRoute['GET /Users'], 2);
 	});
 
-	test('searchUsers filters by userName prefix and shows display names', async () => {
+	test('searchUsers matches typed text anywhere in the username or display name', async () => {
 		const { results } = await methods.searchUsers.call(context, 'ada');
 		assert.equal(results.length, 1);
 		assert.equal(results[0].name, 'Ada Lovelace (ada@example.com)');
@@ -80,5 +80,30 @@ describe('list search: the user and group pickers', () => {
 		}
 		const all = await methods.searchGroups.call(context, '');
 		assert.equal(all.results.length, 3);
+	});
+
+	test('typed text in the middle of a name finds it: "aff12" and "Lovelace" for users, "Approvers" for groups', async () => {
+		const middle = await methods.searchUsers.call(context, 'aff12');
+		assert.deepEqual(middle.results.map((r) => r.name), Array.from({ length: 10 }, (_, i) => `staff12${i}@example.com`));
+		const byDisplayName = await methods.searchUsers.call(context, 'Lovelace');
+		assert.deepEqual(byDisplayName.results.map((r) => r.name), ['Ada Lovelace (ada@example.com)']);
+		const groups = await methods.searchGroups.call(context, 'Approvers');
+		assert.deepEqual(groups.results.map((r) => r.name), ['Finance Approvers']);
+		assert.deepEqual(sandbox.stats().byStatus, { 200: 3 });
+	});
+
+	test('a server without "co" or "or" (400 invalidFilter) gets a prefix search instead', async () => {
+		sandbox.setFilterOperators(['eq', 'sw', 'and']);
+		try {
+			const users = await methods.searchUsers.call(context, 'staff12');
+			assert.equal(users.results.length, 10);
+			const groups = await methods.searchGroups.call(context, 'Fin');
+			assert.deepEqual(groups.results.map((r) => r.name).sort(), ['Finance', 'Finance Approvers']);
+			assert.deepEqual(sandbox.stats().byStatus, { 200: 2, 400: 2 }, 'one refused contains-search, then the prefix search, per picker');
+			// Prefix only: text from the middle finds nothing there, and says so by an empty list, not an error.
+			assert.deepEqual((await methods.searchUsers.call(context, 'aff12')).results, []);
+		} finally {
+			sandbox.setFilterOperators(undefined);
+		}
 	});
 });

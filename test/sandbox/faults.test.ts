@@ -109,6 +109,29 @@ test('stats count TCP connections: one per request without keep-alive, shared wi
 	assert.equal(sb.stats().connections, 1);
 });
 
+test('filter operators knob: others get 400 invalidFilter; words inside values are not operators', async () => {
+	const { filterOperators } = await import('../../sandbox/filter-fix');
+	assert.deepEqual(filterOperators('userName co "eq or and" or displayName sw "x"'), ['co', 'or', 'sw']);
+	const search = async (filter: string) => await fetch(`${root}/Users?filter=${encodeURIComponent(filter)}`, { headers });
+	const ctl = await fetch(`${sb.scimBaseUrl}/_sandbox/filter-operators`, {
+		method: 'POST',
+		headers: { 'content-type': 'application/json' },
+		body: JSON.stringify({ operators: ['eq', 'sw'] }),
+	});
+	assert.equal(ctl.status, 200);
+	try {
+		const refused = await search('userName co "a"');
+		assert.equal(refused.status, 400);
+		const body = (await refused.json()) as { scimType: string; detail: string };
+		assert.equal(body.scimType, 'invalidFilter');
+		assert.match(body.detail, /"co" is not supported/);
+		assert.equal((await search('userName sw "co"')).status, 200);
+	} finally {
+		sb.setFilterOperators(undefined);
+	}
+	assert.equal((await search('userName co "a"')).status, 200);
+});
+
 test('control endpoints: faults, latency, reset over HTTP', async () => {
 	const ctl = (p: string, body: unknown) =>
 		fetch(`${sb.scimBaseUrl}/_sandbox/${p}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });

@@ -1,4 +1,4 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult, NodeApiError } from 'n8n-workflow';
 
 import { escapeFilterValue } from '../scim/filter';
 import { listItems } from '../scim/list';
@@ -7,28 +7,34 @@ import type { ScimListResponse } from '../scim/schemas';
 import { scimRequest } from '../transport';
 
 /**
- * One page of a picker: `attribute sw "typed text"` (all resources when nothing is typed), 100
- * per page (K2's cap); the pagination token is the next startIndex.
+ * One page of a picker, 100 per page (K2's cap); the pagination token is the next startIndex.
+ * Typed text matches anywhere in the searched attributes (`co`, joined with `or`). RFC 7644 asks
+ * a server with filter support for both, but K2 does not document them: if it answers 400, the
+ * page is asked again with `sw` on the main attribute (a prefix search).
  */
 async function searchPage(
 	ctx: ILoadOptionsFunctions,
 	path: '/Users' | '/Groups',
-	attribute: 'userName' | 'displayName',
+	attributes: ['userName' | 'displayName', ...string[]],
 	filter: string | undefined,
 	paginationToken: string | undefined,
 	toItem: (resource: IDataObject) => INodeListSearchItems,
 ): Promise<INodeListSearchResult> {
 	const startIndex = Math.max(1, Number.parseInt(paginationToken ?? '1', 10) || 1);
 	const qs: IDataObject = { startIndex, count: MAX_PAGE_SIZE };
-	const text = filter?.trim();
-	if (text) qs.filter = `${attribute} sw "${escapeFilterValue(text)}"`;
 	// A picker needs names, not up to 100 members per group.
 	if (path === '/Groups') qs.excludedAttributes = 'members';
-	const response = await scimRequest<ScimListResponse<IDataObject>>(
-		ctx,
-		{ method: 'GET', path, qs },
-		{ context: { resource: path === '/Users' ? 'user' : 'group', operation: 'getMany' } },
-	);
+	const context = { resource: path === '/Users' ? ('user' as const) : ('group' as const), operation: 'getMany' };
+	const text = filter?.trim();
+	const value = text ? `"${escapeFilterValue(text)}"` : '';
+	const page = async (scimFilter: string | undefined) =>
+		await scimRequest<ScimListResponse<IDataObject>>(ctx, { method: 'GET', path, qs: scimFilter ? { ...qs, filter: scimFilter } : qs }, { context });
+
+	const contains = text ? attributes.map((attribute) => `${attribute} co ${value}`).join(' or ') : undefined;
+	const response = await page(contains).catch(async (error: NodeApiError) => {
+		if (!text || error.httpCode !== '400') throw error;
+		return await page(`${attributes[0]} sw ${value}`);
+	});
 	const resources = listItems<IDataObject>(response);
 	const next = (response.startIndex ?? startIndex) + resources.length;
 	return {
@@ -39,7 +45,7 @@ async function searchPage(
 
 export const listSearch = {
 	async searchUsers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-		return await searchPage(this, '/Users', 'userName', filter, paginationToken, (user) => {
+		return await searchPage(this, '/Users', ['userName', 'displayName'], filter, paginationToken, (user) => {
 			const userName = String(user.userName ?? user.id);
 			const displayName = typeof user.displayName === 'string' && user.displayName !== '' ? user.displayName : undefined;
 			return {
@@ -50,7 +56,7 @@ export const listSearch = {
 	},
 
 	async searchGroups(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-		return await searchPage(this, '/Groups', 'displayName', filter, paginationToken, (group) => ({
+		return await searchPage(this, '/Groups', ['displayName'], filter, paginationToken, (group) => ({
 			name: String(group.displayName ?? group.id),
 			value: String(group.id),
 		}));
