@@ -18,7 +18,12 @@ export class K2Scim implements INodeType {
 		name: 'k2Scim',
 		icon: { light: 'file:k2.svg', dark: 'file:k2.dark.svg' },
 		group: ['transform'],
-		version: 1,
+		// n8n adds a "Custom API Call" option to the newest version of every node whose credential
+		// extends oAuth2Api. It leads to an HTTP Request node, which cannot put the SCIM token into
+		// K2's URLs, so users would paste that secret into a URL. n8n skips nodes whose version is
+		// not their defaultVersion (injectCustomApiCallOptions in n8n's load-nodes-and-credentials).
+		version: [1],
+		defaultVersion: 1,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create, update, deactivate and reconcile K2 Cloud users and groups over SCIM 2.0',
 		defaults: { name: 'K2 SCIM' },

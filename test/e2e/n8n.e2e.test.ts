@@ -98,6 +98,12 @@ describe('n8n 2.8.4 with n8n-nodes-k2-scim as a community package', { timeout: 3
 		const nodes = await n8n.nodeTypes();
 		const node = nodes.find((n) => n.name === NODE_TYPE);
 		assert.ok(node, `${NODE_TYPE} is listed in /types/nodes.json`);
+		// No "Custom API Call" (n8n's HTTP Request route could not put the SCIM token in the URL).
+		const choices = node.properties
+			.filter((p) => p.name === 'resource' || p.name === 'operation')
+			.flatMap((p) => (p.options ?? []).map((o) => o.value));
+		assert.ok(choices.includes('sync'), 'the operations are listed');
+		assert.ok(!choices.includes('__CUSTOM_API_CALL__'), 'no Custom API Call option');
 		const creds = await n8n.credentialTypes();
 		const cred = creds.find((c) => c.name === CREDENTIAL_TYPE);
 		assert.ok(cred, `${CREDENTIAL_TYPE} is listed in /types/credentials.json`);

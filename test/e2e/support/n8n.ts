@@ -361,7 +361,9 @@ export class N8n {
 	// ---------------------------------------------------------------------------------
 
 	/** What the editor loads: /types/nodes.json (all node type descriptions). */
-	async nodeTypes(): Promise<Array<{ name: string; version: number | number[]; displayName: string }>> {
+	async nodeTypes(): Promise<
+		Array<{ name: string; version: number | number[]; displayName: string; properties: Array<{ name: string; options?: Array<{ value?: unknown }> }> }>
+	> {
 		const res = await this.request('GET', '/types/nodes.json');
 		if (!res.ok) throw new HttpError('GET', '/types/nodes.json', res.status, await res.text());
 		return (await res.json()) as any;
