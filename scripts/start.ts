@@ -17,17 +17,18 @@ const CREDENTIAL_NAME = 'K2 sandbox';
 const verbose = process.argv.includes('--verbose');
 
 async function ensureCredential(n8n: N8n, sandbox: Sandbox): Promise<{ id: string; name: string }> {
+	const data = {
+		grantType: 'pkce',
+		authority: sandbox.authority,
+		clientId: sandbox.pkceClientId,
+		clientSecret: '',
+		scimBaseUrl: sandbox.scimBaseUrl,
+		scimToken: sandbox.scimToken,
+	};
 	const existing = (await n8n.listCredentials()).find((c) => c.type === CREDENTIAL_TYPE && c.name === CREDENTIAL_NAME);
-	const credential =
-		existing ??
-		(await n8n.createCredential(CREDENTIAL_NAME, CREDENTIAL_TYPE, {
-			grantType: 'pkce',
-			authority: sandbox.authority,
-			clientId: sandbox.pkceClientId,
-			clientSecret: '',
-			scimBaseUrl: sandbox.scimBaseUrl,
-			scimToken: sandbox.scimToken,
-		}));
+	// An existing credential gets this run's sandbox URLs: the ports may have changed since.
+	if (existing) await n8n.updateCredential(existing.id, CREDENTIAL_NAME, CREDENTIAL_TYPE, data);
+	const credential = existing ?? (await n8n.createCredential(CREDENTIAL_NAME, CREDENTIAL_TYPE, data));
 	// Sign in again on every start: fresh tokens, whatever happened while everything was stopped.
 	await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	return { id: credential.id, name: credential.name };

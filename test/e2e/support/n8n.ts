@@ -387,6 +387,12 @@ export class N8n {
 		return { id: created.id, name: created.name };
 	}
 
+	/** PATCH /rest/credentials/:id {name, type, data}: n8n keeps the stored oauthTokenData. */
+	async updateCredential(id: string, name: string, type: string, data: Record<string, unknown>): Promise<void> {
+		for (const key of ['scimToken', 'clientSecret']) if (typeof data[key] === 'string') this.addSecret(data[key] as string);
+		await this.rest('PATCH', `/credentials/${id}`, { name, type, data });
+	}
+
 	async listCredentials(): Promise<Array<{ id: string; name: string; type: string }>> {
 		return this.rest('GET', '/credentials');
 	}
