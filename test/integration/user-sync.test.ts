@@ -70,6 +70,24 @@ describe('User > Sync reconciles K2 to the input', () => {
 		]);
 	});
 
+	test('Match On External ID: a changed username is an update of the same user; an item without one is an error', async () => {
+		const first = await k2.run(syncParameters({}, { matchOn: 'externalId' }), employees(3));
+		assert.deepEqual(first.output!.map((item) => item.json.action), ['created', 'created', 'created']);
+		const id = (await k2.scim.findUser('emp0001@example.com')).id;
+
+		k2.sandbox.resetStats();
+		const renamed = employees(3, (i) => (i === 1 ? { mail: 'renamed@example.com' } : {}));
+		const run = await k2.run(syncParameters({}, { matchOn: 'externalId' }), [...renamed, { mail: 'x@example.com', first: 'X', dept: 'IT' }], {
+			continueOnFail: true,
+		});
+		assert.deepEqual(run.output!.slice(0, 3).map((item) => item.json.action), ['unchanged', 'updated', 'unchanged']);
+		assert.deepEqual(run.output![1].json.changedAttributes, ['userName']);
+		assert.equal(run.output![1].json.id, id);
+		assert.match(String(run.output![3].json.error), /no externalId/);
+		assert.equal(writes(k2.sandbox), 1, 'one PATCH, no create');
+		assert.equal((await k2.scim.findUser('renamed@example.com')).id, id);
+	});
+
 	test('Dry Run reports creates and updates and sends no write', async () => {
 		await k2.run(syncParameters(), employees(3));
 		k2.sandbox.resetStats();

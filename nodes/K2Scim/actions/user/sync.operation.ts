@@ -204,7 +204,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// 3. User writes, C at a time. Each item's other fields are read (and checked) just before its
 	// own write: reading n8n expressions costs CPU that now overlaps the requests in flight
 	// instead of delaying the first one. Each item keeps its own result or error.
-	const refs = new Map<number, SyncUserRef>();
+	// Indexed by item, so that group results come out in input order whatever order writes finish in.
+	const refs: Array<SyncUserRef | undefined> = new Array(itemCount);
 	const itemIndexes = Array.from({ length: itemCount }, (_, itemIndex) => itemIndex);
 	const results = await mapConcurrent(itemIndexes, options.dryRun ? 1 : options.requestsInFlight, async (itemIndex) => {
 		try {
@@ -212,12 +213,12 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			if (key instanceof Error) throw key;
 			const entry = readDesiredItem(this, itemIndex, matchOn, key);
 			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, matchOn, options.dryRun);
-			refs.set(itemIndex, {
+			refs[itemIndex] = {
 				key: user?.id ?? `new:${itemIndex}`,
 				label: entry.fields.userName ?? user?.userName ?? String(entry.fields[matchOn]),
 				groups: entry.groups,
 				currentGroupIds: new Set((user?.groups ?? []).map((group) => String(group.value))),
-			});
+			};
 			return json;
 		} catch (error) {
 			return error as Error;
@@ -248,20 +249,20 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	for (const json of deprovisioned) additional.push({ json: { type: 'deprovision', ...json }, pairedItem: [] });
 
 	// 5. Group memberships for the users that list groups.
-	const groupItems = await syncGroups(this, [...refs.values()], {
+	const groupItems = await syncGroups(this, refs.filter((ref): ref is SyncUserRef => ref !== undefined), {
 		dryRun: options.dryRun,
 		createMissingGroups: options.createMissingGroups,
 		requestsInFlight: options.requestsInFlight,
 		existingUsers: existing,
 	});
 	const itemsByGroup = new Map<string, Array<{ item: number }>>();
-	for (const [item, ref] of refs) {
-		for (const name of ref.groups ?? []) {
+	refs.forEach((ref, item) => {
+		for (const name of ref?.groups ?? []) {
 			const key = name.toLowerCase();
 			if (!itemsByGroup.has(key)) itemsByGroup.set(key, []);
 			itemsByGroup.get(key)!.push({ item });
 		}
-	}
+	});
 	for (const group of groupItems) {
 		const pairedItem = itemsByGroup.get(String(group.displayName).toLowerCase()) ?? [];
 		additional.push({ json: { type: 'group', ...group }, pairedItem });
