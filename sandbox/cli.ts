@@ -22,10 +22,12 @@ const HELP = `Usage: npx tsx sandbox/cli.ts [options]
   --access-ttl <s>      access token lifetime (K2_SANDBOX_ACCESS_TTL, default 3600)
   --refresh-ttl <s>     refresh token lifetime (K2_SANDBOX_REFRESH_TTL, default 2592000 = 30 days)
   --redirect-uri <uri>  extra redirect URI for the PKCE client, repeatable (K2_SANDBOX_REDIRECT_URIS, comma list)
+  --users-without-groups  User reads leave out the groups attribute (K2_SANDBOX_USERS_WITHOUT_GROUPS=1)
   --quiet               no request log (K2_SANDBOX_QUIET=1)
 Control endpoints on the SCIM port: GET /_sandbox/stats, POST /_sandbox/stats/reset,
 POST /_sandbox/faults {"rate":0.1,"kinds":["429"],"retryAfterSeconds":2}, POST /_sandbox/latency {"ms":50},
-POST /_sandbox/filter-operators {"operators":["eq","sw","and"]} (null for all), POST /_sandbox/reset`;
+POST /_sandbox/filter-operators {"operators":["eq","sw","and"]} (null for all),
+POST /_sandbox/users-list-groups {"enabled":false}, POST /_sandbox/reset`;
 
 function num(v: string | undefined, name: string): number | undefined {
 	if (v === undefined || v === '') return undefined;
@@ -53,6 +55,7 @@ async function main(): Promise<void> {
 			'access-ttl': { type: 'string' },
 			'refresh-ttl': { type: 'string' },
 			'redirect-uri': { type: 'string', multiple: true },
+			'users-without-groups': { type: 'boolean' },
 			quiet: { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' },
 		},
@@ -89,6 +92,7 @@ async function main(): Promise<void> {
 	const sb = await startSandbox(opts);
 	const operators = pick(values['filter-operators'], 'FILTER_OPERATORS');
 	if (operators) sb.setFilterOperators(operators.split(',').map((op) => op.trim()).filter(Boolean));
+	if (values['users-without-groups'] ?? ['1', 'true'].includes(env.K2_SANDBOX_USERS_WITHOUT_GROUPS ?? '')) sb.setUsersListGroups(false);
 	// The block K2 Cloud operations hands out (see the K2 "manual integration" page), for this sandbox.
 	const k2Config = {
 		client: {

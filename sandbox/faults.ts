@@ -57,6 +57,8 @@ export function normalizePath(p: string): string {
 
 export class Knobs {
 	latencyMs: number;
+	/** Whether User reads carry `groups` (RFC 7643 §4.1.2); off emulates a server that leaves it out. */
+	usersListGroups = true;
 	/** Filter operators the SCIM server accepts (others get 400 invalidFilter); undefined = all. */
 	filterOperators: string[] | undefined;
 	faults: FaultSettings;

@@ -57,6 +57,8 @@ export interface Sandbox {
 	resetStats(): void;
 	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void;
 	setLatency(ms: number): void;
+	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
+	setUsersListGroups(enabled: boolean): void;
 	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. */
 	setFilterOperators(operators: string[] | undefined): void;
 	/** Wipe all users and groups. */
@@ -162,6 +164,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		setFaults: (f) => knobs.setFaults(f),
 		setLatency: (ms) => knobs.setLatency(ms),
 		setFilterOperators: (operators) => knobs.setFilterOperators(operators),
+		setUsersListGroups: (enabled) => {
+			knobs.usersListGroups = enabled;
+		},
 		reset: async () => store.reset(),
 		setTokenTtl: (t) => {
 			if (t.accessTokenTtl !== undefined) ttl.accessTokenTtl = t.accessTokenTtl;

@@ -153,9 +153,11 @@ export interface ResourceRouterOptions {
 	store: ScimStore;
 	/** Absolute URL of the SCIM root for this tenant, e.g. http://127.0.0.1:7602/tokens/<token>/scim/v2 */
 	scimRoot: string;
+	/** Whether User reads carry the read-only `groups` attribute (K2's behaviour is not documented). */
+	usersListGroups: () => boolean;
 }
 
-export function resourceRouter({ store, scimRoot }: ResourceRouterOptions): Router {
+export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRouterOptions): Router {
 	initScimmy();
 	const router = Router({ mergeParams: true });
 	router.use(express.json({ type: ['application/scim+json', 'application/json', '*/*+json'], limit: '50mb' }));
@@ -166,7 +168,7 @@ export function resourceRouter({ store, scimRoot }: ResourceRouterOptions): Rout
 	const render = (type: ResourceType, rec: ScimRecord, p: Projection = {}) => {
 		const out: Record<string, unknown> = { ...rec, meta: { ...rec.meta, location: locationOf(type, rec.id) } };
 		if (Array.isArray(out.members) && out.members.length > MAX_MEMBERS_ON_READ) out.members = out.members.slice(0, MAX_MEMBERS_ON_READ);
-		if (type === 'User') {
+		if (type === 'User' && usersListGroups()) {
 			const groups = store.groupsOf(rec.id);
 			if (groups.length) out.groups = groups;
 		}

@@ -112,6 +112,11 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 		knobs.setFilterOperators(operators ?? undefined);
 		return res.json({ operators: knobs.filterOperators ?? null });
 	});
+	control.post('/users-list-groups', (req, res) => {
+		if (typeof req.body?.enabled !== 'boolean') return res.status(400).json({ error: 'enabled: true or false' });
+		knobs.usersListGroups = req.body.enabled;
+		return res.json({ enabled: knobs.usersListGroups });
+	});
 	control.post('/reset', (_req, res) => {
 		store.reset();
 		res.json({ users: 0, groups: 0 });
@@ -152,7 +157,7 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 		if (unsupported.length === 0) return next();
 		return sendScimError(res, 400, 'invalidFilter', `Filter operator ${unsupported.map((op) => `"${op}"`).join(', ')} is not supported`);
 	});
-	tenant.use(resourceRouter({ store, scimRoot }));
+	tenant.use(resourceRouter({ store, scimRoot, usersListGroups: () => knobs.usersListGroups }));
 	tenant.use((req, res, next) => {
 		if (/^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/i.test(req.path)) return discovery(req, res, next);
 		return sendScimError(res, 404, undefined, 'Endpoint Not Found');

@@ -62,10 +62,31 @@ describe('Connection: Check', () => {
 		assert.ok(json.daysUntilReconnect === 29 || json.daysUntilReconnect === 30, String(json.daysUntilReconnect));
 		assert.equal(json.grantType, 'pkce');
 
+		assert.deepEqual(json.features, { containsSearch: true, usersListGroups: null }, 'no group with members: nothing to tell by');
+
 		const routes = sandbox.stats().byRoute;
 		assert.equal(routes['GET /ServiceProviderConfig'], 1);
-		assert.equal(routes['GET /Users'], 1);
+		assert.equal(routes['GET /Users'], 2, 'the token check and the contains-search probe');
+		assert.equal(routes['GET /Groups'], 1);
+		assert.equal(sandbox.stats().byMethod.GET, sandbox.stats().total, 'reads only');
 		assertNoSecrets(output, [tokens.access_token, tokens.refresh_token, tokens.id_token, sandbox.scimToken]);
+	});
+
+	test("tells whether K2 searches inside names and lists users' groups (the two features K2 does not document)", async () => {
+		const scim = new ScimClient(sandbox);
+		const ada = await scim.findUser('ada@example.com');
+		await scim.createGroup('Probe Group', [ada.id]);
+		const features = async () => (await runNode(harness, { parameters: check, credentialId: 'k2' })).output![0].json.features;
+		assert.deepEqual(await features(), { containsSearch: true, usersListGroups: true });
+
+		sandbox.setFilterOperators(['eq', 'sw', 'and']);
+		sandbox.setUsersListGroups(false);
+		try {
+			assert.deepEqual(await features(), { containsSearch: false, usersListGroups: false });
+		} finally {
+			sandbox.setFilterOperators(undefined);
+			sandbox.setUsersListGroups(true);
+		}
 	});
 });
 

@@ -153,6 +153,35 @@ describe('User > Sync reconciles K2 to the input', () => {
 		assert.deepEqual(after200.groups.map((g: { display: string }) => g.display), ['Sales']);
 	});
 
+	test("a server that leaves out users' groups: group reads; exact within the first 100 members, a warning beyond", async () => {
+		k2.sandbox.setUsersListGroups(false);
+		try {
+			const input = employees(150, () => ({ groups: 'Everyone' }));
+			const parameters = syncParameters({}, { groupNames: '={{ $json.groups }}' });
+			await k2.run(parameters, input);
+
+			// emp0010 is among the 100 members a group read shows, emp0140 is not.
+			k2.sandbox.resetStats();
+			const moved = input.map((row, i) => (i === 10 || i === 140 ? { ...row, groups: 'Sales' } : row));
+			const run = await k2.run(parameters, moved);
+			assert.equal(run.error, undefined);
+			assert.equal(count(k2.sandbox, 'GET /Groups/:id'), 1, 'Everyone is read (Sales does not exist yet)');
+			const everyone = run.output!.find((item) => item.json.displayName === 'Everyone')!.json;
+			assert.deepEqual(everyone.membersRemoved, ['emp0010@example.com']);
+			assert.match(String(everyone.warning), /at most 100 members of a group and does not list users' groups/);
+			const sales = run.output!.find((item) => item.json.displayName === 'Sales')!.json;
+			assert.deepEqual(sales.membersAdded, ['emp0010@example.com', 'emp0140@example.com']);
+		} finally {
+			k2.sandbox.setUsersListGroups(true);
+		}
+		// What K2 holds now, read with the groups attribute back on: the stated limit, made visible.
+		const groupsOf = async (userName: string) =>
+			((await k2.scim.findUser(userName)).groups ?? []).map((g: { display: string }) => g.display).sort();
+		assert.deepEqual(await groupsOf('emp0010@example.com'), ['Sales']);
+		assert.deepEqual(await groupsOf('emp0140@example.com'), ['Everyone', 'Sales'], 'the removal beyond 100 was not seen: hence the warning');
+		assert.deepEqual(await groupsOf('emp0099@example.com'), ['Everyone']);
+	});
+
 	test('interrupted by faults, a re-run converges with no duplicate and every item accounted for', async () => {
 		const input = employees(40);
 		k2.sandbox.setFaults({ rate: 0.3, kinds: ['drop', '503', '429'], retryAfterSeconds: 0, seed: 5 });

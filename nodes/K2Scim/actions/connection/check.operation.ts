@@ -1,14 +1,14 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
 
 import { decodeJwtPayload, reconnectDeadline } from '../../scim/jwt';
-import type { ScimListResponse } from '../../scim/schemas';
+import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
 import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
 
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Checks that K2 accepts the credential, lists what the SCIM service supports, and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in). Run it on a schedule to be warned before a sync stops.',
+			'Checks that K2 accepts the credential, lists what the SCIM service supports (and tries the two features K2 does not document), and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in). Run it on a schedule to be warned before a sync stops.',
 		name: 'checkNotice',
 		type: 'notice',
 		default: '',
@@ -40,6 +40,48 @@ function capabilitiesOf(config: IDataObject): IDataObject {
 		capabilities.bulkMaxPayloadSize = (bulk.maxPayloadSize as number) ?? null;
 	}
 	return capabilities;
+}
+
+/**
+ * Tries what K2 does not document, with reads only:
+ * - containsSearch: whether filters with `co` and `or` work; the user and group pickers then find
+ *   any part of a name, otherwise they search by prefix.
+ * - usersListGroups: whether a user read carries `groups`; Sync then sees every group membership,
+ *   otherwise it reads groups, which show at most 100 members. null: no group with a user member
+ *   among the first 10 groups, so nothing to tell by.
+ */
+async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+	const context = { resource: 'user' as const, operation: 'getMany' };
+	const containsSearch = await scimRequest(
+		ctx,
+		{ method: 'GET', path: '/Users', qs: { startIndex: 1, count: 1, filter: 'userName co "@" or displayName co "@"' } },
+		{ context, itemIndex },
+	).then(
+		() => true,
+		(error: NodeApiError) => {
+			if (error.httpCode === '400') return false;
+			throw error;
+		},
+	);
+
+	const groups = await scimRequest<ScimListResponse<ScimGroup>>(
+		ctx,
+		{ method: 'GET', path: '/Groups', qs: { startIndex: 1, count: 10 } },
+		{ context: { resource: 'group', operation: 'getMany' }, itemIndex },
+	);
+	const member = (groups.Resources ?? [])
+		.flatMap((group) => group.members ?? [])
+		.find((m) => m.type !== 'Group' && typeof m.value === 'string');
+	let usersListGroups: boolean | null = null;
+	if (member) {
+		const user = await scimRequest<ScimUser>(
+			ctx,
+			{ method: 'GET', path: `/Users/${encodeURIComponent(String(member.value))}` },
+			{ context: { ...context, id: String(member.value) }, itemIndex },
+		);
+		usersListGroups = Array.isArray(user.groups) && user.groups.length > 0;
+	}
+	return { containsSearch, usersListGroups };
 }
 
 /** The access token n8n holds now (read after the requests: a 401 makes n8n refresh it). */
@@ -77,6 +119,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		{ context, itemIndex },
 	);
 
+	const features = await probeFeatures(this, itemIndex);
+
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE, itemIndex);
 	const grantType = String(credentials.grantType ?? 'pkce');
 	const token = accessTokenOf(credentials);
@@ -87,6 +131,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		ok: true,
 		totalUsers: typeof users.totalResults === 'number' ? users.totalResults : null,
 		capabilities: capabilitiesOf(config),
+		features,
 		grantType,
 		signedInAt: null,
 		reconnectBy: null,
