@@ -8,7 +8,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
 import { followAuthorization } from '../test/support/oidc-login';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, type WorkflowJson } from '../test/e2e/support/n8n';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, sandboxCredentialData, type WorkflowJson } from '../test/e2e/support/n8n';
 
 const N8N_PORT = Number(process.env.N8N_PORT ?? 5678);
 const IDP_PORT = Number(process.env.K2_IDP_PORT ?? 7601);
@@ -17,14 +17,7 @@ const CREDENTIAL_NAME = 'K2 sandbox';
 const verbose = process.argv.includes('--verbose');
 
 async function ensureCredential(n8n: N8n, sandbox: Sandbox): Promise<{ id: string; name: string }> {
-	const data = {
-		grantType: 'pkce',
-		authority: sandbox.authority,
-		clientId: sandbox.pkceClientId,
-		clientSecret: '',
-		scimBaseUrl: sandbox.scimBaseUrl,
-		scimToken: sandbox.scimToken,
-	};
+	const data = sandboxCredentialData(sandbox);
 	const existing = (await n8n.listCredentials()).find((c) => c.type === CREDENTIAL_TYPE && c.name === CREDENTIAL_NAME);
 	// An existing credential gets this run's sandbox URLs: the ports may have changed since.
 	if (existing) await n8n.updateCredential(existing.id, CREDENTIAL_NAME, CREDENTIAL_TYPE, data);

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, freePort, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const DAY_MS = 86_400_000;
@@ -67,14 +67,7 @@ describe('the example workflows in real n8n against the K2 sandbox', { timeout: 
 		sandbox = await startSandbox({ quiet: true, redirectUris: [`http://127.0.0.1:${port}/rest/oauth2-credential/callback`] });
 		n8n = await N8n.start({ port, secrets: [sandbox.scimToken] });
 		await n8n.setupOwner();
-		credential = await n8n.createCredential('K2 SCIM account', CREDENTIAL_TYPE, {
-			grantType: 'pkce',
-			authority: sandbox.authority,
-			clientId: sandbox.pkceClientId,
-			clientSecret: '',
-			scimBaseUrl: sandbox.scimBaseUrl,
-			scimToken: sandbox.scimToken,
-		});
+		credential = await n8n.createCredential('K2 SCIM account', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
 		connectedAt = Date.now();
 		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	});

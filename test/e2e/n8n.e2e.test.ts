@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 import { startTokenProxy, type TokenProxy } from './support/token-proxy';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, PACKAGE_NAME, freePort, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, PACKAGE_NAME, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -51,14 +51,7 @@ describe('n8n 2.8.4 with n8n-nodes-k2-scim as a community package', { timeout: 3
 	let workflow: { id: string; versionId: string };
 	const webhookPath = `k2-e2e-list-${randomUUID().slice(0, 8)}`;
 
-	const credentialData = () => ({
-		grantType: 'pkce',
-		authority: sandbox.authority,
-		clientId: sandbox.pkceClientId,
-		clientSecret: '',
-		scimBaseUrl: sandbox.scimBaseUrl,
-		scimToken: sandbox.scimToken,
-	});
+	const credentialData = () => sandboxCredentialData(sandbox);
 
 	/** Run the list workflow through its production webhook; returns the response and the execution. */
 	async function runList(wf: { id: string }, path: string) {

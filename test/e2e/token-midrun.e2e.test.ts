@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 import { startTokenProxy, type TokenProxy } from './support/token-proxy';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, freePort, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8n, NODE_TYPE, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const ITEMS = 60;
 const ACCESS_TOKEN_TTL_S = 2;
@@ -86,12 +86,7 @@ describe('in real n8n, the access token expires mid-run with 4 requests in fligh
 
 	test('one refresh per expiry serves every request: the run succeeds, 60 users, no invalid_grant', async () => {
 		const credential = await n8n.createCredential('K2 sandbox (mid-run)', CREDENTIAL_TYPE, {
-			grantType: 'pkce',
-			authority: sandbox.authority,
-			clientId: sandbox.pkceClientId,
-			clientSecret: '',
-			scimBaseUrl: sandbox.scimBaseUrl,
-			scimToken: sandbox.scimToken,
+			...sandboxCredentialData(sandbox),
 			tokenUrl: tokenProxy.url, // the "Access Token URL" override field
 		});
 		const saved = await n8n.createWorkflow(createUsersWorkflow(credential));

@@ -16,6 +16,18 @@ export const PACKAGE_NAME = 'n8n-nodes-k2-scim';
 export const NODE_TYPE = `${PACKAGE_NAME}.k2Scim`;
 export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
 
+/** The K2 credential's fields for a sandbox's PKCE client, as the n8n credential dialog saves them. */
+export function sandboxCredentialData(sandbox: { authority: string; pkceClientId: string; scimBaseUrl: string; scimToken: string }): Record<string, unknown> {
+	return {
+		grantType: 'pkce',
+		authority: sandbox.authority,
+		clientId: sandbox.pkceClientId,
+		clientSecret: '',
+		scimBaseUrl: sandbox.scimBaseUrl,
+		scimToken: sandbox.scimToken,
+	};
+}
+
 export const DEFAULT_OWNER = {
 	email: 'owner@k2-sandbox.test',
 	firstName: 'K2',
