@@ -74,12 +74,16 @@ async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise
 		.find((m) => m.type !== 'Group' && typeof m.value === 'string');
 	let usersListGroups: boolean | null = null;
 	if (member) {
+		// A member without a type may be a nested group: then there is no user to tell by (404).
 		const user = await scimRequest<ScimUser>(
 			ctx,
 			{ method: 'GET', path: `/Users/${encodeURIComponent(String(member.value))}` },
 			{ context: { ...context, id: String(member.value) }, itemIndex },
-		);
-		usersListGroups = Array.isArray(user.groups) && user.groups.length > 0;
+		).catch((error: NodeApiError) => {
+			if (error.httpCode === '404') return undefined;
+			throw error;
+		});
+		if (user) usersListGroups = Array.isArray(user.groups) && user.groups.length > 0;
 	}
 	return { containsSearch, usersListGroups };
 }
