@@ -55,7 +55,7 @@ const existingBob = (): ScimUser => ({
 test('validation requires a non-blank userName only when asked', () => {
 	assert.deepEqual(validateUserFields({}, { requireUserName: false }), []);
 	assert.equal(validateUserFields({}, { requireUserName: true })[0].field, 'userName');
-	assert.match(validateUserFields({ userName: '   ' }, { requireUserName: true })[0].message, /User Name is empty/);
+	assert.match(validateUserFields({ userName: '   ' }, { requireUserName: true })[0].message, /Username is empty/);
 	assert.deepEqual(validateUserFields({ userName: 'bob' }, { requireUserName: true }), []);
 });
 
@@ -75,7 +75,7 @@ test('validation rejects a non-boolean active and non-text strings', () => {
 	);
 	assert.deepEqual(problems.map((p) => p.field).sort(), ['active', 'title', 'userName']);
 	assert.match(problems.find((p) => p.field === 'active')!.message, /true or false, got "yes"/);
-	assert.match(problems.find((p) => p.field === 'title')!.message, /title must be text.*number 5/);
+	assert.match(problems.find((p) => p.field === 'title')!.message, /Job Title must be text.*number 5/);
 });
 
 test('validation rejects additionalAttributes that are not an object or hold schemas/id/meta', () => {

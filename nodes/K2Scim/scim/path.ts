@@ -12,6 +12,45 @@ export interface AttributePath {
 	subAttribute?: string;
 }
 
+/**
+ * Keys that reach a prototype when written (`obj.__proto__ = x`) or read (`obj.constructor`).
+ * They are never SCIM attribute names, so user input that contains them is refused, and the
+ * writers below refuse them too, whatever the caller checked.
+ */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+export function isForbiddenKey(key: string): boolean {
+	return FORBIDDEN_KEYS.has(key.toLowerCase());
+}
+
+/** The first forbidden key at any depth of a JSON value, as a dotted path (`name.__proto__`). */
+export function findForbiddenKey(value: unknown, at = ''): string | undefined {
+	if (Array.isArray(value)) {
+		for (let i = 0; i < value.length; i++) {
+			const found = findForbiddenKey(value[i], `${at}[${i}]`);
+			if (found !== undefined) return found;
+		}
+		return undefined;
+	}
+	if (value === null || typeof value !== 'object') return undefined;
+	for (const key of Object.keys(value)) {
+		const path = at === '' ? key : `${at}.${key}`;
+		if (isForbiddenKey(key)) return path;
+		const found = findForbiddenKey((value as Record<string, unknown>)[key], path);
+		if (found !== undefined) return found;
+	}
+	return undefined;
+}
+
+/** A path segment a writer or reader may use: a forbidden one is a bug or an attack. */
+function safeKey(key: string): string {
+	if (isForbiddenKey(key)) throw new Error(`"${key}" is not allowed as a SCIM attribute name`);
+	return key;
+}
+
+// Object.hasOwn needs lib es2022; this is the same check.
+const hasOwn = (object: object, key: string): boolean => Object.prototype.hasOwnProperty.call(object, key);
+
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
 	if (value === null || typeof value !== 'object' || Array.isArray(value)) return false;
 	const proto = Object.getPrototypeOf(value);
@@ -30,6 +69,15 @@ export function isSchemaUrn(key: string): boolean {
 }
 
 export function parsePath(path: string): AttributePath {
+	const parsed = splitPath(path);
+	// Every segment is checked, so no caller can build a path into a prototype.
+	for (const part of [parsed.attribute, parsed.subAttribute, ...(parsed.schema?.split(':') ?? [])]) {
+		if (part !== undefined) safeKey(part);
+	}
+	return parsed;
+}
+
+function splitPath(path: string): AttributePath {
 	let schema: string | undefined;
 	let rest = path;
 	if (path.toLowerCase().startsWith('urn:')) {
@@ -85,8 +133,9 @@ function addAttribute(flat: Map<string, unknown>, schema: string | undefined, at
 
 // SCIM attribute names are case-insensitive (RFC 7643 §2.1), so a lookup tries the exact key first.
 export function getKey(object: unknown, key: string): unknown {
-	if (!isPlainObject(object)) return undefined;
-	if (key in object) return object[key];
+	if (!isPlainObject(object) || isForbiddenKey(key)) return undefined;
+	// Own keys only: `in` would find `constructor` on every object.
+	if (hasOwn(object, key)) return object[key];
 	const lower = key.toLowerCase();
 	const found = Object.keys(object).find((k) => k.toLowerCase() === lower);
 	return found === undefined ? undefined : object[found];
@@ -110,15 +159,17 @@ export function setByPath(resource: Record<string, unknown>, path: string, value
 	let container = resource;
 	if (schema !== undefined) container = childObject(container, schema);
 	if (subAttribute === undefined) {
-		container[findKey(container, attribute)] = value;
+		container[safeKey(findKey(container, attribute))] = value;
 		return;
 	}
-	childObject(container, attribute)[subAttribute] = value;
+	const child = childObject(container, attribute);
+	child[safeKey(subAttribute)] = value;
 }
 
 function childObject(parent: Record<string, unknown>, key: string): Record<string, unknown> {
-	const existingKey = findKey(parent, key);
-	const existing = parent[existingKey];
+	const existingKey = safeKey(findKey(parent, key));
+	// Own property only: `parent.__proto__` would be Object.prototype, a "plain object".
+	const existing = hasOwn(parent, existingKey) ? parent[existingKey] : undefined;
 	if (isPlainObject(existing)) return existing;
 	const created: Record<string, unknown> = {};
 	parent[existingKey] = created;

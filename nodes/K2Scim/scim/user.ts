@@ -15,7 +15,8 @@ import {
 	type ScimMultiValued,
 	type ScimUser,
 } from './schemas';
-import { deepEqual, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
+import { deepEqual, findForbiddenKey, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
+import { describeValue, idProblem, MAX_LENGTH, textProblem } from './validate';
 
 export interface UserFields {
 	userName?: string;
@@ -55,8 +56,31 @@ export const TEXT_FIELDS = [
 	'managerId',
 ] as const;
 
-// Attributes the server owns; letting users set them would corrupt the request or be rejected.
-const RESERVED_ATTRIBUTES = new Set(['schemas', 'id', 'meta']);
+// Attributes the server owns, or that a field of the node sets (userName: the Username field);
+// letting Additional Attributes set them would corrupt the request or silently win over the field.
+const RESERVED_ATTRIBUTES = new Map([
+	['schemas', 'it is set by the node'],
+	['id', 'it is set by K2'],
+	['meta', 'it is set by K2'],
+	['username', 'use the Username field instead'],
+]);
+
+/** The labels the node's fields have, so problems name what the user sees. */
+export const USER_FIELD_LABELS: Record<keyof UserFields, string> = {
+	userName: 'Username',
+	givenName: 'Given Name',
+	familyName: 'Family Name',
+	displayName: 'Display Name',
+	email: 'Email',
+	active: 'Active',
+	externalId: 'External ID',
+	title: 'Job Title',
+	phoneNumber: 'Phone Number',
+	employeeNumber: 'Employee Number',
+	department: 'Department',
+	managerId: 'Manager ID',
+	additionalAttributes: 'Additional Attributes (JSON)',
+};
 
 // Deliberately loose: one @, no spaces, a dot in the domain. K2 matches identities by e-mail,
 // so we only catch obvious mistakes (empty domain, a name pasted into the e-mail column).
@@ -64,64 +88,92 @@ const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 const ENTERPRISE = (attribute: string) => `${ENTERPRISE_USER_SCHEMA}:${attribute}`;
 
-function describe(value: unknown): string {
-	if (value === null) return 'null';
-	if (Array.isArray(value)) return 'a list';
-	return typeof value === 'string' ? `"${value}"` : `${typeof value} ${JSON.stringify(value)}`;
+function maxLength(field: (typeof TEXT_FIELDS)[number]): number {
+	return field === 'email' ? MAX_LENGTH.email : MAX_LENGTH.text;
+}
+
+/** Every text value inside Additional Attributes, with its path, for the length and control checks. */
+function* stringsIn(value: unknown, at: string): Generator<[string, string]> {
+	if (typeof value === 'string') yield [at, value];
+	else if (Array.isArray(value)) for (let i = 0; i < value.length; i++) yield* stringsIn(value[i], `${at}[${i}]`);
+	else if (isPlainObject(value)) for (const [key, entry] of Object.entries(value)) yield* stringsIn(entry, at ? `${at}.${key}` : key);
 }
 
 export function validateUserFields(fields: UserFields, options: { requireUserName: boolean }): FieldProblem[] {
 	const problems: FieldProblem[] = [];
+	const label = USER_FIELD_LABELS;
 	const { userName } = fields;
 	if (userName !== undefined && typeof userName !== 'string') {
-		problems.push({ field: 'userName', message: `User Name must be text, got ${describe(userName)}` });
+		problems.push({ field: 'userName', message: `${label.userName} must be text, got ${describeValue(userName)}` });
 	} else if (userName !== undefined && userName.trim() === '') {
-		problems.push({ field: 'userName', message: 'User Name is empty: give the user\'s sign-in name, e.g. an e-mail address' });
+		problems.push({ field: 'userName', message: `${label.userName} is empty: give the user's sign-in name, e.g. an e-mail address` });
 	} else if (userName === undefined && options.requireUserName) {
-		problems.push({ field: 'userName', message: 'User Name is required: give the user\'s sign-in name, e.g. an e-mail address' });
+		problems.push({ field: 'userName', message: `${label.userName} is required: give the user's sign-in name, e.g. an e-mail address` });
+	} else if (userName !== undefined) {
+		const problem = textProblem(userName, MAX_LENGTH.name);
+		if (problem) problems.push({ field: 'userName', message: `${label.userName} ${problem}` });
 	}
 
 	for (const field of TEXT_FIELDS) {
 		const value: unknown = fields[field];
-		if (value !== undefined && value !== null && typeof value !== 'string') {
-			problems.push({ field, message: `${field} must be text (or null to clear it), got ${describe(value)}` });
+		if (value === undefined || value === null) continue;
+		if (typeof value !== 'string') {
+			problems.push({ field, message: `${label[field]} must be text (or null to clear it), got ${describeValue(value)}` });
+			continue;
 		}
+		// The manager is referenced by ID, which K2 resolves: the ID rules apply.
+		const problem = field === 'managerId' ? idProblem(value) : textProblem(value, maxLength(field));
+		if (problem) problems.push({ field, message: `${label[field]} ${problem}` });
 	}
 
-	if (typeof fields.email === 'string' && !EMAIL.test(fields.email)) {
+	if (typeof fields.email === 'string' && !problems.some((p) => p.field === 'email') && !EMAIL.test(fields.email)) {
 		problems.push({
 			field: 'email',
-			message: `Email "${fields.email}" is not a valid email address: use the form name@example.com, or null to clear it`,
+			message: `${label.email} "${fields.email}" is not a valid email address: use the form name@example.com, or null to clear it`,
 		});
 	}
 
 	if (fields.active !== undefined && typeof fields.active !== 'boolean') {
 		problems.push({
 			field: 'active',
-			message: `Active must be true or false, got ${describe(fields.active)}: convert text such as "yes" to a boolean first`,
+			message: `${label.active} must be true or false, got ${describeValue(fields.active)}: convert text such as "yes" to a boolean first`,
 		});
 	}
 
 	const extra = fields.additionalAttributes;
-	if (extra !== undefined) {
-		if (!isPlainObject(extra)) {
-			problems.push({
-				field: 'additionalAttributes',
-				message: `Additional Attributes must be a JSON object such as {"nickName": "Bob"}, got ${describe(extra)}`,
-			});
-		} else {
-			// Top-level keys catch `meta: {}` (which flattens to nothing); flattened paths catch `urn:...:core:2.0:User:id`.
-			const reserved = new Set<string>();
-			for (const path of [...Object.keys(extra), ...flattenAttributes(extra).keys()]) {
-				const { schema, attribute } = parsePath(path);
-				if (schema === undefined && RESERVED_ATTRIBUTES.has(attribute.toLowerCase())) reserved.add(attribute);
-			}
-			for (const attribute of reserved) {
-				problems.push({
-					field: 'additionalAttributes',
-					message: `Additional Attributes must not contain "${attribute}": it is set by K2 or by the node; remove it from the object`,
-				});
-			}
+	if (extra !== undefined) problems.push(...additionalAttributeProblems(extra));
+	return problems;
+}
+
+function additionalAttributeProblems(extra: unknown): FieldProblem[] {
+	const field = 'additionalAttributes';
+	const label = USER_FIELD_LABELS.additionalAttributes;
+	if (!isPlainObject(extra)) {
+		return [{ field, message: `${label} must be a JSON object such as {"nickName": "Bob"}, got ${describeValue(extra)}` }];
+	}
+	// First, and alone: paths cannot even be parsed safely while such a key is there.
+	const forbidden = findForbiddenKey(extra);
+	if (forbidden !== undefined) {
+		return [{ field, message: `${label} must not contain the key "${forbidden.split('.').pop()}" (at ${forbidden}): it is not a SCIM attribute; remove it` }];
+	}
+	const problems: FieldProblem[] = [];
+	// Top-level keys catch `meta: {}` (which flattens to nothing); flattened paths catch `urn:...:core:2.0:User:id`.
+	const reserved = new Set<string>();
+	for (const path of [...Object.keys(extra), ...flattenAttributes(extra).keys()]) {
+		const { schema, attribute } = parsePath(path);
+		if (schema === undefined && RESERVED_ATTRIBUTES.has(attribute.toLowerCase())) reserved.add(attribute);
+	}
+	for (const attribute of reserved) {
+		problems.push({
+			field,
+			message: `${label} must not contain "${attribute}": ${RESERVED_ATTRIBUTES.get(attribute.toLowerCase())}; remove it from the object`,
+		});
+	}
+	for (const [path, text] of stringsIn(extra, '')) {
+		const problem = textProblem(text, MAX_LENGTH.text, true);
+		if (problem) {
+			problems.push({ field, message: `${label}: the value at ${path} ${problem}` });
+			break;
 		}
 	}
 	return problems;
