@@ -1,5 +1,8 @@
+import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
+
+import { readLimit } from '../scim/validate';
 import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
-import type { INodeProperties } from 'n8n-workflow';
+import { valueOrThrow } from './inputError';
 
 /** n8n's usual "Return All" + "Limit" pair, shown for one resource and operation. */
 export function returnAllAndLimit(resource: string, operation: string): INodeProperties[] {
@@ -19,10 +22,16 @@ export function returnAllAndLimit(resource: string, operation: string): INodePro
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: 50,
-			description: 'Max number of results to return',
+			description: 'Max number of results to return (a whole number, at least 1)',
 			displayOptions: { show: { ...show, returnAll: [false] } },
 		},
 	];
+}
+
+/** Return All and Limit of one item: undefined means all; a Limit of 0, 2.5 or "abc" is an error. */
+export function readReturnLimit(ctx: IExecuteFunctions, itemIndex: number): number | undefined {
+	if (ctx.getNodeParameter('returnAll', itemIndex) === true) return undefined;
+	return valueOrThrow(ctx, itemIndex, 'Limit', readLimit(ctx.getNodeParameter('limit', itemIndex)));
 }
 
 export function simplifyField(resource: string, operations: string[]): INodeProperties {

@@ -6,6 +6,8 @@
  * must stay one literal and never widen the query.
  */
 
+import { rawFilterProblem } from './filterParser';
+
 export type FilterValue = string | boolean | number;
 
 export interface UserFilterCriteria {
@@ -13,7 +15,7 @@ export interface UserFilterCriteria {
 	email?: string;
 	externalId?: string;
 	active?: boolean;
-	/** A filter the user typed themselves; ANDed with the rest, inside parentheses. */
+	/** A filter the user typed themselves; checked by rawFilterProblem, then ANDed with the rest. */
 	raw?: string;
 }
 
@@ -46,8 +48,8 @@ export function eq(attribute: string, value: FilterValue): string {
 function combine(operator: 'and' | 'or', filters: Array<string | undefined | null>): string {
 	const parts = filters.map((f) => (typeof f === 'string' ? f.trim() : '')).filter((f) => f !== '');
 	if (parts.length === 1) return parts[0];
-	// Every operand is parenthesised: cheap, and `a or b` ANDed with `c` keeps its meaning
-	// whatever the operands contain (we cannot parse a user's raw filter reliably).
+	// Every operand is parenthesised, so `a or b` ANDed with `c` keeps its meaning. That holds for
+	// operands that are one whole filter: a raw filter is checked by `rawFilterProblem` first.
 	return parts.map((p) => `(${p})`).join(` ${operator} `);
 }
 
@@ -61,8 +63,13 @@ export function or(...filters: Array<string | undefined | null>): string {
 	return combine('or', filters);
 }
 
-/** The filter for looking users up by the fields an n8n user fills in; undefined when none is given. */
+/**
+ * The filter for looking users up by the fields an n8n user fills in; undefined when none is given.
+ * Throws if the raw filter does not parse: combined, it could widen the other filters.
+ */
 export function userFilter(criteria: UserFilterCriteria): string | undefined {
+	const problem = criteria.raw === undefined ? undefined : rawFilterProblem(criteria.raw);
+	if (problem) throw new Error(`The SCIM filter ${problem}`);
 	const filter = and(
 		criteria.userName !== undefined ? eq('userName', criteria.userName) : undefined,
 		criteria.email !== undefined ? eq('emails.value', criteria.email) : undefined,

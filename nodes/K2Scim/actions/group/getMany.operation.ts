@@ -1,10 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { and, eq } from '../../scim/filter';
+import { rawFilterProblem } from '../../scim/filterParser';
 import { simplifyGroup } from '../../scim/group';
+import { MAX_LENGTH, readText } from '../../scim/validate';
 import type { ScimGroup } from '../../scim/schemas';
 import { listResources } from '../../transport/paging';
-import { returnAllAndLimit, simplifyField } from '../common.fields';
+import { readReturnLimit, returnAllAndLimit, simplifyField } from '../common.fields';
+import { inputError, valueOrThrow } from '../inputError';
 import { MEMBERS_READ_CAP_NOTE } from './fields';
 
 const show = { resource: ['group'], operation: ['getMany'] };
@@ -40,7 +43,7 @@ export const description: INodeProperties[] = [
 				placeholder: 'displayName sw "Finance"',
 				default: '',
 				description:
-					'A SCIM filter expression (RFC 7644 section 3.4.2.2), combined with the other filters using "and"',
+					'A SCIM filter expression (RFC 7644 section 3.4.2.2), combined with the other filters using "and". It is checked before it is sent: one that does not parse on its own is refused.',
 			},
 		],
 	},
@@ -65,15 +68,20 @@ export const description: INodeProperties[] = [
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
+	const limit = readReturnLimit(this, itemIndex);
 	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const text = (name: string, label: string, max: number) =>
+		filters[name] === undefined || filters[name] === '' ? undefined : valueOrThrow(this, itemIndex, `Filters > ${label}`, readText(filters[name], max));
+	const displayName = text('displayName', 'Display Name', MAX_LENGTH.name);
+	const externalId = text('externalId', 'External ID', MAX_LENGTH.text);
+	const rawProblem = filters.raw === undefined || filters.raw === '' ? undefined : rawFilterProblem(filters.raw);
+	if (rawProblem) throw inputError(this, itemIndex, 'Filters > SCIM Filter', rawProblem);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
 	const filter = and(
-		filters.displayName ? eq('displayName', String(filters.displayName)) : undefined,
-		filters.externalId ? eq('externalId', String(filters.externalId)) : undefined,
+		displayName !== undefined ? eq('displayName', displayName) : undefined,
+		externalId !== undefined ? eq('externalId', externalId) : undefined,
 		(filters.raw as string) || undefined,
 	);
 	const groups = await listResources(

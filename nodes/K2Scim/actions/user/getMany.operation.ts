@@ -1,10 +1,13 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { userFilter } from '../../scim/filter';
+import { rawFilterProblem } from '../../scim/filterParser';
+import { MAX_LENGTH, readBoolean, readText } from '../../scim/validate';
 import { simplifyUser } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
 import { listResources } from '../../transport/paging';
-import { returnAllAndLimit, simplifyField } from '../common.fields';
+import { readReturnLimit, returnAllAndLimit, simplifyField } from '../common.fields';
+import { inputError, valueOrThrow } from '../inputError';
 
 const show = { resource: ['user'], operation: ['getMany'] };
 
@@ -23,7 +26,8 @@ export const description: INodeProperties[] = [
 				name: 'active',
 				type: 'boolean',
 				default: true,
-				description: 'Whether to return only active users (on) or only deactivated users (off)',
+				description:
+					'Whether to return only active users (on) or only deactivated users (off). From an expression: true, false, or the text "true" / "false".',
 			},
 			{
 				displayName: 'Email',
@@ -47,7 +51,7 @@ export const description: INodeProperties[] = [
 				placeholder: 'title eq "Engineer" and active eq true',
 				default: '',
 				description:
-					'A SCIM filter expression (RFC 7644 section 3.4.2.2), combined with the other filters using "and"',
+					'A SCIM filter expression (RFC 7644 section 3.4.2.2), combined with the other filters using "and". It is checked before it is sent: one that does not parse on its own (unbalanced parentheses, a missing value) is refused.',
 			},
 			{
 				displayName: 'Username',
@@ -61,22 +65,37 @@ export const description: INodeProperties[] = [
 	simplifyField('user', ['getMany']),
 ];
 
+const FILTER_LABELS = { userName: 'Username', email: 'Email', externalId: 'External ID', raw: 'SCIM Filter', active: 'Active' };
+
+/** The Filters collection of one item, each value checked: a wrong type is an error, never dropped. */
+function readFilters(ctx: IExecuteFunctions, itemIndex: number) {
+	const filters = ctx.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const text = (name: 'userName' | 'email' | 'externalId'): string | undefined => {
+		const value = filters[name];
+		if (value === undefined || value === '') return undefined;
+		const max = name === 'userName' ? MAX_LENGTH.name : name === 'email' ? MAX_LENGTH.email : MAX_LENGTH.text;
+		return valueOrThrow(ctx, itemIndex, `Filters > ${FILTER_LABELS[name]}`, readText(value, max));
+	};
+	const raw = filters.raw === undefined || filters.raw === '' ? undefined : filters.raw;
+	const rawProblem = raw === undefined ? undefined : rawFilterProblem(raw);
+	if (rawProblem) throw inputError(ctx, itemIndex, `Filters > ${FILTER_LABELS.raw}`, rawProblem);
+	return {
+		userName: text('userName'),
+		email: text('email'),
+		externalId: text('externalId'),
+		active: filters.active === undefined ? undefined : valueOrThrow(ctx, itemIndex, 'Filters > Active', readBoolean(filters.active)),
+		raw: raw as string | undefined,
+	};
+}
+
 export async function execute(
 	this: IExecuteFunctions,
 	itemIndex: number,
 ): Promise<INodeExecutionData[]> {
-	const returnAll = this.getNodeParameter('returnAll', itemIndex) as boolean;
-	const limit = returnAll ? undefined : (this.getNodeParameter('limit', itemIndex) as number);
-	const filters = this.getNodeParameter('filters', itemIndex, {}) as IDataObject;
+	const limit = readReturnLimit(this, itemIndex);
+	const filter = userFilter(readFilters(this, itemIndex));
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
-	const filter = userFilter({
-		userName: (filters.userName as string) || undefined,
-		email: (filters.email as string) || undefined,
-		externalId: (filters.externalId as string) || undefined,
-		active: typeof filters.active === 'boolean' ? filters.active : undefined,
-		raw: (filters.raw as string) || undefined,
-	});
 	const users = await listResources(
 		this,
 		'/Users',

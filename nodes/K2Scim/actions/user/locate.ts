@@ -2,6 +2,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
+import { idProblem, MAX_LENGTH, readText } from '../../scim/validate';
+import { inputError, valueOrThrow } from '../inputError';
 import type { ScimListResponse, ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import type { ScimContext } from '../../transport';
@@ -62,20 +64,37 @@ export interface LocatedUser {
 	label: string;
 }
 
+/**
+ * The "User" locator of one item, checked before any request: an ID goes into the URL path, so
+ * `.`, `..`, an empty value or an object (`[object Object]`) never reach K2.
+ */
+export function readUserLocator(ctx: IExecuteFunctions, itemIndex: number): { mode: string; value: string } {
+	const raw = ctx.getNodeParameter('user', itemIndex) as INodeParameterResourceLocator | string;
+	const locator = typeof raw === 'object' && raw !== null && !Array.isArray(raw) ? raw : { mode: 'id', value: raw };
+	const mode = String(locator.mode ?? 'id');
+	const value = typeof locator.value === 'string' ? locator.value.trim() : locator.value;
+	if (value === undefined || value === null || value === '') {
+		throw new NodeOperationError(ctx.getNode(), 'User is empty: choose one, or enter its ID or username', {
+			itemIndex,
+			description: `Fix "User" for input item ${itemIndex} and run again. Nothing was sent to K2 for this item.`,
+		});
+	}
+	if (mode === 'userName') {
+		return { mode, value: valueOrThrow(ctx, itemIndex, 'User (By Username)', readText(value, MAX_LENGTH.name)) };
+	}
+	const problem = idProblem(value);
+	if (problem) throw inputError(ctx, itemIndex, mode === 'list' ? 'User' : 'User (By ID)', problem);
+	return { mode, value: value as string };
+}
+
 /** Resolves the "User" locator of one item to a K2 SCIM ID; By Username costs one lookup. */
 export async function locateUser(
 	ctx: IExecuteFunctions,
 	itemIndex: number,
 	operation: string,
 ): Promise<LocatedUser> {
-	const locator = ctx.getNodeParameter('user', itemIndex) as INodeParameterResourceLocator;
-	const value = String(locator.value ?? '').trim();
-	if (!value) {
-		throw new NodeOperationError(ctx.getNode(), 'No user given: choose one, or enter its ID or username', {
-			itemIndex,
-		});
-	}
-	if (locator.mode !== 'userName') return { id: value, label: value };
+	const { mode, value } = readUserLocator(ctx, itemIndex);
+	if (mode !== 'userName') return { id: value, label: value };
 	const user = await findUser(ctx, 'userName', value, operation, itemIndex);
 	if (!user?.id) {
 		throw new NodeOperationError(ctx.getNode(), `No K2 user has the username "${value}"`, {
