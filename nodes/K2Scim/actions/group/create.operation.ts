@@ -1,12 +1,17 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { memberPatchRequests, simplifyGroup, toScimGroup } from '../../scim/group';
+import { simplifyGroup, toScimGroup } from '../../scim/group';
+import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
+import { MAX_LENGTH, readText } from '../../scim/validate';
 import { MAX_MEMBERS_PER_OPERATION } from '../../scim/schemas';
 import type { ScimGroup } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
+import { valueOrThrow } from '../inputError';
 import { memberReferenceField, membersField } from './fields';
+import { memberOutcomeError } from './memberErrors';
+import { sendMemberPatches } from './membership';
 import {
 	findGroupByDisplayName,
 	lookupUsers,
@@ -23,7 +28,7 @@ export function displayNameField(operation: string, description: string): INodeP
 		default: '',
 		required: true,
 		placeholder: 'e.g. Finance Approvers',
-		description,
+		description: `${description} At most 256 characters.`,
 		displayOptions: { show: { resource: ['group'], operation: [operation] } },
 	};
 }
@@ -42,26 +47,33 @@ export function externalIdFields(operation: string): INodeProperties {
 				name: 'externalId',
 				type: 'string',
 				default: '',
-				description: 'The ID of the group in your source system (HR system, IdP)',
+				description: 'The ID of the group in your source system (HR system, IdP). At most 1024 characters.',
 			},
 		],
 	};
 }
 
-export function readDisplayName(ctx: IExecuteFunctions, itemIndex: number): string {
-	const displayName = String(ctx.getNodeParameter('displayName', itemIndex, '') ?? '').trim();
+/** A group name: text, at most 256 characters, no control characters. */
+export function readGroupName(ctx: IExecuteFunctions, itemIndex: number, parameter: string, label: string): string {
+	const raw = ctx.getNodeParameter(parameter, itemIndex, '');
+	const displayName = valueOrThrow(ctx, itemIndex, label, readText(raw ?? '', MAX_LENGTH.name)).trim();
 	if (displayName === '') {
-		throw new NodeOperationError(ctx.getNode(), 'The parameter "Display Name" is empty', {
+		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, {
 			itemIndex,
-			description: 'Every K2 group needs a display name (unique in K2).',
+			description: 'Every K2 group needs a display name (unique in K2). Nothing was sent to K2 for this item.',
 		});
 	}
 	return displayName;
 }
 
+export function readDisplayName(ctx: IExecuteFunctions, itemIndex: number): string {
+	return readGroupName(ctx, itemIndex, 'displayName', 'Display Name');
+}
+
 export function readExternalId(ctx: IExecuteFunctions, itemIndex: number): string | undefined {
 	const fields = ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject;
-	const externalId = fields.externalId === undefined || fields.externalId === null ? '' : String(fields.externalId).trim();
+	if (fields.externalId === undefined || fields.externalId === null) return undefined;
+	const externalId = valueOrThrow(ctx, itemIndex, 'External ID', readText(fields.externalId, MAX_LENGTH.text)).trim();
 	return externalId === '' ? undefined : externalId;
 }
 
@@ -75,13 +87,15 @@ export const description: INodeProperties[] = [
 
 /**
  * Creates the group, with its members when there are at most 100; more are added afterwards in
- * PATCH requests of 100, since K2 may cap members per request.
+ * PATCH requests of 100, since K2 may cap members per request. A create whose answer was lost is
+ * looked up by display name before any re-send (a 409 on the re-send means it was created); a
+ * member PATCH that fails makes the item an error that says the group exists and what is missing.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const displayName = readDisplayName(this, itemIndex);
 	const externalId = readExternalId(this, itemIndex);
 	const reference = readMemberReference(this, itemIndex);
-	const members = parseMembers(this, this.getNodeParameter('members', itemIndex, ''), itemIndex);
+	const members = parseMembers(this, this.getNodeParameter('members', itemIndex, ''), itemIndex, reference);
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
 	const users = reference === 'userName' ? await lookupUsers(this, members, 4, 'create') : new Map();
@@ -90,6 +104,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const context = { resource: 'group' as const, operation: 'create', displayName };
 	const inline = ids.length <= MAX_MEMBERS_PER_OPERATION;
+	let foundExisting = false;
 	let group = await scimRequest<ScimGroup & IDataObject>(
 		this,
 		{
@@ -97,16 +112,30 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			path: '/Groups',
 			body: toScimGroup({ displayName, externalId, memberIds: inline ? ids : [] }) as IDataObject,
 		},
-		{ context, itemIndex, findExisting: async () => await findGroupByDisplayName(this, displayName, 'create') },
+		{
+			context,
+			itemIndex,
+			findExisting: async () => {
+				const existing = await findGroupByDisplayName(this, displayName, 'create');
+				foundExisting = existing !== undefined;
+				return existing;
+			},
+		},
 	);
-	if (!inline) {
-		for (const request of memberPatchRequests(group.id, ids, [])) {
-			const patched = await scimRequest<(ScimGroup & IDataObject) | undefined>(
-				this,
-				{ method: 'PATCH', path: `/Groups/${encodeURIComponent(String(group.id))}`, body: request as unknown as IDataObject },
-				{ context: { ...context, operation: 'addMembers', id: group.id }, itemIndex },
-			);
-			if (patched?.id) group = patched;
+	// A group found after a lost answer may not hold the members its create carried: add them (idempotent).
+	const toPatch = inline && !foundExisting ? [] : ids;
+	if (toPatch.length) {
+		const groupId = String(group.id);
+		const patchContext = { ...context, operation: 'addMembers', id: groupId };
+		const plan = planMemberChange('add', { members: new Set(), complete: false }, [{ itemIndex, ids: toPatch }]);
+		const failed = await sendMemberPatches(this, groupId, 'add', plan.patches, patchContext, 1, (patched) => {
+			if (patched && typeof patched === 'object' && (patched as IDataObject).id) group = patched as ScimGroup & IDataObject;
+		});
+		const [outcome] = memberChangeOutcomes(plan, failed);
+		if (outcome.failed.length) {
+			const error = memberOutcomeError(this, 'add', outcome, `"${displayName}"`);
+			error.description = `The group was created (ID ${groupId}). ${error.description}`;
+			throw error;
 		}
 	}
 	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];

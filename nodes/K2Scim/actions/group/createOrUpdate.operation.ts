@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { requestsInFlightOptions } from '../common.fields';
-import { MAX_MEMBERS_PER_READ, memberPatchRequests, toScimGroup } from '../../scim/group';
-import { MAX_MEMBERS_PER_OPERATION, PATCH_OP_SCHEMA } from '../../scim/schemas';
-import type { PatchRequest, ScimGroup } from '../../scim/schemas';
+import { toScimGroup } from '../../scim/group';
+import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
+import { PATCH_OP_SCHEMA } from '../../scim/schemas';
+import type { ScimGroup } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { mapConcurrent } from '../../utils/concurrency';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
@@ -18,6 +19,9 @@ import {
 	readMemberReference,
 	readRequestsInFlight,
 } from './members';
+import type { MemberReference } from './members';
+import { memberOutcomeError, selfMemberError } from './memberErrors';
+import { groupPath, sendMemberPatches, stateOf } from './membership';
 
 export const description: INodeProperties[] = [
 	displayNameField(
@@ -28,7 +32,7 @@ export const description: INodeProperties[] = [
 	{
 		...membersField(['createOrUpdate'], false),
 		description:
-			'Users to add when they are not members yet (members not listed are kept). K2 shows at most 100 members of a group, so for larger groups the users not among them are sent anyway; adding an existing member changes nothing.',
+			'Users to add when they are not members yet (members not listed are kept). The output lists which were added and which were already members; beyond the 100 members K2 shows, a user whose membership K2 cannot confirm is sent anyway (adding an existing member changes nothing) and listed as "unverified".',
 	},
 	externalIdFields('createOrUpdate'),
 	requestsInFlightOptions('group', ['createOrUpdate'], GROUP_REQUESTS_IN_FLIGHT),
@@ -40,15 +44,29 @@ interface Item {
 	itemIndex: number;
 	displayName: string;
 	externalId?: string;
+	reference: MemberReference;
+	members: string[];
 	ids: string[];
-	status?: Status;
-	added?: string[];
 }
 
-function chunks<T>(values: T[], size: number): T[][] {
-	const result: T[][] = [];
-	for (let i = 0; i < values.length; i += size) result.push(values.slice(i, i + size));
-	return result;
+/** Every item is read and checked before any request; bad items fail alone. */
+function readItems(ctx: IExecuteFunctions, itemCount: number, results: Array<INodeExecutionData[] | Error>) {
+	const read: Array<Omit<Item, 'ids'>> = [];
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const reference = readMemberReference(ctx, itemIndex);
+			read.push({
+				itemIndex,
+				displayName: readDisplayName(ctx, itemIndex),
+				externalId: readExternalId(ctx, itemIndex),
+				reference,
+				members: parseMembers(ctx, ctx.getNodeParameter('members', itemIndex, ''), itemIndex, reference),
+			});
+		} catch (error) {
+			results[itemIndex] = error as Error;
+		}
+	}
+	return read;
 }
 
 /**
@@ -60,21 +78,9 @@ function chunks<T>(values: T[], size: number): T[][] {
 export async function executeAll(this: IExecuteFunctions, itemCount: number): Promise<Array<INodeExecutionData[] | Error>> {
 	const inFlight = readRequestsInFlight(this);
 	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
-
-	const read: Array<{ itemIndex: number; displayName: string; externalId?: string; reference: string; members: string[] }> = [];
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		try {
-			read.push({
-				itemIndex,
-				displayName: readDisplayName(this, itemIndex),
-				externalId: readExternalId(this, itemIndex),
-				reference: readMemberReference(this, itemIndex),
-				members: parseMembers(this, this.getNodeParameter('members', itemIndex, ''), itemIndex),
-			});
-		} catch (error) {
-			results[itemIndex] = error as Error;
-		}
-	}
+	const read = readItems(this, itemCount, results);
+	// Without "Continue On Fail" the run stops at the first bad item: then nothing is sent.
+	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	const [users, groups] = await Promise.all([
 		lookupUsers(this, read.filter((r) => r.reference === 'userName').flatMap((r) => r.members), inFlight, 'createOrUpdate'),
@@ -83,18 +89,15 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 
 	const batches = new Map<string, Item[]>();
 	for (const r of read) {
-		const ids = memberIds(this, r.reference === 'userName' ? 'userName' : 'id', r.members, users, r.itemIndex);
-		if (ids instanceof Error) {
-			results[r.itemIndex] = ids;
+		const ids = memberIds(this, r.reference, r.members, users, r.itemIndex);
+		const existing = groups.get(nameKey(r.displayName));
+		if (ids instanceof Error || (existing && !(existing instanceof Error) && ids.includes(String(existing.id)))) {
+			results[r.itemIndex] = ids instanceof Error ? ids : selfMemberError(this, r.itemIndex, String((existing as ScimGroup).id));
 			continue;
 		}
 		const key = nameKey(r.displayName);
-		const batch = batches.get(key) ?? [];
-		batch.push({ itemIndex: r.itemIndex, displayName: r.displayName, externalId: r.externalId, ids });
-		batches.set(key, batch);
+		batches.set(key, [...(batches.get(key) ?? []), { ...r, ids }]);
 	}
-
-	// Without "Continue On Fail" the run stops at the first bad item: then nothing is written.
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	await mapConcurrent([...batches], inFlight, async ([key, items]) => {
@@ -103,71 +106,106 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			for (const item of items) results[item.itemIndex] = existing;
 			return;
 		}
-		const shownMembers = (existing?.members ?? []).map((m) => m.value);
-		const truncated = shownMembers.length >= MAX_MEMBERS_PER_READ;
-
-		// What each item changes, in input order.
-		let exists = existing !== undefined;
-		let externalId = existing?.externalId;
-		const members = new Set(shownMembers);
-		const toAdd: string[] = [];
-		for (const item of items) {
-			const added = item.ids.filter((id) => !members.has(id) && id !== existing?.id);
-			const externalIdChanges = item.externalId !== undefined && item.externalId !== externalId;
-			item.status = !exists ? 'created' : added.length || externalIdChanges ? 'updated' : 'unchanged';
-			item.added = added;
-			exists = true;
-			if (item.externalId !== undefined) externalId = item.externalId;
-			for (const id of added) members.add(id);
-			toAdd.push(...added);
-		}
-
-		const displayName = existing?.displayName ?? items[0].displayName;
-		const context = { resource: 'group' as const, operation: 'createOrUpdate', displayName, id: existing?.id };
-		let group: (ScimGroup & IDataObject) | undefined = existing;
 		try {
-			const patches: PatchRequest[] = [];
-			if (!existing) {
-				const [first = [], ...rest] = chunks(toAdd, MAX_MEMBERS_PER_OPERATION);
-				group = await scimRequest<ScimGroup & IDataObject>(
-					this,
-					{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds: first }) as IDataObject },
-					{ context, findExisting: async () => await findGroupByDisplayName(this, displayName, 'createOrUpdate') },
-				);
-				patches.push(...memberPatchRequests(group.id, rest.flat(), []));
-			} else {
-				patches.push(...memberPatchRequests(existing.id, toAdd, []));
-				if (externalId !== existing.externalId) {
-					const replace = { op: 'replace' as const, path: 'externalId', value: externalId };
-					if (patches.length) patches[0].Operations.unshift(replace);
-					else patches.push({ schemas: [PATCH_OP_SCHEMA], Operations: [replace] });
-				}
-			}
-			for (const patch of patches) {
-				const patched = await scimRequest<(ScimGroup & IDataObject) | undefined>(
-					this,
-					{ method: 'PATCH', path: `/Groups/${encodeURIComponent(String(group!.id))}`, body: patch as unknown as IDataObject },
-					{ context: { ...context, id: group!.id } },
-				);
-				if (patched?.id) group = patched;
-			}
+			await applyBatch(this, items, existing, inFlight, results);
 		} catch (error) {
+			// The lookup of a large group's members or the create failed: nothing was changed.
 			for (const item of items) results[item.itemIndex] = error as Error;
-			return;
-		}
-
-		for (const item of items) {
-			const json: IDataObject = {
-				status: item.status!,
-				id: group!.id ?? null,
-				displayName: group!.displayName ?? displayName,
-				externalId: externalId ?? null,
-				added: item.added!,
-			};
-			// Members beyond the 100 K2 shows could not be compared: they were sent, and may have been members already.
-			if (truncated) json.membersTruncated = true;
-			results[item.itemIndex] = [{ json }];
 		}
 	});
 	return results;
+}
+
+async function applyBatch(
+	ctx: IExecuteFunctions,
+	items: Item[],
+	existing: (ScimGroup & IDataObject) | undefined,
+	inFlight: number,
+	results: Array<INodeExecutionData[] | Error>,
+): Promise<void> {
+	const displayName = existing?.displayName ?? items[0].displayName;
+	const context = { resource: 'group' as const, operation: 'createOrUpdate', displayName, id: existing?.id };
+	const state = existing
+		? await stateOf(ctx, existing, items.flatMap((i) => i.ids), inFlight)
+		: { current: { members: new Set<string>(), complete: true }, unknownUsers: new Set<string>(), truncated: false };
+	const plan = planMemberChange('add', state.current, items.map((i) => ({ itemIndex: i.itemIndex, ids: i.ids })), state.unknownUsers);
+
+	// What each item changes, in input order.
+	let exists = existing !== undefined;
+	let externalId = existing?.externalId;
+	const statuses = items.map((item, index): Status => {
+		const changes = plan.items[index].change.length + plan.items[index].unverified.length > 0;
+		const externalIdChanges = item.externalId !== undefined && item.externalId !== externalId;
+		const status = !exists ? 'created' : changes || externalIdChanges ? 'updated' : 'unchanged';
+		exists = true;
+		if (item.externalId !== undefined) externalId = item.externalId;
+		return status;
+	});
+
+	let group = existing;
+	let patches = plan.patches;
+	let externalIdToSet = existing && externalId !== existing.externalId ? externalId : undefined;
+	if (!group) {
+		// The first 100 members go in the create; a group found after a lost answer gets them by PATCH.
+		let foundExisting = false;
+		group = await scimRequest<ScimGroup & IDataObject>(
+			ctx,
+			{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds: patches[0]?.ids ?? [] }) as IDataObject },
+			{
+				context,
+				findExisting: async () => {
+					const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
+					foundExisting = found !== undefined;
+					return found;
+				},
+			},
+		);
+		if (!foundExisting) patches = patches.slice(1);
+		else if (group.externalId !== externalId) externalIdToSet = externalId;
+	}
+	const groupId = String(group.id);
+	const patchContext = { ...context, id: groupId };
+	let externalIdError: Error | undefined;
+	if (externalIdToSet !== undefined) {
+		try {
+			await scimRequest(
+				ctx,
+				{ method: 'PATCH', path: groupPath(groupId), body: { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'externalId', value: externalIdToSet }] } },
+				{ context: patchContext },
+			);
+		} catch (error) {
+			externalIdError = error as Error;
+		}
+	}
+	const failed = await sendMemberPatches(ctx, groupId, 'add', patches, patchContext, inFlight);
+	for (const id of state.unknownUsers) failed.set(id, { reason: 'unknownUser' });
+
+	const created = existing === undefined;
+	memberChangeOutcomes(plan, failed).forEach((outcome, index) => {
+		const item = items[index];
+		const names = new Map<string, string>();
+		if (item.reference === 'userName') item.ids.forEach((id, i) => names.set(id, item.members[i]));
+		if (outcome.failed.length) {
+			const error = memberOutcomeError(ctx, 'add', outcome, `"${displayName}"`, names);
+			if (created) error.description = `The group was created (ID ${groupId}). ${error.description}`;
+			results[item.itemIndex] = error;
+			return;
+		}
+		if (externalIdError && item.externalId !== undefined) {
+			results[item.itemIndex] = externalIdError;
+			return;
+		}
+		const json: IDataObject = {
+			status: statuses[index],
+			id: groupId,
+			displayName: group!.displayName ?? displayName,
+			externalId: externalId ?? null,
+			added: outcome.change,
+			alreadyMembers: outcome.unchanged,
+		};
+		// Beyond the 100 members K2 shows, when K2 does not list users' groups: sent, state before unknown.
+		if (outcome.unverified.length) json.unverified = outcome.unverified;
+		if (state.truncated) json.membersTruncated = true;
+		results[item.itemIndex] = [{ json }];
+	});
 }

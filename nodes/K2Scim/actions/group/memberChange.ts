@@ -1,14 +1,15 @@
 /**
  * Add Members and Remove Members: every input item that targets the same group goes out in the
- * same PATCH requests (at most 100 members per operation), and each item still gets its own result.
+ * same PATCH requests (at most 100 members per operation), and each item still gets its own
+ * result, saying exactly what changed. Read, plan (scim/memberPlan.ts), apply.
  */
-import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { memberPatchRequests } from '../../scim/group';
-import type { PatchRequest } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
+import type { MemberChangeKind } from '../../scim/memberPlan';
 import { mapConcurrent } from '../../utils/concurrency';
+import { memberOutcomeError, selfMemberError } from './memberErrors';
 import {
 	lookupGroups,
 	lookupUsers,
@@ -19,11 +20,9 @@ import {
 	readMemberReference,
 	readRequestsInFlight,
 	unknownGroupError,
-	unknownUserIdsError,
 } from './members';
 import type { GroupTarget, MemberReference } from './members';
-
-type Kind = 'add' | 'remove';
+import { readGroupState, sendMemberPatches } from './membership';
 
 interface PendingItem {
 	itemIndex: number;
@@ -35,75 +34,46 @@ interface PendingItem {
 	displayName?: string;
 }
 
-/** The member IDs a PATCH request touches (its add values and its remove filters). */
-function idsOf(request: PatchRequest): string[] {
-	const ids: string[] = [];
-	for (const operation of request.Operations) {
-		if (operation.op === 'add' && Array.isArray(operation.value)) {
-			for (const member of operation.value as Array<{ value: string }>) ids.push(member.value);
-		} else if (operation.op === 'remove' && operation.path) {
-			const match = /^members\[value eq "(.*)"\]$/.exec(operation.path);
-			if (match) ids.push(JSON.parse(`"${match[1]}"`) as string);
-		}
-	}
-	return ids;
-}
-
-const isStatus = (error: unknown, status: string) => error instanceof NodeApiError && error.httpCode === status;
-
-/** Marks member IDs K2 has no user for, in the map of failed IDs. */
-const UNKNOWN_ID = new Error('No K2 user with this ID');
-
-/** Which of these IDs name no K2 user (404 on GET /Users/{id}); IDs that cannot be checked count as known. */
-async function unknownUserIds(ctx: IExecuteFunctions, ids: string[], inFlight: number): Promise<string[]> {
-	const missing = await mapConcurrent(ids, inFlight, async (id) => {
-		try {
-			await scimRequest(
-				ctx,
-				{ method: 'GET', path: `/Users/${encodeURIComponent(id)}` },
-				{ context: { resource: 'user', operation: 'get', id } },
-			);
-			return false;
-		} catch (error) {
-			return isStatus(error, '404');
-		}
-	});
-	return ids.filter((_id, index) => missing[index]);
-}
-
 export function emptyMembersError(ctx: IExecuteFunctions, itemIndex: number): NodeOperationError {
-	return new NodeOperationError(ctx.getNode(), 'The parameter "Members" is empty', {
+	return new NodeOperationError(ctx.getNode(), 'Members is empty', {
 		itemIndex,
-		description: 'Give at least one user ID or userName, separated by commas, or an expression that returns an array.',
+		description: 'Give at least one user ID or userName, separated by commas, or an expression that returns an array. Nothing was sent to K2 for this item.',
 	});
 }
 
-export async function changeMembers(
-	this: IExecuteFunctions,
-	itemCount: number,
-	kind: Kind,
-): Promise<Array<INodeExecutionData[] | Error>> {
-	const operation = kind === 'add' ? 'addMembers' : 'removeMembers';
-	const inFlight = readRequestsInFlight(this);
-	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
-
-	// 1. Read and check every item before any request.
+/** Every item is read and checked before any request; bad items fail alone. */
+function readItems(ctx: IExecuteFunctions, itemCount: number, results: Array<INodeExecutionData[] | Error>): PendingItem[] {
 	const pending: PendingItem[] = [];
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			const target = readGroupTarget(this, itemIndex);
-			const reference = readMemberReference(this, itemIndex);
-			const members = parseMembers(this, this.getNodeParameter('members', itemIndex, ''), itemIndex);
-			if (members.length === 0) {
-				throw emptyMembersError(this, itemIndex);
+			const target = readGroupTarget(ctx, itemIndex);
+			const reference = readMemberReference(ctx, itemIndex);
+			const members = parseMembers(ctx, ctx.getNodeParameter('members', itemIndex, ''), itemIndex, reference);
+			if (members.length === 0) throw emptyMembersError(ctx, itemIndex);
+			if (target.mode !== 'displayName' && reference === 'id' && members.includes(target.value)) {
+				throw selfMemberError(ctx, itemIndex, target.value);
 			}
 			pending.push({ itemIndex, target, reference, members });
 		} catch (error) {
 			results[itemIndex] = error as Error;
 		}
 	}
+	return pending;
+}
 
-	// 2. One lookup per distinct userName and group display name.
+export async function changeMembers(
+	this: IExecuteFunctions,
+	itemCount: number,
+	kind: MemberChangeKind,
+): Promise<Array<INodeExecutionData[] | Error>> {
+	const operation = kind === 'add' ? 'addMembers' : 'removeMembers';
+	const inFlight = readRequestsInFlight(this);
+	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
+	const pending = readItems(this, itemCount, results);
+	// Without "Continue On Fail" the run stops at the first bad item: then nothing is sent.
+	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
+
+	// 1. One lookup per distinct userName and group display name.
 	const userNames = pending.filter((p) => p.reference === 'userName').flatMap((p) => p.members);
 	const displayNames = pending.filter((p) => p.target.mode === 'displayName').map((p) => p.target.value);
 	const [users, groups] = await Promise.all([
@@ -115,12 +85,8 @@ export async function changeMembers(
 	for (const item of pending) {
 		if (item.target.mode === 'displayName') {
 			const group = groups.get(nameKey(item.target.value));
-			if (group instanceof Error) {
-				results[item.itemIndex] = group;
-				continue;
-			}
-			if (!group?.id) {
-				results[item.itemIndex] = unknownGroupError(this, item.target.value, item.itemIndex);
+			if (group instanceof Error || !group?.id) {
+				results[item.itemIndex] = group instanceof Error ? group : unknownGroupError(this, item.target.value, item.itemIndex);
 				continue;
 			}
 			item.groupId = String(group.id);
@@ -129,70 +95,46 @@ export async function changeMembers(
 			item.groupId = item.target.value;
 		}
 		const ids = memberIds(this, item.reference, item.members, users, item.itemIndex);
-		if (ids instanceof Error) {
-			results[item.itemIndex] = ids;
+		if (ids instanceof Error || ids.includes(item.groupId)) {
+			results[item.itemIndex] = ids instanceof Error ? ids : selfMemberError(this, item.itemIndex, item.groupId);
 			continue;
 		}
 		item.ids = ids;
-		const batch = batches.get(item.groupId) ?? [];
-		batch.push(item);
-		batches.set(item.groupId, batch);
+		batches.set(item.groupId, [...(batches.get(item.groupId) ?? []), item]);
 	}
-
-	// Without "Continue On Fail" the run stops at the first bad item: then nothing is written.
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
-	// 3. Per group, its PATCH requests one after another (concurrent writes to one group could
-	//    lose updates); different groups in parallel.
+	// 2. Per group: read who is a member, plan, send the PATCHes; different groups in parallel.
 	await mapConcurrent([...batches], inFlight, async ([groupId, items]) => {
 		const context = { resource: 'group' as const, operation, id: groupId, displayName: items[0].displayName };
-		const all = items.flatMap((item) => item.ids!);
-		const requests = kind === 'add' ? memberPatchRequests(groupId, all, []) : memberPatchRequests(groupId, [], all);
-		const failed = new Map<string, Error>();
-		const send = async (body: PatchRequest) =>
-			await scimRequest(
-				this,
-				{ method: 'PATCH', path: `/Groups/${encodeURIComponent(groupId)}`, body: body as unknown as IDataObject },
-				{ context },
-			);
-
-		for (const request of requests) {
-			try {
-				await send(request);
-			} catch (error) {
-				const ids = idsOf(request);
-				// K2 refuses the whole request when one member does not exist. Find which (only on this
-				// error path, so a healthy run costs no lookups), fail the items that named them and
-				// send the rest again.
-				const unknown = kind === 'add' && isStatus(error, '400') ? await unknownUserIds(this, ids, inFlight) : [];
-				const rest = ids.filter((id) => !unknown.includes(id));
-				for (const id of unknown) failed.set(id, UNKNOWN_ID);
-				if (unknown.length === 0 || rest.length === 0) {
-					for (const id of rest) failed.set(id, error as Error);
-					continue;
+		try {
+			const state = await readGroupState(this, groupId, items.flatMap((i) => i.ids!), context, inFlight);
+			const plan = planMemberChange(kind, state.current, items.map((i) => ({ itemIndex: i.itemIndex, ids: i.ids! })), state.unknownUsers);
+			const failed = await sendMemberPatches(this, groupId, kind, plan.patches, context, inFlight);
+			for (const id of kind === 'add' ? state.unknownUsers : []) failed.set(id, { reason: 'unknownUser' });
+			const label = `"${state.group.displayName ?? items[0].displayName ?? groupId}"`;
+			const outcomes = memberChangeOutcomes(plan, failed);
+			outcomes.forEach((outcome, index) => {
+				const item = items[index];
+				const names = new Map<string, string>();
+				if (item.reference === 'userName') item.ids!.forEach((id, i) => names.set(id, item.members[i]));
+				if (outcome.failed.length) {
+					results[item.itemIndex] = memberOutcomeError(this, kind, outcome, label, names);
+					return;
 				}
-				try {
-					for (const retry of memberPatchRequests(groupId, rest, [])) await send(retry);
-				} catch (retryError) {
-					for (const id of rest) failed.set(id, retryError as Error);
-				}
-			}
-		}
-
-		for (const item of items) {
-			const unknownIds = item.ids!.filter((id) => failed.get(id) === UNKNOWN_ID);
-			const otherError = item.ids!.map((id) => failed.get(id)).find((e) => e !== undefined && e !== UNKNOWN_ID);
-			if (unknownIds.length) {
-				results[item.itemIndex] = unknownUserIdsError(this, unknownIds, item.itemIndex);
-			} else if (otherError) {
-				results[item.itemIndex] = otherError;
-			} else {
 				const json: IDataObject = { groupId };
-				if (item.displayName !== undefined) json.groupDisplayName = item.displayName;
-				json[kind === 'add' ? 'added' : 'removed'] = item.ids!;
+				const displayName = item.displayName ?? state.group.displayName;
+				if (displayName !== undefined) json.groupDisplayName = displayName;
+				json[kind === 'add' ? 'added' : 'removed'] = outcome.change;
+				json[kind === 'add' ? 'alreadyMembers' : 'notMembers'] = outcome.unchanged;
+				// Beyond the 100 members K2 shows, when K2 does not list users' groups: sent, state before unknown.
+				if (outcome.unverified.length) json.unverified = outcome.unverified;
 				if (item.reference === 'userName') json.userNames = item.members;
 				results[item.itemIndex] = [{ json }];
-			}
+			});
+		} catch (error) {
+			// The group read failed (no such group, K2 down): nothing was sent for these items.
+			for (const item of items) results[item.itemIndex] = error as Error;
 		}
 	});
 	return results;

@@ -1,4 +1,3 @@
-import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { renameOperations, simplifyGroup } from '../../scim/group';
@@ -6,6 +5,7 @@ import { PATCH_OP_SCHEMA } from '../../scim/schemas';
 import type { ScimGroup } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
+import { readGroupName } from './create.operation';
 import { groupLocator } from './fields';
 import { resolveGroup } from './members';
 
@@ -18,20 +18,14 @@ export const description: INodeProperties[] = [
 		default: '',
 		required: true,
 		placeholder: 'e.g. Finance Approvers',
-		description: 'The new name of the group. Group names are unique in K2.',
+		description: 'The new name of the group. Group names are unique in K2. At most 256 characters.',
 		displayOptions: { show: { resource: ['group'], operation: ['rename'] } },
 	},
 	simplifyField('group', ['rename']),
 ];
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const newName = String(this.getNodeParameter('newDisplayName', itemIndex, '') ?? '').trim();
-	if (newName === '') {
-		throw new NodeOperationError(this.getNode(), 'The parameter "New Display Name" is empty', {
-			itemIndex,
-			description: 'Give the new name of the group.',
-		});
-	}
+	const newName = readGroupName(this, itemIndex, 'newDisplayName', 'New Display Name');
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const { id } = await resolveGroup(this, itemIndex, 'rename');
 	const group = await scimRequest<(ScimGroup & IDataObject) | undefined>(

@@ -1,0 +1,52 @@
+/**
+ * Words for member changes that did not fully apply: what was applied, what was not, and why.
+ * A partial change is an error for its item, never a success.
+ */
+import { NodeOperationError } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import type { ItemMemberOutcome, MemberChangeKind } from '../../scim/memberPlan';
+
+const quoteList = (ids: string[], max = 10) =>
+	ids.slice(0, max).map((id) => `"${id}"`).join(', ') + (ids.length > max ? ` and ${ids.length - max} more` : '');
+
+/**
+ * The error for an item some of whose members were not applied. `labels` maps IDs back to the
+ * userNames the item gave, when it gave userNames.
+ */
+export function memberOutcomeError(
+	ctx: IExecuteFunctions,
+	kind: MemberChangeKind,
+	outcome: ItemMemberOutcome,
+	group: string,
+	labels: ReadonlyMap<string, string> = new Map(),
+): NodeOperationError {
+	const name = (id: string) => labels.get(id) ?? id;
+	const unknown = outcome.failed.filter((f) => f.failure.reason === 'unknownUser').map((f) => name(f.id));
+	const other = outcome.failed.filter((f) => f.failure.reason === 'requestFailed');
+	const applied = [...outcome.change, ...outcome.unverified].map(name);
+	const verb = kind === 'add' ? 'added to' : 'removed from';
+	const parts: string[] = [];
+	if (unknown.length) parts.push(`${unknown.length === 1 ? 'No K2 user with ID' : 'No K2 users with IDs'} ${quoteList(unknown)}`);
+	if (other.length) {
+		const first = other[0].failure.reason === 'requestFailed' ? other[0].failure.error.message : '';
+		parts.push(`${other.length} member${other.length === 1 ? '' : 's'} not ${verb.split(' ')[0]} (${quoteList(other.map((f) => name(f.id)), 5)}): ${first}`);
+	}
+	const appliedText = applied.length
+		? `${applied.length} other member${applied.length === 1 ? ' was' : 's were'} ${verb} group ${group}: ${quoteList(applied)}.`
+		: `No member of this item was ${verb} group ${group}.`;
+	return new NodeOperationError(ctx.getNode(), parts.join('; '), {
+		itemIndex: outcome.itemIndex,
+		description: `${appliedText} ${
+			unknown.length ? 'Members must exist in K2: check the IDs, or create the users first (User > Create). ' : ''
+		}Running the item again is safe: adding or removing a member twice changes nothing.`,
+	});
+}
+
+/** A group listed among its own members: K2 would nest it in itself. */
+export function selfMemberError(ctx: IExecuteFunctions, itemIndex: number, groupId: string): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `Members contains the group itself ("${groupId}"): a group cannot be its own member`, {
+		itemIndex,
+		description: `Remove the group's own ID from "Members" for input item ${itemIndex}. Nothing was sent to K2 for this item.`,
+	});
+}
