@@ -50,10 +50,11 @@ describe('Group: Add Members and Remove Members, batched per group', () => {
 		);
 		assert.equal(error, undefined);
 		assert.equal(route('PATCH /Groups/:id'), 3);
-		assert.equal(sandbox.stats().total, 3, 'no lookups when members are given by ID');
+		assert.equal(route('GET /Groups/:id'), 1, 'one read of who is a member already');
+		assert.equal(sandbox.stats().total, 4, 'no user lookups when members are given by ID');
 		assert.equal(output!.length, 250);
 		output!.forEach((item, index) => {
-			assert.deepEqual(item.json, { groupId: staff, added: [ids[index]] });
+			assert.deepEqual(item.json, { groupId: staff, groupDisplayName: 'All Staff', added: [ids[index]], alreadyMembers: [] });
 			assert.deepEqual(item.pairedItem, { item: index });
 		});
 		assert.equal((await memberIdsOf(staff, ids)).length, 250);
@@ -73,7 +74,7 @@ describe('Group: Add Members and Remove Members, batched per group', () => {
 		assert.equal(error, undefined);
 		assert.equal(route('PATCH /Groups/:id'), 2);
 		assert.equal(route('GET /Groups'), 1, 'one lookup of the display name for all 120 items');
-		assert.deepEqual(output![0].json, { groupId: staff, groupDisplayName: 'All Staff', removed: [ids[0]] });
+		assert.deepEqual(output![0].json, { groupId: staff, groupDisplayName: 'All Staff', removed: [ids[0]], notMembers: [] });
 		const left = await memberIdsOf(staff, ids);
 		assert.equal(left.length, 130);
 		assert.ok(removed.every((id) => !left.includes(id)));
@@ -143,7 +144,7 @@ describe('Group: Add Members and Remove Members, batched per group', () => {
 			[{ g: staff, m: '' }, { g: 'missing-group', m: ids[0] }],
 			true,
 		);
-		assert.match(String(output![0].json.error), /"Members" is empty/);
+		assert.match(String(output![0].json.error), /^Members is empty/);
 		assert.match(String(output![1].json.error), /group "missing-group" was not found/);
 	});
 });

@@ -68,7 +68,7 @@ export function or(...filters: Array<string | undefined | null>): string {
  * Throws if the raw filter does not parse: combined, it could widen the other filters.
  */
 export function userFilter(criteria: UserFilterCriteria): string | undefined {
-	const problem = criteria.raw === undefined ? undefined : rawFilterProblem(criteria.raw);
+	const problem = criteria.raw === undefined || criteria.raw.trim() === '' ? undefined : rawFilterProblem(criteria.raw);
 	if (problem) throw new Error(`The SCIM filter ${problem}`);
 	const filter = and(
 		criteria.userName !== undefined ? eq('userName', criteria.userName) : undefined,

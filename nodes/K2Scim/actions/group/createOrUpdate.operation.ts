@@ -165,19 +165,25 @@ async function applyBatch(
 	}
 	const groupId = String(group.id);
 	const patchContext = { ...context, id: groupId };
+	// The External ID goes in the first member PATCH when there is one: one request for both.
+	const setExternalId = externalIdToSet === undefined ? [] : [{ op: 'replace' as const, path: 'externalId', value: externalIdToSet }];
+	const withExternalId = setExternalId.length && patches.length
+		? [{ ...patches[0], request: { ...patches[0].request, Operations: [...setExternalId, ...patches[0].request.Operations] } }, ...patches.slice(1)]
+		: patches;
 	let externalIdError: Error | undefined;
-	if (externalIdToSet !== undefined) {
+	if (setExternalId.length && !patches.length) {
 		try {
-			await scimRequest(
-				ctx,
-				{ method: 'PATCH', path: groupPath(groupId), body: { schemas: [PATCH_OP_SCHEMA], Operations: [{ op: 'replace', path: 'externalId', value: externalIdToSet }] } },
-				{ context: patchContext },
-			);
+			await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: { schemas: [PATCH_OP_SCHEMA], Operations: setExternalId } }, { context: patchContext });
 		} catch (error) {
 			externalIdError = error as Error;
 		}
 	}
-	const failed = await sendMemberPatches(ctx, groupId, 'add', patches, patchContext, inFlight);
+	const failed = await sendMemberPatches(ctx, groupId, 'add', withExternalId, patchContext, inFlight);
+	// A failed first PATCH was refused whole, External ID included (a re-send after unknown members carries only members).
+	const firstFailure = setExternalId.length && patches.length ? patches[0].ids.map((id) => failed.get(id)).find((f) => f) : undefined;
+	if (firstFailure) {
+		externalIdError = firstFailure.reason === 'requestFailed' ? firstFailure.error : new Error('K2 refused the request that carried the External ID: a member does not exist');
+	}
 	for (const id of state.unknownUsers) failed.set(id, { reason: 'unknownUser' });
 
 	const created = existing === undefined;

@@ -74,7 +74,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		filters[name] === undefined || filters[name] === '' ? undefined : valueOrThrow(this, itemIndex, `Filters > ${label}`, readText(filters[name], max));
 	const displayName = text('displayName', 'Display Name', MAX_LENGTH.name);
 	const externalId = text('externalId', 'External ID', MAX_LENGTH.text);
-	const rawProblem = filters.raw === undefined || filters.raw === '' ? undefined : rawFilterProblem(filters.raw);
+	const rawProblem = filters.raw === undefined || (typeof filters.raw === 'string' && filters.raw.trim() === '') ? undefined : rawFilterProblem(filters.raw);
 	if (rawProblem) throw inputError(this, itemIndex, 'Filters > SCIM Filter', rawProblem);
 	const options = this.getNodeParameter('options', itemIndex, {}) as IDataObject;
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;

@@ -76,7 +76,7 @@ function readFilters(ctx: IExecuteFunctions, itemIndex: number) {
 		const max = name === 'userName' ? MAX_LENGTH.name : name === 'email' ? MAX_LENGTH.email : MAX_LENGTH.text;
 		return valueOrThrow(ctx, itemIndex, `Filters > ${FILTER_LABELS[name]}`, readText(value, max));
 	};
-	const raw = filters.raw === undefined || filters.raw === '' ? undefined : filters.raw;
+	const raw = filters.raw === undefined || (typeof filters.raw === 'string' && filters.raw.trim() === '') ? undefined : filters.raw;
 	const rawProblem = raw === undefined ? undefined : rawFilterProblem(raw);
 	if (rawProblem) throw inputError(ctx, itemIndex, `Filters > ${FILTER_LABELS.raw}`, rawProblem);
 	return {
