@@ -20,10 +20,8 @@ export const MAX_LENGTH = {
 } as const;
 
 // C0 controls, DEL and C1 controls: a NUL or an escape sequence in a userName is never meant.
-// eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
 // Free text (inside Additional Attributes, e.g. an address) may hold tabs and line breaks.
-// eslint-disable-next-line no-control-regex
 const CONTROL_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
 
 /** How a refused value is shown in a message: short, and never a whole 100 kB string. */
@@ -98,4 +96,25 @@ export function readText(value: unknown, max: number = MAX_LENGTH.text): Read<st
 	if (typeof value !== 'string') return { problem: `must be text, got ${describeValue(value)}` };
 	const problem = textProblem(value, max);
 	return problem ? { problem } : { value };
+}
+
+/**
+ * A list of group names (Sync's Groups): a comma-separated text or a list of texts. An object, a
+ * number or a non-text entry is refused rather than ignored (ignoring it would remove the user from
+ * every group). Names are trimmed and deduplicated case-insensitively; each is at most 256 characters.
+ */
+export function readGroupNames(value: unknown): Read<string[]> {
+	if (value !== null && typeof value !== 'string' && !Array.isArray(value)) {
+		return { problem: `must be text (names separated by commas) or a list of names, got ${describeValue(value)}` };
+	}
+	const entries: unknown[] = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
+	const names = new Map<string, string>();
+	for (const [index, entry] of entries.entries()) {
+		if (typeof entry !== 'string') return { problem: `entry ${index + 1} must be a group name (text), got ${describeValue(entry)}` };
+		const name = entry.trim();
+		const problem = textProblem(name, MAX_LENGTH.name);
+		if (problem) return { problem: `entry ${index + 1} ${problem}` };
+		if (name !== '' && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+	}
+	return { value: [...names.values()] };
 }

@@ -7,7 +7,8 @@ import type { UserFields } from '../../scim/user';
 
 /** The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update. */
 function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
-	const clear = emptyMeansClear ? ' Leave empty to clear it in K2.' : '';
+	// Every text field is checked before any request: no control characters, at most 1024 characters.
+	const clear = `${emptyMeansClear ? ' Leave empty to clear it in K2.' : ''} At most 1024 characters.`;
 	return [
 		{
 			displayName: 'Active',
@@ -22,7 +23,7 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			type: 'json',
 			default: '{}',
 			description:
-				'Any other SCIM attributes, in SCIM resource shape, e.g. {"nickName": "Bob"} or {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}}',
+				'Any other SCIM attributes, in SCIM resource shape, e.g. {"nickName": "Bob"} or {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}}. Not allowed: id, meta, schemas, userName (use Username), the keys __proto__, constructor and prototype, and text values over 1024 characters or with control characters other than tabs and line breaks.',
 		},
 		{ displayName: 'Department', name: 'department', type: 'string', default: '', description: `Enterprise extension department.${clear}` },
 		{ displayName: 'Display Name', name: 'displayName', type: 'string', default: '', description: `Name shown in K2.${clear}` },
@@ -32,7 +33,7 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			type: 'string',
 			placeholder: 'name@example.com',
 			default: '',
-			description: `Primary work email address.${clear}`,
+			description: `Primary work email address.${clear.replace('1024', '254')}`,
 		},
 		{
 			displayName: 'Employee Number',
@@ -55,7 +56,7 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			name: 'managerId',
 			type: 'string',
 			default: '',
-			description: `The K2 SCIM ID of the user's manager (enterprise extension).${clear}`,
+			description: `The K2 SCIM ID of the user's manager (enterprise extension).${clear.replace('1024', '256')}`,
 		},
 		{ displayName: 'Phone Number', name: 'phoneNumber', type: 'string', default: '', description: `Work phone.${clear}` },
 		{ displayName: 'Job Title', name: 'title', type: 'string', default: '', description: `Job title.${clear}` },
@@ -84,7 +85,7 @@ export function updateFieldsCollection(operations: string[]): INodeProperties {
 		displayOptions: { show: { resource: ['user'], operation: operations } },
 		options: [
 			...attributeFields(true),
-			{ displayName: 'Username', name: 'userName', type: 'string', default: '', description: 'A new userName' },
+			{ displayName: 'Username', name: 'userName', type: 'string', default: '', description: 'A new userName. At most 256 characters.' },
 		],
 	};
 }
@@ -97,7 +98,7 @@ export function userNameField(operations: string[]): INodeProperties {
 		required: true,
 		default: '',
 		placeholder: 'jane.doe@example.com',
-		description: 'The unique K2 sign-in name, usually the user principal name or email',
+		description: 'The unique K2 sign-in name, usually the user principal name or email. At most 256 characters, no control characters.',
 		displayOptions: { show: { resource: ['user'], operation: operations } },
 	};
 }
