@@ -31,7 +31,7 @@ test('text: control characters and the maximum length', () => {
 	assert.match(textProblem('a\u0000', 10, true)!, /U\+0000/);
 	assert.equal(textProblem('x'.repeat(MAX_LENGTH.name), MAX_LENGTH.name), undefined);
 	assert.match(textProblem('x'.repeat(MAX_LENGTH.name + 1), MAX_LENGTH.name)!, /is 257 characters long; the maximum is 256/);
-	assert.match(readText(5).problem!, /must be text, got number 5/);
+	assert.match((readText(5) as { problem: string }).problem, /must be text, got number 5/);
 });
 
 test('Limit is a whole number of at least 1', () => {

@@ -23,7 +23,10 @@ export function isForbiddenKey(key: string): boolean {
 	return FORBIDDEN_KEYS.has(key.toLowerCase());
 }
 
-/** The first forbidden key at any depth of a JSON value, as a dotted path (`name.__proto__`). */
+/**
+ * The first forbidden key at any depth of a JSON value, as a dotted path (`name.__proto__`).
+ * Keys are attribute paths too (`name.prototype`, `urn:...:__proto__:x`): each segment counts.
+ */
 export function findForbiddenKey(value: unknown, at = ''): string | undefined {
 	if (Array.isArray(value)) {
 		for (let i = 0; i < value.length; i++) {
@@ -35,7 +38,7 @@ export function findForbiddenKey(value: unknown, at = ''): string | undefined {
 	if (value === null || typeof value !== 'object') return undefined;
 	for (const key of Object.keys(value)) {
 		const path = at === '' ? key : `${at}.${key}`;
-		if (isForbiddenKey(key)) return path;
+		if (key.split(/[.:]/).some(isForbiddenKey)) return path;
 		const found = findForbiddenKey((value as Record<string, unknown>)[key], path);
 		if (found !== undefined) return found;
 	}

@@ -145,6 +145,10 @@ export function validateUserFields(fields: UserFields, options: { requireUserNam
 	return problems;
 }
 
+function forbiddenSegment(path: string): string {
+	return path.split(/[.:[\]]/).find((segment) => ['__proto__', 'constructor', 'prototype'].includes(segment.toLowerCase())) ?? path;
+}
+
 function additionalAttributeProblems(extra: unknown): FieldProblem[] {
 	const field = 'additionalAttributes';
 	const label = USER_FIELD_LABELS.additionalAttributes;
@@ -154,7 +158,7 @@ function additionalAttributeProblems(extra: unknown): FieldProblem[] {
 	// First, and alone: paths cannot even be parsed safely while such a key is there.
 	const forbidden = findForbiddenKey(extra);
 	if (forbidden !== undefined) {
-		return [{ field, message: `${label} must not contain the key "${forbidden.split('.').pop()}" (at ${forbidden}): it is not a SCIM attribute; remove it` }];
+		return [{ field, message: `${label} must not contain the key "${forbiddenSegment(forbidden)}" (at ${forbidden}): it is not a SCIM attribute; remove it` }];
 	}
 	const problems: FieldProblem[] = [];
 	// Top-level keys catch `meta: {}` (which flattens to nothing); flattened paths catch `urn:...:core:2.0:User:id`.
