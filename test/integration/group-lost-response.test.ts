@@ -1,0 +1,159 @@
+// A group create whose answer is lost after K2 applied it: looked up by display name before any
+// re-send, its members still added, and reported once. The loss is real: a loopback proxy in
+// front of the sandbox forwards the POST, lets the sandbox apply it, then drops the connection.
+import assert from 'node:assert/strict';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import { k2Credential } from '../harness/run-workflow';
+import type { K2Fixture } from '../support/fixture';
+import { count, startK2 } from '../support/fixture';
+import { signInWithPkce } from '../support/oidc-login';
+
+/**
+ * Forwards to `target`; the next `drops` POSTs to /Groups are applied, then their connection is
+ * cut; while `refusePatches` is set, PATCHes are answered 403 without reaching the sandbox.
+ */
+function droppingProxy(target: string) {
+	const upstream = new URL(target);
+	const state = { drops: 0, dropped: 0, refusePatches: false };
+	const server = http.createServer((req, res) => {
+		const chunks: Buffer[] = [];
+		req.on('data', (c: Buffer) => chunks.push(c));
+		req.on('end', () => {
+			if (req.method === 'PATCH' && state.refusePatches) {
+				res.writeHead(403, { 'content-type': 'application/scim+json' });
+				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403', detail: 'Refused by the test proxy' }));
+				return;
+			}
+			const drop = req.method === 'POST' && /\/Groups$/.test(req.url ?? '') && state.drops > 0;
+			if (drop) state.drops--;
+			const forward = http.request(
+				{ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
+				(answer) => {
+					const body: Buffer[] = [];
+					answer.on('data', (c: Buffer) => body.push(c));
+					answer.on('end', () => {
+						if (drop) {
+							state.dropped++;
+							req.socket.destroy();
+							return;
+						}
+						res.writeHead(answer.statusCode ?? 502, answer.headers);
+						res.end(Buffer.concat(body));
+					});
+				},
+			);
+			forward.end(Buffer.concat(chunks));
+		});
+	});
+	return { server, state };
+}
+
+describe('Group create with a lost answer', () => {
+	let k2: K2Fixture;
+	let proxy: ReturnType<typeof droppingProxy>;
+	const users: string[] = [];
+
+	before(async () => {
+		k2 = await startK2();
+		for (let i = 0; i < 150; i++) users.push((await k2.scim.createUser(`lost${i}@example.com`)).id);
+		proxy = droppingProxy(k2.sandbox.scimBaseUrl);
+		await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+		const port = (proxy.server.address() as AddressInfo).port;
+		const base = new URL(k2.sandbox.scimBaseUrl);
+		const tokens = await signInWithPkce(k2.sandbox);
+		k2.harness.credentials.add({
+			id: 'proxied',
+			name: 'K2 through a dropping proxy',
+			type: 'k2ScimOAuth2Api',
+			data: k2Credential({
+				authority: k2.sandbox.authority,
+				clientId: k2.sandbox.pkceClientId,
+				scimBaseUrl: `http://127.0.0.1:${port}${base.pathname.replace(/\/$/, '')}`,
+				scimToken: k2.sandbox.scimToken,
+				oauthTokenData: tokens as unknown as Record<string, unknown>,
+			}),
+		});
+	});
+	after(async () => {
+		proxy?.server.close();
+		await k2?.stop();
+	});
+	beforeEach(() => k2.sandbox.resetStats());
+
+	const groupsNamed = async (name: string) =>
+		(await k2.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources;
+
+	test('Create: one group, with all its members, reported as created', async () => {
+		proxy.state.drops = 1;
+		const { output, error } = await k2.run(
+			{ resource: 'group', operation: 'create', displayName: 'Lost Create', memberReference: 'id', members: users.slice(0, 3).join(',') },
+			undefined,
+			{ credentialId: 'proxied' },
+		);
+		assert.equal(error, undefined, error?.message);
+		assert.equal(proxy.state.dropped, 1, 'the answer was really lost');
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 1, 'no re-send: the lookup found it');
+		const found = await groupsNamed('Lost Create');
+		assert.equal(found.length, 1, 'no duplicate');
+		assert.equal(output![0].json.id, found[0].id);
+		assert.equal(found[0].members.length, 3);
+	});
+
+	test('Create or Update: a new group of 150 members, its create lost, ends with all 150 and says created', async () => {
+		proxy.state.drops = 1;
+		proxy.state.dropped = 0;
+		const { output, error } = await k2.run(
+			{ resource: 'group', operation: 'createOrUpdate', displayName: 'Lost Upsert', memberReference: 'id', members: '={{ $json.m }}' },
+			users.map((m) => ({ m })),
+			{ credentialId: 'proxied' },
+		);
+		assert.equal(error, undefined, error?.message);
+		assert.equal(proxy.state.dropped, 1);
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 1);
+		const found = await groupsNamed('Lost Upsert');
+		assert.equal(found.length, 1, 'no duplicate');
+		assert.equal(output!.length, 150);
+		assert.equal(output![0].json.status, 'created');
+		assert.ok(output!.every((o) => o.json.error === undefined));
+		for (const id of [users[0], users[99], users[100], users[149]]) {
+			const groups = (await k2.scim.request('GET', `/Users/${id}`)).body.groups ?? [];
+			assert.ok(groups.some((g: { value: string }) => g.value === found[0].id), `${id} is a member`);
+		}
+	});
+
+	test('a member PATCH that fails is an error for its items, saying the group exists and what is missing', async () => {
+		proxy.state.refusePatches = true;
+		try {
+			const create = await k2.run(
+				{ resource: 'group', operation: 'create', displayName: 'Half Created', memberReference: 'id', members: users.join(',') },
+				undefined,
+				{ credentialId: 'proxied', continueOnFail: true },
+			);
+			assert.equal(create.output!.length, 1);
+			assert.match(String(create.output![0].json.error), /^150 members not added \(.*\): /);
+			assert.match(String(create.output![0].json.description), /^The group was created \(ID .+\)\. No member of this item was added to group "Half Created"\./);
+
+			const upsert = await k2.run(
+				{ resource: 'group', operation: 'createOrUpdate', displayName: 'Half Upserted', memberReference: 'id', members: '={{ $json.m }}' },
+				users.map((m) => ({ m })),
+				{ credentialId: 'proxied', continueOnFail: true },
+			);
+			const failed = upsert.output!.filter((o) => o.json.error !== undefined);
+			assert.equal(failed.length, 50, 'the 50 members beyond the create failed, the 100 in it did not');
+			assert.deepEqual(failed.map((o) => (o.pairedItem as { item: number }).item), Array.from({ length: 50 }, (_, i) => 100 + i));
+			assert.match(String(failed[0].json.description), /The group was created/);
+
+			const stopped = await k2.run(
+				{ resource: 'group', operation: 'createOrUpdate', displayName: 'Half Upserted', memberReference: 'id', members: '={{ $json.m }}' },
+				users.map((m) => ({ m })),
+				{ credentialId: 'proxied' },
+			);
+			assert.match(String(stopped.error?.message), /1 member not added/, 'without Continue On Fail the node fails');
+		} finally {
+			proxy.state.refusePatches = false;
+		}
+	});
+});
