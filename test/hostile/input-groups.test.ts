@@ -78,10 +78,11 @@ describe('Hostile member changes: exact reports, bounded requests', () => {
 		const unknown = Array.from({ length: 10_000 }, (_, i) => `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`);
 		k2.sandbox.resetStats();
 		const started = Date.now();
-		const { output } = await run({ operation: 'addMembers', group: byId(group.id), members: '={{ $json.m }}' }, [{ m: unknown.join(',') }, { m: users[4] }]);
+		const result = await run({ operation: 'addMembers', group: byId(group.id), members: '={{ $json.m }}' }, [{ m: unknown.join(',') }, { m: users[4] }]);
+		const { output } = result;
 		const ms = Date.now() - started;
 		const stats = k2.sandbox.stats();
-		assertEachItemOnce({ output }, 2, '10,000 unknown');
+		assertEachItemOnce(result, 2, '10,000 unknown');
 		assert.match(String(output![0].json.error), /^No K2 users with IDs "00000000-0000-4000-8000-000000000000", .* and 9990 more/);
 		assert.deepEqual(output![1].json.added, [users[4]]);
 		assert.deepEqual(await groupsOf(users[4]), [group.id]);
