@@ -72,13 +72,19 @@ export function idProblem(value: unknown): string | undefined {
 
 export type Read<T> = { value: T } | { problem: string };
 
-/** A Limit: a whole number ≥ 1; a text of digits (from an expression) counts as its number. */
-export function readLimit(value: unknown): Read<number> {
+/** A whole number in [min, max]; a text of digits (from an expression) counts as its number. */
+export function readWholeNumber(value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): Read<number> {
 	const number = typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : value;
-	if (typeof number !== 'number' || !Number.isInteger(number) || number < 1) {
-		return { problem: `must be a whole number of at least 1, got ${describeValue(value)}` };
+	if (typeof number !== 'number' || !Number.isInteger(number) || number < min || number > max) {
+		const range = max === Number.MAX_SAFE_INTEGER ? `of at least ${min}` : `from ${min} to ${max}`;
+		return { problem: `must be a whole number ${range}, got ${describeValue(value)}` };
 	}
 	return { value: number };
+}
+
+/** A Limit: a whole number ≥ 1 (0 would make the item vanish, 2.5 be sent as count=2.5). */
+export function readLimit(value: unknown): Read<number> {
+	return readWholeNumber(value, 1);
 }
 
 /**
