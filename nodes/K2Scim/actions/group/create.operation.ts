@@ -12,13 +12,8 @@ import { valueOrThrow } from '../inputError';
 import { memberReferenceField, membersField } from './fields';
 import { memberOutcomeError } from './memberErrors';
 import { sendMemberPatches } from './membership';
-import {
-	findGroupByDisplayName,
-	lookupUsers,
-	memberIds,
-	parseMembers,
-	readMemberReference,
-} from './members';
+import { findGroupByDisplayName, lookupUsers, memberIds } from './lookup';
+import { parseMembers, readMemberReference } from './members';
 
 export function displayNameField(operation: string, description: string): INodeProperties {
 	return {

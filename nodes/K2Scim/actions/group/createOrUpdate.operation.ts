@@ -9,16 +9,8 @@ import { scimRequest } from '../../transport';
 import { mapConcurrent } from '../../utils/concurrency';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
 import { memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
-import {
-	findGroupByDisplayName,
-	lookupGroups,
-	lookupUsers,
-	memberIds,
-	nameKey,
-	parseMembers,
-	readMemberReference,
-	readRequestsInFlight,
-} from './members';
+import { findGroupByDisplayName, lookupGroups, lookupUsers, memberIds, nameKey } from './lookup';
+import { parseMembers, readMemberReference, readRequestsInFlight } from './members';
 import type { MemberReference } from './members';
 import { memberOutcomeError, selfMemberError } from './memberErrors';
 import { groupPath, sendMemberPatches, stateOf } from './membership';

@@ -2,7 +2,7 @@ import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n
 
 import { scimRequest } from '../../transport';
 import { groupLocator } from './fields';
-import { resolveGroup } from './members';
+import { resolveGroup } from './lookup';
 
 export const description: INodeProperties[] = [
 	groupLocator(['delete'], 'The group to delete. Its members stay in K2; only the group goes.'),

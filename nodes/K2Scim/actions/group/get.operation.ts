@@ -5,7 +5,7 @@ import type { ScimGroup } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
 import { groupLocator, MEMBERS_READ_CAP_NOTE } from './fields';
-import { resolveGroup } from './members';
+import { resolveGroup } from './lookup';
 
 export const description: INodeProperties[] = [
 	groupLocator(['get'], `The group to get. ${MEMBERS_READ_CAP_NOTE}.`),

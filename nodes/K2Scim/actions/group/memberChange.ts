@@ -9,18 +9,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData } from 'n8n-wor
 import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
 import type { MemberChangeKind } from '../../scim/memberPlan';
 import { mapConcurrent } from '../../utils/concurrency';
-import { memberOutcomeError, selfMemberError } from './memberErrors';
-import {
-	lookupGroups,
-	lookupUsers,
-	memberIds,
-	nameKey,
-	parseMembers,
-	readGroupTarget,
-	readMemberReference,
-	readRequestsInFlight,
-	unknownGroupError,
-} from './members';
+import { memberOutcomeError, selfMemberError, unknownGroupError } from './memberErrors';
+import { lookupGroups, lookupUsers, memberIds, nameKey } from './lookup';
+import { parseMembers, readGroupTarget, readMemberReference, readRequestsInFlight } from './members';
 import type { GroupTarget, MemberReference } from './members';
 import { readGroupState, sendMemberPatches } from './membership';
 

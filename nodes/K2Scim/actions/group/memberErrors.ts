@@ -1,6 +1,7 @@
 /**
- * Words for member changes that did not fully apply: what was applied, what was not, and why.
- * A partial change is an error for its item, never a success.
+ * Words for the group operations' errors: unknown users and groups, a group as its own member,
+ * and member changes that did not fully apply (what was applied, what was not, and why: a
+ * partial change is an error for its item, never a success).
  */
 import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions } from 'n8n-workflow';
@@ -48,5 +49,26 @@ export function selfMemberError(ctx: IExecuteFunctions, itemIndex: number, group
 	return new NodeOperationError(ctx.getNode(), `Members contains the group itself ("${groupId}"): a group cannot be its own member`, {
 		itemIndex,
 		description: `Remove the group's own ID from "Members" for input item ${itemIndex}. Nothing was sent to K2 for this item.`,
+	});
+}
+
+export function unknownUsersError(ctx: IExecuteFunctions, userNames: string[], itemIndex: number): NodeOperationError {
+	const list = userNames.map((n) => `"${n}"`).join(', ');
+	return new NodeOperationError(
+		ctx.getNode(),
+		userNames.length === 1 ? `No K2 user with userName ${list}` : `No K2 users with userNames ${list}`,
+		{
+			itemIndex,
+			description:
+				'Members must exist in K2 before they can be added to a group. Check the spelling, or create the user first (User > Create). Nothing was changed for this item.',
+		},
+	);
+}
+
+export function unknownGroupError(ctx: IExecuteFunctions, displayName: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), `No K2 group named "${displayName}"`, {
+		itemIndex,
+		description:
+			'Check the display name, or pick the group from the list. Use Group > Create or Update to create a group when it does not exist.',
 	});
 }

@@ -7,7 +7,7 @@ import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
 import { readGroupName } from './create.operation';
 import { groupLocator } from './fields';
-import { resolveGroup } from './members';
+import { resolveGroup } from './lookup';
 
 export const description: INodeProperties[] = [
 	groupLocator(['rename'], 'The group to rename'),
