@@ -31,8 +31,13 @@ const N8N_RECONNECT = /^The credential .* needs to be reconnected\.?$/;
 const OAUTH_SENTENCES: Array<[RegExp, string]> = [
 	[/^The provided authorization grant .* or refresh token is invalid/, 'invalid_grant'],
 	[/^Client authentication failed/, 'invalid_client'],
+	[/^The request is missing a required parameter/, 'invalid_request'],
 	[/^The client is not authorized to request/, 'unauthorized_client'],
+	[/^The authorization grant type is not supported/, 'unsupported_grant_type'],
+	[/^The resource owner or authorization server denied/, 'access_denied'],
 	[/^The requested scope is invalid/, 'invalid_scope'],
+	[/^The authorization server encountered an unexpected/, 'server_error'],
+	[/^The authorization server is currently unable/, 'temporarily_unavailable'],
 ];
 
 /** The token endpoint's refusal inside what n8n threw, as its OAuth error code (and body when n8n kept it). */
@@ -100,15 +105,17 @@ function k2Answer(failure: FailedRequest): string {
 }
 
 /**
- * K2 refused to give a token. The cause decides the fix: invalid_client is the credential's
- * Client ID or Client Secret; invalid_grant (and anything else) is the sign-in itself.
+ * K2 refused to give a token. The cause decides the fix: invalid_grant is the sign-in itself
+ * (reconnect); invalid_client is the credential's Client ID or Client Secret; anything else is
+ * said as K2 said it.
  */
 export function expiredSignInError(node: INode, failure: FailedRequest, itemIndex?: number): NodeApiError {
 	if (failure.refusal === 'invalid_client') return clientRejectedError(node, failure, itemIndex);
+	if (failure.refusal !== 'invalid_grant') return tokenRefusedError(node, failure, itemIndex);
 	const name = credentialName(node);
 	return new NodeApiError(
 		node,
-		{ error: failure.refusal ?? 'invalid_grant' } as JsonObject,
+		{ error: 'invalid_grant' } as JsonObject,
 		{
 			message: `The K2 sign-in of credential "${name}" has expired: reconnect the credential`,
 			description:
@@ -136,6 +143,29 @@ export function clientRejectedError(node: INode, failure: FailedRequest, itemInd
 				`Fix: open the credential "${name}" in n8n and correct the Client Secret (or the Client ID) to the values ` +
 				'K2 Cloud operations gave you; for the PKCE sign-in K2 uses a public client, so leave Client Secret empty. ' +
 				'Signing in again does not help while these are wrong.',
+			httpCode: '401',
+			itemIndex,
+		},
+	);
+}
+
+/** Any other refusal of the token endpoint (scope, grant type, K2's sign-in service failing). */
+export function tokenRefusedError(node: INode, failure: FailedRequest, itemIndex?: number): NodeApiError {
+	const name = credentialName(node);
+	const transient = failure.refusal === 'server_error' || failure.refusal === 'temporarily_unavailable';
+	return new NodeApiError(
+		node,
+		{ error: failure.refusal ?? 'unknown' } as JsonObject,
+		{
+			message: transient
+				? `K2's sign-in service could not give an access token for credential "${name}": try again later`
+				: `K2 refused to give an access token for credential "${name}"`,
+			description:
+				`K2's token endpoint refused the request${k2Answer(failure)}. ` +
+				(transient
+					? 'This is on K2\'s side; re-run the workflow later (or turn on Retry On Fail for this node).'
+					: `Fix: open the credential "${name}" in n8n and check its Authority, Client ID, Scope and Grant Type ` +
+						'against what K2 Cloud operations gave you, then click "Reconnect".'),
 			httpCode: '401',
 			itemIndex,
 		},

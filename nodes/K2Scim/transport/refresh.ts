@@ -134,11 +134,12 @@ async function refreshAndSend(ctx: Context, state: CredentialState, send: Sender
 		}
 	}
 
-	if (!outcome.ok && outcome.failure.refreshRefused) {
-		state.refused = { fingerprint: before, failure: outcome.failure };
-	} else {
+	if (outcome.ok || !outcome.failure.refreshRefused) {
 		state.refused = undefined;
 		state.generation++;
+	} else if (outcome.failure.refusal === 'invalid_grant' || outcome.failure.refusal === 'invalid_client') {
+		// These stay true until someone edits the credential: the requests queued behind fail at once.
+		state.refused = { fingerprint: before, failure: outcome.failure };
 	}
 	return outcome;
 }
