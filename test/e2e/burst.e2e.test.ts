@@ -56,6 +56,43 @@ function webhookWorkflow(webhookPath: string, credential: { id: string; name: st
 	};
 }
 
+/** Manual trigger -> Code (n people) -> K2 SCIM User > Sync, one summary item. */
+function syncWorkflow(users: number, credential: { id: string; name: string }): WorkflowJson {
+	return {
+		name: `e2e nightly sync during a burst ${randomUUID().slice(0, 8)}`,
+		nodes: [
+			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
+			{
+				name: 'HR Export',
+				type: 'n8n-nodes-base.code',
+				typeVersion: 2,
+				position: [220, 0],
+				parameters: {
+					jsCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { userName: 'nightly-sync' + i + '@example.com' } }));`,
+				},
+			},
+			{
+				name: 'K2 SCIM Sync',
+				type: NODE_TYPE,
+				typeVersion: 1,
+				position: [440, 0],
+				parameters: {
+					resource: 'user',
+					operation: 'sync',
+					matchOn: 'userName',
+					userName: '={{ $json.userName }}',
+					syncOptions: { deprovision: 'none', output: 'summary' },
+				},
+				credentials: { [CREDENTIAL_TYPE]: credential },
+			},
+		],
+		connections: {
+			Start: { main: [[{ node: 'HR Export', type: 'main', index: 0 }]] },
+			'HR Export': { main: [[{ node: 'K2 SCIM Sync', type: 'main', index: 0 }]] },
+		},
+	};
+}
+
 interface BurstResult {
 	statuses: number[];
 	executions: Array<{ id: string; status: string; data: any }>;
@@ -71,12 +108,16 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 	let credential: { id: string; name: string };
 	let workflowId: string;
 	const seen = new Map<string, Set<string>>();
+	/** The executions of a workflow already looked at. */
+	const seenFor = (wfId: string) => {
+		if (!seen.has(wfId)) seen.set(wfId, new Set());
+		return seen.get(wfId)!;
+	};
 
 	/** 20 concurrent webhook calls; waits for their 20 executions. */
-	async function burst(webhookPath: string, wfId: string, label: string): Promise<BurstResult> {
-		const after = seen.get(wfId) ?? new Set<string>();
-		seen.set(wfId, after);
-		sandbox.resetStats();
+	async function burst(webhookPath: string, wfId: string, label: string, resetStats = true): Promise<BurstResult> {
+		const after = seenFor(wfId);
+		if (resetStats) sandbox.resetStats();
 		const started = Date.now();
 		const responses = await Promise.all(
 			Array.from({ length: BURST }, (_, i) =>
@@ -154,7 +195,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 			assert.equal(await n8n.isConnected(credential.id), true);
 			await sleep(EXPIRED_AFTER_MS);
 			sandbox.resetStats();
-			const after = seen.get(workflowId)!;
+			const after = seenFor(workflowId);
 			const response = await n8n.callWebhook('k2/burst', { userName: `${mode}-after@example.com`, department: 'after' });
 			const [execution] = await n8n.waitForExecutions(workflowId, after, 1);
 			assert.equal(execution.status, 'success', N8n.executionError(execution));
@@ -162,6 +203,48 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 			assert.equal(sandbox.idpStats().refreshOk, 1);
 		});
 	}
+
+	test('a nightly Sync running across the token expiry while a burst arrives: all succeed, no refresh token reused', async () => {
+		sandbox.setRefreshReuse('revoke');
+		sandbox.setLatency(60);
+		const SYNC_USERS = 200;
+		const sync = await n8n.createWorkflow(syncWorkflow(SYNC_USERS, credential));
+		const syncData = await n8n.getWorkflow(sync.id);
+		// A refresh now, at a known time: the token it gives expires 3-4 s later.
+		await sleep(EXPIRED_AFTER_MS);
+		const after = seenFor(workflowId);
+		await n8n.callWebhook('k2/burst', { userName: 'nightly-before@example.com', department: 'before' });
+		await n8n.waitForExecutions(workflowId, after, 1);
+		const refreshedAt = Date.now();
+		// The Sync (200 writes, 4 in flight, 60 ms each: about 3.5 s) starts 1.5 s later and runs
+		// across the expiry; the burst arrives just after the expiry, while the Sync is writing.
+		await sleep(1500);
+		sandbox.resetStats();
+		const syncStarted = Date.now();
+		const executionId = await n8n.runManually(syncData, 'Start');
+		await sleep(Math.max(0, refreshedAt + ACCESS_TOKEN_TTL_S * 1000 + 200 - Date.now()));
+		const r = await burst('k2/burst', workflowId, 'nightly', false);
+		const execution = await n8n.waitForExecutionId(executionId, 120_000);
+		const syncMs = Date.now() - syncStarted;
+		sandbox.setLatency(30);
+		const summary = N8n.nodeOutput(execution, 'K2 SCIM Sync')[0];
+		const idp = sandbox.idpStats();
+		report('burst during a nightly Sync', r);
+		console.log(
+			`# nightly Sync: ${execution.status} in ${syncMs} ms, counts ${JSON.stringify(summary?.counts)}; ` +
+				`refresh grants (Sync and burst) ok ${idp.refreshOk}, invalid_grant ${idp.invalidGrant}, grants revoked ${idp.grantsRevoked}`,
+		);
+		assert.equal(execution.status, 'success', N8n.executionError(execution));
+		assert.deepEqual(summary?.counts, { created: SYNC_USERS });
+		assert.deepEqual(summary?.errors, []);
+		assert.deepEqual(r.errors, [], 'no burst execution failed');
+		assert.ok(r.scim401 >= 1, 'the token expired while they ran');
+		assert.equal(idp.invalidGrant, 0);
+		assert.equal(idp.grantsRevoked, 0);
+		const most = Math.floor(syncMs / ((ACCESS_TOKEN_TTL_S - 1) * 1000)) + 1;
+		assert.ok(idp.refreshOk >= 1 && idp.refreshOk <= most, `${idp.refreshOk} refreshes in ${syncMs} ms (1..${most})`);
+		assert.equal(await n8n.isConnected(credential.id), true);
+	});
 
 	test('the sign-in really expired: every execution of the burst fails with the reconnect message naming the credential', async () => {
 		// A second credential whose refresh token lives 3 s (K2: 30 days), connected now.
