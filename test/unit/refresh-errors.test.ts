@@ -81,4 +81,12 @@ test('the messages name the cause, the fix and the credential', () => {
 	assert.match(String(client.description), /K2 answered "invalid_client"/);
 	assert.match(String(client.description), /correct the Client Secret \(or the Client ID\)/);
 	assert.doesNotMatch(`${client.message} ${client.description}`, /expired|click "Reconnect"/);
+
+	const transient = expiredSignInError(node, readFailure(n8n28({ error: 'temporarily_unavailable' })));
+	assert.equal(transient.message, 'K2\'s sign-in service could not give an access token for credential "K2 Production": try again later');
+	assert.match(String(transient.description), /K2 answered "temporarily_unavailable"/);
+	const other = expiredSignInError(node, readFailure(n8n28({ error: 'consent_required' })));
+	assert.equal(other.message, 'K2 refused to give an access token for credential "K2 Production"');
+	assert.match(String(other.description), /check its Authority, Client ID, Scope and Grant Type/);
+	for (const error of [transient, other]) assert.doesNotMatch(error.message, /expired/);
 });
