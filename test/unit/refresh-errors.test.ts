@@ -90,3 +90,11 @@ test('the messages name the cause, the fix and the credential', () => {
 	assert.match(String(other.description), /check its Authority, Client ID, Scope and Grant Type/);
 	for (const error of [transient, other]) assert.doesNotMatch(error.message, /expired/);
 });
+
+test('what the token endpoint says in free text is not repeated (it could echo a secret)', () => {
+	const failure = readFailure(n8n28({ error: 'Bearer eyJhbGciOi.SECRET-TOKEN-123', error_description: 'token SECRET-TOKEN-123 refused' }));
+	assert.equal(failure.refreshRefused, true);
+	assert.equal(failure.refusal, 'unknown');
+	const error = expiredSignInError(node, failure);
+	assert.ok(!`${error.message} ${error.description} ${JSON.stringify(error)}`.includes('SECRET-TOKEN-123'));
+});

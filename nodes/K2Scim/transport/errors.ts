@@ -40,6 +40,9 @@ const OAUTH_SENTENCES: Array<[RegExp, string]> = [
 	[/^The authorization server is currently unable/, 'temporarily_unavailable'],
 ];
 
+/** An OAuth error code (RFC 6749 5.2 names them in this shape); anything else is not shown. */
+const OAUTH_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
 /** The token endpoint's refusal inside what n8n threw, as its OAuth error code (and body when n8n kept it). */
 function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | undefined {
 	// n8n wraps errors in one or two layers (NodeApiError, sometimes an OperationalError); look inside.
@@ -51,11 +54,11 @@ function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | und
 		if (current.code === 'EAUTH' || current.httpCode === 'EAUTH') {
 			eauth = true;
 			const body = current.body as Record<string, unknown> | undefined;
-			if (typeof body?.error === 'string') return { refusal: body.error, body };
+			if (typeof body?.error === 'string') return { refusal: OAUTH_CODE.test(body.error) ? body.error : 'unknown', body };
 			const known = OAUTH_SENTENCES.find(([sentence]) => sentence.test(message));
 			if (known) return { refusal: known[1] };
 			// Codes outside the RFC's list come through as the endpoint's description or the code itself.
-			if (/^[a-z_]+$/.test(message)) return { refusal: message };
+			if (OAUTH_CODE.test(message)) return { refusal: message };
 		}
 		current = current.cause;
 	}
@@ -95,13 +98,9 @@ function credentialName(node: INode): string {
 	return node.credentials?.[CREDENTIAL_TYPE]?.name ?? 'K2 SCIM OAuth2 API';
 }
 
-/** What K2 said, for the description: its error code and, when it gave one, its own sentence. */
+/** What K2 said, for the description: its OAuth error code (its free text is left out, it could echo a secret). */
 function k2Answer(failure: FailedRequest): string {
-	const body = failure.body as JsonObject | undefined;
-	const code = typeof body?.error === 'string' ? body.error : failure.refusal;
-	if (!code || code === 'unknown') return '';
-	const said = typeof body?.error_description === 'string' ? `: ${String(body.error_description)}` : '';
-	return ` (K2 answered "${code}"${said})`;
+	return failure.refusal && failure.refusal !== 'unknown' ? ` (K2 answered "${failure.refusal}")` : '';
 }
 
 /**
