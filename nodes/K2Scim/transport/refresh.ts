@@ -47,7 +47,7 @@ const MAX_ROUNDS = 3;
  * saved (it used the same refresh token a moment earlier). 3.75 s in all, then the sign-in is
  * taken as really expired.
  */
-export const REFUSED_RECHECK_DELAYS_MS = [250, 500, 1000, 2000];
+const REFUSED_RECHECK_DELAYS_MS = [250, 500, 1000, 2000];
 
 function keyOf(ctx: Context): string {
 	const credential = ctx.getNode().credentials?.[CREDENTIAL_TYPE];
