@@ -8,6 +8,8 @@ export interface VerifyOptions {
 	audience: string;
 	requiredScope: string;
 	jwks: { keys: crypto.JsonWebKey[] };
+	/** False when the grant a token came from was revoked: its access tokens stop working at once. */
+	grantAlive?: (grantId: string) => boolean;
 }
 
 export type AuthResult =
@@ -57,6 +59,8 @@ export function createVerifier(opts: VerifyOptions) {
 		// No clock leeway: tests shorten lifetimes to seconds and expect expiry to be exact.
 		if (typeof claims.exp !== 'number' || claims.exp <= now) return fail(401, 'invalid_token', 'The access token expired');
 		if (typeof claims.nbf === 'number' && claims.nbf > now + 5) return fail(401, 'invalid_token', 'Token not yet valid');
+		if (typeof claims.grant_id === 'string' && opts.grantAlive && !opts.grantAlive(claims.grant_id))
+			return fail(401, 'invalid_token', 'The grant of this access token was revoked');
 		const scopes = typeof claims.scope === 'string' ? claims.scope.split(' ') : Array.isArray(claims.scope) ? claims.scope : [];
 		if (!scopes.includes(opts.requiredScope))
 			return fail(403, 'insufficient_scope', `The access token lacks the ${opts.requiredScope} scope`);

@@ -21,6 +21,8 @@ const HELP = `Usage: npx tsx sandbox/cli.ts [options]
   --filter-operators <list>  accept only these filter operators, e.g. eq,sw,and (K2_SANDBOX_FILTER_OPERATORS; default all)
   --access-ttl <s>      access token lifetime (K2_SANDBOX_ACCESS_TTL, default 3600)
   --refresh-ttl <s>     refresh token lifetime (K2_SANDBOX_REFRESH_TTL, default 2592000 = 30 days)
+  --refresh-reuse <m>   a rotated refresh token used again: refuse (invalid_grant for that request, K2's default)
+                        or revoke (revoke the whole grant, every token of it) (K2_SANDBOX_REFRESH_REUSE)
   --redirect-uri <uri>  extra redirect URI for the PKCE client, repeatable (K2_SANDBOX_REDIRECT_URIS, comma list)
   --users-without-groups  User reads leave out the groups attribute (K2_SANDBOX_USERS_WITHOUT_GROUPS=1)
   --quiet               no request log (K2_SANDBOX_QUIET=1)
@@ -34,6 +36,12 @@ function num(v: string | undefined, name: string): number | undefined {
 	const n = Number(v);
 	if (!Number.isFinite(n)) throw new Error(`${name} must be a number, got "${v}"`);
 	return n;
+}
+
+function reuseMode(v: string | undefined): SandboxOptions['refreshReuse'] {
+	if (v === undefined || v === '') return undefined;
+	if (v === 'refuse' || v === 'revoke') return v;
+	throw new Error(`--refresh-reuse must be refuse or revoke, got "${v}"`);
 }
 
 async function main(): Promise<void> {
@@ -54,6 +62,7 @@ async function main(): Promise<void> {
 			'filter-operators': { type: 'string' },
 			'access-ttl': { type: 'string' },
 			'refresh-ttl': { type: 'string' },
+			'refresh-reuse': { type: 'string' },
 			'redirect-uri': { type: 'string', multiple: true },
 			'users-without-groups': { type: 'boolean' },
 			quiet: { type: 'boolean' },
@@ -85,6 +94,7 @@ async function main(): Promise<void> {
 		faultSeed: num(pick(values['fault-seed'], 'FAULT_SEED'), '--fault-seed'),
 		accessTokenTtl: num(pick(values['access-ttl'], 'ACCESS_TTL'), '--access-ttl'),
 		refreshTokenTtl: num(pick(values['refresh-ttl'], 'REFRESH_TTL'), '--refresh-ttl'),
+		refreshReuse: reuseMode(pick(values['refresh-reuse'], 'REFRESH_REUSE')),
 		redirectUris,
 		quiet: values.quiet ?? ['1', 'true'].includes(env.K2_SANDBOX_QUIET ?? ''),
 	};

@@ -24,6 +24,31 @@ export interface IdpOptions {
 	ccClientSecret: string;
 	redirectUris: string[];
 	ttl: TokenTtl;
+	/** What a second use of a rotated refresh token does (default 'refuse'). */
+	refreshReuse?: RefreshReuse;
+}
+
+/**
+ * What the token endpoint does when a rotated (already used) refresh token comes back:
+ * - `refuse`: invalid_grant for that request only; the grant and its newest refresh token live on
+ *   (IdentityServer's default, what K2 does).
+ * - `revoke`: treat it as theft (OAuth 2.0 Security BCP): revoke the whole grant, so every refresh
+ *   and access token issued from it stops working and the user has to sign in again.
+ */
+export type RefreshReuse = 'refuse' | 'revoke';
+
+/** What the token endpoint answered, counted so tests need no proxy in front of it. */
+export interface IdpStats {
+	/** Answers per grant type: `{ refresh_token: { ok: 3, invalid_grant: 1 } }`. */
+	byGrant: Record<string, Record<string, number>>;
+	/** Accepted refresh_token grants. */
+	refreshOk: number;
+	/** Token requests refused with invalid_grant (any grant type). */
+	invalidGrant: number;
+	/** Token requests refused with invalid_client. */
+	invalidClient: number;
+	/** Grants revoked (in `revoke` mode, by the reuse of a rotated refresh token). */
+	grantsRevoked: number;
 }
 
 /** Mutable so tests can shorten lifetimes at runtime (the provider reads it on every issue). */
@@ -39,6 +64,12 @@ export interface Idp {
 	idpUrl: string;
 	/** Public signing keys, for the SCIM service's bearer check (what K2's API reads from JWKS). */
 	publicJwks: { keys: crypto.JsonWebKey[] };
+	/** False once the grant an access token was issued from is revoked (the SCIM service checks it). */
+	grantAlive(grantId: string): boolean;
+	/** Change the reuse behaviour at runtime. */
+	setRefreshReuse(mode: RefreshReuse): void;
+	stats(): IdpStats;
+	resetStats(): void;
 	flush(): Promise<void>;
 }
 
@@ -79,7 +110,7 @@ class SnapshotState {
 	}
 }
 
-function adapterFactory(state: SnapshotState) {
+function adapterFactory(state: SnapshotState, reuse: { mode: RefreshReuse }) {
 	return class SnapshotAdapter implements Adapter {
 		constructor(private readonly name: string) {}
 
@@ -97,10 +128,11 @@ function adapterFactory(state: SnapshotState) {
 
 		async find(id: string) {
 			const payload = state.get(this.key(id))?.payload;
-			// A used (rotated) refresh token reads as unknown: the token endpoint answers invalid_grant
-			// without oidc-provider's replay response of revoking every token of the grant. That is
-			// IdentityServer's default (K2): the old token fails, the new one keeps working.
-			if (this.name === 'RefreshToken' && payload?.consumed) return undefined;
+			// 'refuse': a used (rotated) refresh token reads as unknown, so the token endpoint answers
+			// invalid_grant without oidc-provider's replay response (revoking every token of the grant).
+			// That is IdentityServer's default (K2): the old token fails, the new one keeps working.
+			// 'revoke': oidc-provider sees the consumed token and revokes the grant.
+			if (this.name === 'RefreshToken' && payload?.consumed && reuse.mode === 'refuse') return undefined;
 			return payload;
 		}
 
@@ -158,6 +190,10 @@ function loadOrCreateKeys(dataDir: string): KeyFile {
 	return created;
 }
 
+function emptyStats(): IdpStats {
+	return { byGrant: {}, refreshOk: 0, invalidGrant: 0, invalidClient: 0, grantsRevoked: 0 };
+}
+
 function toPublic(jwk: crypto.JsonWebKey): crypto.JsonWebKey {
 	const { kty, n, e, kid, alg, use } = jwk as crypto.JsonWebKey & { kid?: string; alg?: string; use?: string };
 	return { kty, n, e, kid, alg, use } as crypto.JsonWebKey;
@@ -180,9 +216,10 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	const keys = loadOrCreateKeys(opts.dataDir);
 	const state = new SnapshotState(path.join(opts.dataDir, 'idp-state.json'));
 	const { ttl } = opts;
+	const reuse = { mode: opts.refreshReuse ?? 'refuse' };
 
 	const configuration: Configuration = {
-		adapter: adapterFactory(state),
+		adapter: adapterFactory(state, reuse),
 		jwks: keys.jwks as Configuration['jwks'],
 		cookies: { keys: keys.cookieKeys },
 		clients: [
@@ -260,7 +297,13 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 			// IdentityServer puts auth_time in user access tokens; take it from the code or refresh token.
 			const entities = ctx?.oidc?.entities as Record<string, { authTime?: number } | undefined> | undefined;
 			const authTime = entities?.AuthorizationCode?.authTime ?? entities?.RefreshToken?.authTime;
-			return authTime ? { auth_time: authTime } : undefined;
+			// The grant id lets the SCIM service refuse access tokens of a revoked grant (IdentityServer's
+			// `sid` plays that part for K2); JWTs are checked offline otherwise.
+			const grantId = (token as TokenLike & { grantId?: string }).grantId;
+			const claims: Record<string, unknown> = {};
+			if (authTime) claims.auth_time = authTime;
+			if (grantId) claims.grant_id = grantId;
+			return Object.keys(claims).length ? claims : undefined;
 		},
 		ttl: {
 			AccessToken: () => ttl.accessTokenTtl,
@@ -294,12 +337,36 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	// Mounted under the tenant path, as login.onk2.com/<tenant>/connect/...
 	app.use(`/${opts.tenantId}`, provider.callback());
 
+	let stats = emptyStats();
+	const count = (grantType: string, outcome: string) => {
+		const byOutcome = (stats.byGrant[grantType] ??= {});
+		byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
+		if (grantType === 'refresh_token' && outcome === 'ok') stats.refreshOk++;
+		if (outcome === 'invalid_grant') stats.invalidGrant++;
+		if (outcome === 'invalid_client') stats.invalidClient++;
+	};
+	const grantTypeOf = (ctx: unknown) =>
+		String((ctx as { oidc?: { params?: { grant_type?: unknown } } })?.oidc?.params?.grant_type ?? 'unknown');
+	// oidc-provider is an EventEmitter; its typings here cover only what the rest of the file uses.
+	const events = provider as unknown as { on(event: string, listener: (...args: unknown[]) => void): void };
+	events.on('grant.success', (ctx) => count(grantTypeOf(ctx), 'ok'));
+	events.on('grant.error', (ctx, error) => count(grantTypeOf(ctx), String((error as { error?: unknown })?.error ?? 'error')));
+	events.on('grant.revoked', () => stats.grantsRevoked++);
+
 	return {
 		server,
 		provider,
 		authority,
 		idpUrl,
 		publicJwks: { keys: keys.jwks.keys.map(toPublic) },
+		grantAlive: (grantId) => state.get(`Grant:${grantId}`) !== undefined,
+		setRefreshReuse: (mode) => {
+			reuse.mode = mode;
+		},
+		stats: () => structuredClone(stats),
+		resetStats: () => {
+			stats = emptyStats();
+		},
 		flush: () => state.writer.flush(),
 	};
 }

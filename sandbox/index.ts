@@ -6,6 +6,7 @@ import { mkdtempSync, mkdirSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import type http from 'node:http';
 import { startIdp, SCIM_RESOURCE, SCIM_SCOPE, TokenTtl } from './idp';
+import type { IdpStats, RefreshReuse } from './idp';
 import { startScim } from './scim';
 import { ScimStore } from './store';
 import { Knobs, FaultKind, RequestStats } from './faults';
@@ -13,6 +14,7 @@ import { createVerifier } from './auth';
 
 export type { FaultKind, RequestStats } from './faults';
 export { SCIM_RESOURCE, SCIM_SCOPE } from './idp';
+export type { IdpStats, RefreshReuse } from './idp';
 
 export interface SandboxOptions {
 	host?: string;
@@ -27,6 +29,8 @@ export interface SandboxOptions {
 	redirectUris?: string[];
 	accessTokenTtl?: number;
 	refreshTokenTtl?: number;
+	/** What a second use of a rotated refresh token does: 'refuse' (default, K2) or 'revoke' the grant. */
+	refreshReuse?: RefreshReuse;
 	latencyMs?: number;
 	faultRate?: number;
 	faultKinds?: FaultKind[];
@@ -54,7 +58,12 @@ export interface Sandbox {
 	ccScope: string;
 	dataDir: string;
 	stats(): RequestStats;
+	/** IdentityToken answers by grant type (refresh grants ok, invalid_grant, ...) since the last resetStats(). */
+	idpStats(): IdpStats;
+	/** Resets both the SCIM and the IdentityToken counts. */
 	resetStats(): void;
+	/** What a second use of a rotated refresh token does from now on. */
+	setRefreshReuse(mode: RefreshReuse): void;
 	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void;
 	setLatency(ms: number): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
@@ -124,6 +133,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		ccClientSecret,
 		redirectUris,
 		ttl,
+		refreshReuse: opts.refreshReuse,
 	});
 	const killIdpSockets = trackSockets(idp.server);
 
@@ -135,7 +145,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		retryAfterSeconds: opts.retryAfterSeconds,
 		faultSeed: opts.faultSeed,
 	});
-	const verify = createVerifier({ issuer: idp.authority, audience: SCIM_RESOURCE, requiredScope: SCIM_SCOPE, jwks: idp.publicJwks });
+	const verify = createVerifier({ issuer: idp.authority, audience: SCIM_RESOURCE, requiredScope: SCIM_SCOPE, jwks: idp.publicJwks, grantAlive: idp.grantAlive });
 	let scim;
 	try {
 		scim = await startScim({ host, port: opts.scimPort ?? 0, scimToken, store, knobs, verify, requiredScope: SCIM_SCOPE, log, quiet: !!opts.quiet });
@@ -160,7 +170,12 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		ccScope: SCIM_SCOPE,
 		dataDir,
 		stats: () => knobs.getStats(),
-		resetStats: () => knobs.resetStats(),
+		idpStats: () => idp.stats(),
+		resetStats: () => {
+			knobs.resetStats();
+			idp.resetStats();
+		},
+		setRefreshReuse: (mode) => idp.setRefreshReuse(mode),
 		setFaults: (f) => knobs.setFaults(f),
 		setLatency: (ms) => knobs.setLatency(ms),
 		setFilterOperators: (operators) => knobs.setFilterOperators(operators),

@@ -86,12 +86,77 @@ test('refresh as n8n does it (client_id in body, no resource) rotates the refres
 	assert.equal(typeof claims.auth_time, 'number');
 
 	// The old refresh token is spent...
+	sb.resetStats();
 	const reuse = await refreshRaw(sb, first.refresh_token!);
 	assert.equal(reuse.status, 400);
 	assert.equal(reuse.body.error, 'invalid_grant');
-	// ...and, as with IdentityServer, reusing it does not kill the new one.
+	// ...and, as with IdentityServer (the default 'refuse' mode), reusing it does not kill the new one
+	// nor the access token issued with it.
+	assert.equal(await scimStatus(r1.body.access_token as string), 200);
 	const r2 = await refreshRaw(sb, r1.body.refresh_token as string);
 	assert.equal(r2.status, 200);
+	const stats = sb.idpStats();
+	assert.deepEqual(stats.byGrant.refresh_token, { invalid_grant: 1, ok: 1 });
+	assert.equal(stats.refreshOk, 1);
+	assert.equal(stats.invalidGrant, 1);
+	assert.equal(stats.grantsRevoked, 0);
+});
+
+/** Status of a SCIM read with this access token. */
+async function scimStatus(accessToken: string): Promise<number> {
+	const res = await fetch(`${sb.scimBaseUrl}/tokens/${sb.scimToken}/scim/v2/Users?count=1`, {
+		headers: { Authorization: `Bearer ${accessToken}` },
+	});
+	await res.arrayBuffer();
+	return res.status;
+}
+
+test("'revoke' mode: reusing a rotated refresh token revokes the grant, every token of it stops working", async () => {
+	sb.setRefreshReuse('revoke');
+	try {
+		const first = await signInWithPkce(sb);
+		const r1 = await refreshRaw(sb, first.refresh_token!);
+		assert.equal(r1.status, 200);
+		assert.equal(await scimStatus(r1.body.access_token as string), 200, 'the new access token works before the reuse');
+		// A token of another sign-in, to show the revocation is per grant.
+		const other = await signInWithPkce(sb);
+
+		sb.resetStats();
+		const reuse = await refreshRaw(sb, first.refresh_token!);
+		assert.equal(reuse.status, 400);
+		assert.equal(reuse.body.error, 'invalid_grant');
+		// The newest refresh token and access token of that grant are dead too: the user must sign in again.
+		const r2 = await refreshRaw(sb, r1.body.refresh_token as string);
+		assert.equal(r2.status, 400);
+		assert.equal(r2.body.error, 'invalid_grant');
+		assert.equal(await scimStatus(r1.body.access_token as string), 401);
+		assert.equal(await scimStatus(other.access_token), 200, 'another grant is untouched');
+		const stats = sb.idpStats();
+		assert.equal(stats.grantsRevoked, 1);
+		assert.equal(stats.invalidGrant, 2);
+		assert.equal(stats.refreshOk, 0);
+	} finally {
+		sb.setRefreshReuse('refuse');
+	}
+});
+
+test('the IdentityToken stats count invalid_client (a wrong client secret) apart from invalid_grant', async () => {
+	sb.resetStats();
+	const res = await fetch(`${sb.authority}/connect/token`, {
+		method: 'POST',
+		headers: {
+			'Content-Type': 'application/x-www-form-urlencoded',
+			Authorization: `Basic ${Buffer.from(`${sb.ccClientId}:wrong-secret`).toString('base64')}`,
+		},
+		body: new URLSearchParams({ grant_type: 'client_credentials', scope: sb.ccScope }).toString(),
+	});
+	const body = (await res.json()) as Record<string, unknown>;
+	assert.equal(res.status, 401);
+	assert.equal(body.error, 'invalid_client');
+	const stats = sb.idpStats();
+	assert.equal(stats.invalidClient, 1);
+	assert.equal(stats.invalidGrant, 0);
+	assert.deepEqual(stats.byGrant.client_credentials, { invalid_client: 1 });
 });
 
 test('client credentials returns an access token with the write scope and no refresh token', async () => {

@@ -14,20 +14,75 @@ export interface FailedRequest {
 	body?: unknown;
 	code?: string;
 	message?: string;
-	/** The OAuth2 token endpoint refused to refresh (K2's refresh token expired or was revoked). */
+	/** The OAuth2 token endpoint refused to give a token: no retry helps, the credential needs fixing. */
 	refreshRefused?: boolean;
+	/**
+	 * Why, as the token endpoint said it: `invalid_grant` (the refresh token expired or was revoked:
+	 * reconnect), `invalid_client` (wrong Client ID or Client Secret), or another OAuth error code.
+	 */
+	refusal?: string;
+}
+
+// n8n >= 2.4x turns a refresh refused with invalid_grant into its own error (no EAUTH, no body).
+const N8N_RECONNECT = /^The credential .* needs to be reconnected\.?$/;
+
+// n8n 2.8 keeps only the OAuth2 client's message, which for the standard error codes is RFC 6749's
+// sentence (client-oauth2's ERROR_RESPONSES), and drops the token endpoint's body: map it back.
+const OAUTH_SENTENCES: Array<[RegExp, string]> = [
+	[/^The provided authorization grant .* or refresh token is invalid/, 'invalid_grant'],
+	[/^Client authentication failed/, 'invalid_client'],
+	[/^The request is missing a required parameter/, 'invalid_request'],
+	[/^The client is not authorized to request/, 'unauthorized_client'],
+	[/^The authorization grant type is not supported/, 'unsupported_grant_type'],
+	[/^The resource owner or authorization server denied/, 'access_denied'],
+	[/^The requested scope is invalid/, 'invalid_scope'],
+	[/^The authorization server encountered an unexpected/, 'server_error'],
+	[/^The authorization server is currently unable/, 'temporarily_unavailable'],
+];
+
+/** An OAuth error code (RFC 6749 5.2 names them in this shape); anything else is not shown. */
+const OAUTH_CODE = /^[a-z][a-z0-9_]{0,63}$/;
+
+/** The token endpoint's refusal inside what n8n threw, as its OAuth error code (and body when n8n kept it). */
+function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | undefined {
+	// n8n wraps errors in one or two layers (NodeApiError, sometimes an OperationalError); look inside.
+	let current = error as Record<string, any> | undefined;
+	let eauth = false;
+	for (let depth = 0; current && depth < 4; depth++) {
+		const message = typeof current.message === 'string' ? current.message : '';
+		if (N8N_RECONNECT.test(message)) return { refusal: 'invalid_grant' };
+		if (current.code === 'EAUTH' || current.httpCode === 'EAUTH') {
+			eauth = true;
+			const body = current.body as Record<string, unknown> | undefined;
+			if (typeof body?.error === 'string') return { refusal: OAUTH_CODE.test(body.error) ? body.error : 'unknown', body };
+			const known = OAUTH_SENTENCES.find(([sentence]) => sentence.test(message));
+			if (known) return { refusal: known[1] };
+			// Codes outside the RFC's list come through as the endpoint's description or the code itself.
+			if (OAUTH_CODE.test(message)) return { refusal: message };
+		}
+		current = current.cause;
+	}
+	return eauth ? { refusal: 'unknown' } : undefined;
 }
 
 /**
  * What httpRequestWithAuthentication threw. It wraps every failure in a NodeApiError that keeps
- * the status (httpCode) and the response body (context.data) but not the headers; a refused
- * token refresh (the OAuth2 client's AuthError) comes out with httpCode "EAUTH".
+ * the status (httpCode) and the response body (context.data) but not the headers. A refused token
+ * request comes out as the OAuth2 client's AuthError (httpCode "EAUTH", the token endpoint's body
+ * in `cause`), or in n8n >= 2.4x for invalid_grant as n8n's "needs to be reconnected" error.
  */
 export function readFailure(error: unknown): FailedRequest {
 	const thrown = error as Record<string, any>;
 	const httpCode = String(thrown?.httpCode ?? thrown?.code ?? '');
-	if (httpCode === 'EAUTH') {
-		return { refreshRefused: true, body: thrown?.context?.data, message: thrown?.message, code: 'EAUTH' };
+	const refused = tokenRefusal(error);
+	if (refused) {
+		return {
+			refreshRefused: true,
+			refusal: refused.refusal,
+			body: refused.body ?? thrown?.context?.data,
+			message: thrown?.message,
+			code: 'EAUTH',
+		};
 	}
 	const status = /^\d{3}$/.test(httpCode) ? Number(httpCode) : undefined;
 	const messages: string[] = Array.isArray(thrown?.messages) ? thrown.messages : [];
@@ -43,23 +98,73 @@ function credentialName(node: INode): string {
 	return node.credentials?.[CREDENTIAL_TYPE]?.name ?? 'K2 SCIM OAuth2 API';
 }
 
-/** K2 refresh tokens expire (30 days by default): the only fix is to sign in again. */
+/** What K2 said, for the description: its OAuth error code (its free text is left out, it could echo a secret). */
+function k2Answer(failure: FailedRequest): string {
+	return failure.refusal && failure.refusal !== 'unknown' ? ` (K2 answered "${failure.refusal}")` : '';
+}
+
+/**
+ * K2 refused to give a token. The cause decides the fix: invalid_grant is the sign-in itself
+ * (reconnect); invalid_client is the credential's Client ID or Client Secret; anything else is
+ * said as K2 said it.
+ */
 export function expiredSignInError(node: INode, failure: FailedRequest, itemIndex?: number): NodeApiError {
+	if (failure.refusal === 'invalid_client') return clientRejectedError(node, failure, itemIndex);
+	if (failure.refusal !== 'invalid_grant') return tokenRefusedError(node, failure, itemIndex);
 	const name = credentialName(node);
-	const reason =
-		typeof (failure.body as JsonObject | undefined)?.error === 'string'
-			? ` (K2 answered "${String((failure.body as JsonObject).error)}")`
-			: '';
 	return new NodeApiError(
 		node,
 		{ error: 'invalid_grant' } as JsonObject,
 		{
 			message: `The K2 sign-in of credential "${name}" has expired: reconnect the credential`,
 			description:
-				`K2 refused to refresh the access token${reason}. K2 refresh tokens expire after 30 days by default, ` +
-				`after which K2 requires a new sign-in. Fix: open the credential "${name}" in n8n, click "Reconnect" ` +
+				`K2 refused to refresh the access token${k2Answer(failure)}: the refresh token has expired or was revoked. ` +
+				'K2 refresh tokens expire after 30 days by default, after which K2 requires a new sign-in. ' +
+				`Fix: open the credential "${name}" in n8n, click "Reconnect" ` +
 				'(or "Connect my account") and sign in to K2 again, then re-run this workflow. ' +
 				'The Connection > Check operation tells you ahead of time when the sign-in must be renewed.',
+			httpCode: '401',
+			itemIndex,
+		},
+	);
+}
+
+/** K2's token endpoint does not accept the client: a wrong Client Secret or Client ID, not an expired sign-in. */
+export function clientRejectedError(node: INode, failure: FailedRequest, itemIndex?: number): NodeApiError {
+	const name = credentialName(node);
+	return new NodeApiError(
+		node,
+		{ error: 'invalid_client' } as JsonObject,
+		{
+			message: `K2 rejected the Client ID or Client Secret of credential "${name}"`,
+			description:
+				`K2's token endpoint refused to authenticate the client${k2Answer(failure)}. ` +
+				`Fix: open the credential "${name}" in n8n and correct the Client Secret (or the Client ID) to the values ` +
+				'K2 Cloud operations gave you; for the PKCE sign-in K2 uses a public client, so leave Client Secret empty. ' +
+				'Signing in again does not help while these are wrong.',
+			httpCode: '401',
+			itemIndex,
+		},
+	);
+}
+
+/** Any other refusal of the token endpoint (scope, grant type, K2's sign-in service failing). */
+export function tokenRefusedError(node: INode, failure: FailedRequest, itemIndex?: number): NodeApiError {
+	const name = credentialName(node);
+	const transient = failure.refusal === 'server_error' || failure.refusal === 'temporarily_unavailable';
+	return new NodeApiError(
+		node,
+		{ error: failure.refusal ?? 'unknown' } as JsonObject,
+		{
+			message: transient
+				? `K2's sign-in service could not give an access token for credential "${name}": try again later`
+				: `K2 refused to give an access token for credential "${name}"`,
+			description:
+				`K2's token endpoint refused the request${k2Answer(failure)}. ` +
+				(transient
+					? 'This is on K2\'s side; re-run the workflow later (or turn on Retry On Fail for this node).'
+					: `Fix: open the credential "${name}" in n8n and check its Authority, Client ID, Scope and Grant Type ` +
+						'against what K2 Cloud operations gave you, then click "Reconnect".'),
 			httpCode: '401',
 			itemIndex,
 		},

@@ -10,8 +10,9 @@ import type {
 
 import type { ScimErrorContext } from '../scim/error';
 import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
-import type { FailedRequest } from './errors';
 import { redact, redactInPlace, secretsOf } from './redact';
+import { refreshGeneration, resendAfterUnauthorized } from './refresh';
+import type { Outcome } from './refresh';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -164,46 +165,40 @@ export async function scimRequest<T = IDataObject>(
 	}
 }
 
-type Outcome = { ok: true; body: unknown } | { ok: false; failure: FailedRequest };
-
-// n8n refreshes on every 401 it sees, and K2's refresh tokens are single use: with several
-// requests in flight when the access token expires, parallel refreshes would all but one fail
-// with invalid_grant. So the requests that met a 401 go through the refresh one at a time; the
-// first refreshes, the others find the new token already saved.
-const refreshQueues = new WeakMap<ScimContext, Promise<unknown>>();
-
-async function oneAtATime<T>(ctx: ScimContext, task: () => Promise<T>): Promise<T> {
-	const previous = refreshQueues.get(ctx) ?? Promise.resolve();
-	const run = previous.catch(() => undefined).then(task);
-	refreshQueues.set(ctx, run.catch(() => undefined));
-	return await run;
-}
-
 /**
  * Sends once. Statuses come back as data so that Retry-After can be read (n8n's error
- * wrapper drops headers). A 401 is sent again the strict way so that it reaches n8n's OAuth2
- * helper, which refreshes the access token once, saves it and retries.
+ * wrapper drops headers). A 401 goes through refresh.ts: one refresh per credential for every
+ * execution in this process, then the request is sent again with the token stored by then.
  */
 async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise<Outcome> {
-	try {
-		const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
-			...httpOptions,
-			returnFullResponse: true,
-			ignoreHttpStatusErrors: true,
-		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		if (response.statusCode < 400) return { ok: true, body: response.body };
-		if (response.statusCode !== 401) {
+	const seen = refreshGeneration(ctx);
+	const lenient = async (): Promise<Outcome> => {
+		try {
+			const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+				...httpOptions,
+				returnFullResponse: true,
+				ignoreHttpStatusErrors: true,
+			})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
+			if (response.statusCode < 400) return { ok: true, body: response.body };
 			return {
 				ok: false,
 				failure: { status: response.statusCode, headers: response.headers, body: response.body },
 			};
+		} catch (error) {
+			return { ok: false, failure: readFailure(error) };
 		}
-		forgetConnection(ctx);
-		const body = await oneAtATime(ctx, async () =>
-			await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions),
-		);
-		return { ok: true, body };
-	} catch (error) {
-		return { ok: false, failure: readFailure(error) };
-	}
+	};
+	// Without ignoreHttpStatusErrors a 401 reaches n8n's OAuth2 helper, which refreshes and retries.
+	const strict = async (): Promise<Outcome> => {
+		try {
+			return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions) };
+		} catch (error) {
+			return { ok: false, failure: readFailure(error) };
+		}
+	};
+
+	const outcome = await lenient();
+	if (outcome.ok || outcome.failure.status !== 401) return outcome;
+	forgetConnection(ctx);
+	return await resendAfterUnauthorized(ctx, seen, { lenient, strict });
 }

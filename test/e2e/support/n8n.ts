@@ -518,6 +518,20 @@ export class N8n {
 		return this.getExecution(String(summary.id));
 	}
 
+	/**
+	 * Wait until `count` executions of the workflow newer than `after` have finished (a burst of
+	 * webhook calls); returns them with their data, and adds their ids to `after`.
+	 */
+	async waitForExecutions(workflowId: string, after: Set<string>, count: number, timeoutMs = 120_000) {
+		const finished = await waitFor(`${count} executions of workflow ${workflowId}`, timeoutMs, async () => {
+			const fresh = (await this.listExecutions(workflowId)).filter((e) => !after.has(String(e.id)));
+			const done = fresh.filter((e) => !['running', 'new', 'waiting'].includes(e.status));
+			return done.length >= count && fresh.length === done.length ? done : undefined;
+		}, 500);
+		for (const e of finished) after.add(String(e.id));
+		return Promise.all(finished.map((e) => this.getExecution(String(e.id))));
+	}
+
 	/** GET /rest/workflows/:id — the saved workflow (nodes, connections, settings, pinData...). */
 	async getWorkflow(id: string): Promise<WorkflowJson & { id: string; versionId: string }> {
 		return this.rest('GET', `/workflows/${id}`);

@@ -1,0 +1,91 @@
+// The coordination in transport/refresh.ts on its own: who may send the way that lets n8n
+// refresh, and that every path ends. The senders here stand in for httpRequestWithAuthentication;
+// the real thing (n8n-core's OAuth2 code against the sandbox) is in test/integration/refresh-shared.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as wait } from 'node:timers/promises';
+
+import type { IExecuteFunctions } from 'n8n-workflow';
+
+import { refreshGeneration, resendAfterUnauthorized } from '../../nodes/K2Scim/transport/refresh';
+import type { Outcome } from '../../nodes/K2Scim/transport/refresh';
+
+const unauthorized: Outcome = { ok: false, failure: { status: 401 } };
+const ok: Outcome = { ok: true, body: {} };
+
+/** A node context with just what refresh.ts reads: the node's credential and the stored tokens. */
+function context(credentialId: string, tokens: { access_token: string; refresh_token: string }) {
+	return {
+		getNode: () => ({ credentials: { k2ScimOAuth2Api: { id: credentialId, name: credentialId } } }),
+		getCredentials: async () => ({ clientId: 'c', clientSecret: '', oauthTokenData: { ...tokens } }),
+		logger: { debug: () => undefined },
+	} as unknown as IExecuteFunctions;
+}
+
+test('of 10 requests that met a 401 together, one sends the refreshing way; the others re-send after it', async () => {
+	const tokens = { access_token: 'a1', refresh_token: 'r1' };
+	const ctx = context('unit-one', tokens);
+	const seen = refreshGeneration(ctx);
+	let strict = 0;
+	let lenient = 0;
+	const senders = {
+		strict: async () => {
+			strict++;
+			await wait(20); // the refresh takes a moment; the others queue meanwhile
+			tokens.access_token = 'a2';
+			return ok;
+		},
+		lenient: async () => {
+			lenient++;
+			return tokens.access_token === 'a2' ? ok : unauthorized;
+		},
+	};
+	const outcomes = await Promise.all(Array.from({ length: 10 }, () => resendAfterUnauthorized(ctx, seen, senders)));
+	assert.ok(outcomes.every((o) => o.ok));
+	assert.equal(strict, 1);
+	assert.equal(lenient, 9);
+	assert.equal(refreshGeneration(ctx), seen + 1);
+});
+
+test('credentials are coordinated apart: a refresh of one does not make another wait or skip its own', async () => {
+	const a = context('unit-a', { access_token: 'x', refresh_token: 'y' });
+	const b = context('unit-b', { access_token: 'x', refresh_token: 'y' });
+	let strict = 0;
+	const senders = { strict: async () => (strict++, ok), lenient: async () => unauthorized };
+	await Promise.all([
+		resendAfterUnauthorized(a, refreshGeneration(a), senders),
+		resendAfterUnauthorized(b, refreshGeneration(b), senders),
+	]);
+	assert.equal(strict, 2);
+});
+
+test('a server that answers 401 whatever the token: the request ends, bounded, with the 401', async () => {
+	const ctx = context('unit-always-401', { access_token: 'a', refresh_token: 'r' });
+	let sends = 0;
+	const senders = { strict: async () => (sends++, unauthorized), lenient: async () => (sends++, unauthorized) };
+	const outcome = await resendAfterUnauthorized(ctx, refreshGeneration(ctx), senders);
+	assert.equal(outcome.ok, false);
+	assert.equal(!outcome.ok && outcome.failure.status, 401);
+	assert.ok(sends <= 6, `${sends} sends`);
+});
+
+test('a lasting refusal (invalid_client) is remembered for those tokens: the queued requests fail without asking K2 again', async () => {
+	const ctx = context('unit-client', { access_token: 'a', refresh_token: 'r' });
+	const refused: Outcome = { ok: false, failure: { refreshRefused: true, refusal: 'invalid_client', code: 'EAUTH' } };
+	let strict = 0;
+	const senders = { strict: async () => (strict++, refused), lenient: async () => unauthorized };
+	const seen = refreshGeneration(ctx);
+	const outcomes = await Promise.all(Array.from({ length: 5 }, () => resendAfterUnauthorized(ctx, seen, senders)));
+	assert.ok(outcomes.every((o) => !o.ok && o.failure.refusal === 'invalid_client'));
+	assert.equal(strict, 1);
+});
+
+test('a transient refusal (temporarily_unavailable) is not remembered: the next request asks again', async () => {
+	const ctx = context('unit-transient', { access_token: 'a', refresh_token: 'r' });
+	const refused: Outcome = { ok: false, failure: { refreshRefused: true, refusal: 'temporarily_unavailable', code: 'EAUTH' } };
+	let strict = 0;
+	const senders = { strict: async () => (strict++, refused), lenient: async () => unauthorized };
+	await resendAfterUnauthorized(ctx, refreshGeneration(ctx), senders);
+	await resendAfterUnauthorized(ctx, refreshGeneration(ctx), senders);
+	assert.equal(strict, 2);
+});
