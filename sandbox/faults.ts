@@ -23,6 +23,8 @@ export interface FaultSettings {
 	 * Undefined: every SCIM request.
 	 */
 	only?: string[];
+	/** At most this many faults, then none (a test that wants "the first answer is lost, the retry gets through"). */
+	limit?: number;
 }
 
 export interface RequestStats {
@@ -81,6 +83,7 @@ export class Knobs {
 	filterOperators: string[] | undefined;
 	faults: FaultSettings;
 	private rng: () => number;
+	private faultsLeft = Infinity;
 	private stats!: RequestStats;
 
 	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number }) {
@@ -95,7 +98,7 @@ export class Knobs {
 		this.resetStats();
 	}
 
-	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[] }): void {
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number }): void {
 		if (!(f.rate >= 0 && f.rate <= 1)) throw new Error('fault rate must be between 0 and 1');
 		if (f.kinds) parseFaultKinds(f.kinds);
 		this.faults = {
@@ -105,7 +108,9 @@ export class Knobs {
 			seed: f.seed ?? this.faults.seed,
 			// Not sticky: each setFaults says which requests it targets.
 			only: f.only?.length ? [...f.only] : undefined,
+			limit: f.limit,
 		};
+		this.faultsLeft = f.limit ?? Infinity;
 		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
 	}
 
@@ -159,7 +164,8 @@ export class Knobs {
 
 			const { rate, kinds, retryAfterSeconds, only } = this.faults;
 			const targeted = only === undefined || only.includes(req.method) || only.includes(route);
-			if (rate > 0 && targeted && this.rng() < rate) {
+			if (rate > 0 && targeted && this.faultsLeft > 0 && this.rng() < rate) {
+				this.faultsLeft--;
 				const kind = kinds[Math.floor(this.rng() * kinds.length)] ?? kinds[0];
 				this.stats.faults.total++;
 				this.stats.faults.byKind[kind] = (this.stats.faults.byKind[kind] ?? 0) + 1;

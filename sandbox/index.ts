@@ -55,8 +55,11 @@ export interface Sandbox {
 	dataDir: string;
 	stats(): RequestStats;
 	resetStats(): void;
-	/** `only`: methods ("PATCH") or routes ("POST /Groups") that may be faulted; default every SCIM request. */
-	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[] }): void;
+	/**
+	 * `only`: methods ("PATCH") or routes ("POST /Groups") that may be faulted, default every SCIM request;
+	 * `limit`: at most this many faults, then none.
+	 */
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number }): void;
 	setLatency(ms: number): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
 	setUsersListGroups(enabled: boolean): void;

@@ -91,6 +91,7 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 				retryAfterSeconds: b.retryAfterSeconds === undefined ? undefined : Number(b.retryAfterSeconds),
 				seed: b.seed === undefined ? undefined : Number(b.seed),
 				only: Array.isArray(b.only) ? b.only.map(String) : undefined,
+				limit: b.limit === undefined ? undefined : Number(b.limit),
 			});
 			res.json(knobs.faults);
 		} catch (ex) {

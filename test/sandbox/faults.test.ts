@@ -230,3 +230,11 @@ test('a seed repeats the same sequence of kinds, all five mixed', async () => {
 test('an unknown fault kind is refused', () => {
 	assert.throws(() => sb.setFaults({ rate: 1, kinds: ['drop-later' as never] }), /Unknown fault kind "drop-later" \(use 429, 429-date, 503, drop, drop-after\)/);
 });
+
+test('limit: at most that many faults, then requests pass', async () => {
+	sb.setFaults({ rate: 1, kinds: ['503'], limit: 2 });
+	const statuses = [];
+	for (let i = 0; i < 4; i++) statuses.push((await fetch(`${root}/Users?count=1`, { headers })).status);
+	assert.deepEqual(statuses, [503, 503, 200, 200]);
+	assert.equal(sb.stats().faults.total, 2);
+});

@@ -323,12 +323,18 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			deprovisionLimitExceeded: planner.deprovision.length > options.maxDeprovisions,
 			deprovisionSkipped,
 		});
-		// One item for the whole run, paired with every input item; with Continue On Fail the
-		// failures also come out as error items (users' paired with their input items).
+		// One item for the whole run, paired with every input item, first; with Continue On Fail the
+		// failures follow as error items (a user's paired with its input item).
+		const userErrors = perItem.flatMap((result, item) => {
+			if (!(result instanceof Error)) return [];
+			const description = (result as NodeOperationError).description;
+			return [failedItem({ type: 'user', error: result.message, ...(description ? { description } : {}) }, { item }, toErrorOutput)];
+		});
 		return {
-			perItem: perItem.map((result) => (result instanceof Error ? result : [])),
+			perItem: perItem.map(() => []),
 			additional: [
 				{ json: summary, pairedItem: perItem.map((_, item) => ({ item })) },
+				...userErrors,
 				...additional.filter((entry) => entry.json.error !== undefined),
 			],
 		};

@@ -146,7 +146,7 @@ async function applyStep(
 	out.membersRemoved = names(step.remove.filter((key) => !notRemoved.includes(key)));
 	out.membersNotAdded = names(notAdded);
 	out.membersNotRemoved = names(notRemoved);
-	const what = [notAdded.length ? `${notAdded.length} member(s) not added` : '', notRemoved.length ? `${notRemoved.length} not removed` : '']
+	const what = [notAdded.length ? `${notAdded.length} member(s) not added` : '', notRemoved.length ? `${notRemoved.length} member(s) not removed` : '']
 		.filter(Boolean)
 		.join(', ');
 	return fail('membership', `${what}: ${[...new Set(reasons)].join('; ')}`);
