@@ -208,7 +208,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// pages arrive while the items' match keys are read.
 	const listing = listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context });
 	listing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-	const keys = readMatchKeys(this, itemCount, matchOn);
+	const { keys, raw } = readMatchKeys(this, itemCount, matchOn);
 	const existing = (await listing) as unknown as ScimUser[];
 
 	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
@@ -256,7 +256,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			};
 			return [{ json }];
 		} catch (error) {
-			const name = key instanceof Error || key === undefined ? `item ${itemIndex}` : String(key);
+			const shown = raw[itemIndex];
+			const name = (typeof shown === 'string' && shown.trim()) || typeof shown === 'number' ? String(shown).trim() : `item ${itemIndex}`;
 			failures.push({ kind: 'user', name, reason: (error as Error).message, item: itemIndex });
 			return error as Error;
 		}
@@ -352,14 +353,17 @@ function listItems(items: number[]): string {
  * item, so that duplicates and deprovisions are known before any write. A value that is missing,
  * blank, not text or failed to evaluate is that item's error.
  */
-function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): Array<string | Error> {
+function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): { keys: Array<string | Error>; raw: unknown[] } {
 	const parameter = matchOn === 'userName' ? 'userName' : 'additionalFields.externalId';
 	const label = KEY_LABEL[matchOn];
 	const keys: Array<string | Error> = new Array(itemCount);
+	// As evaluated, to name an item in reports even when its key is unusable (e.g. 12345).
+	const raw: unknown[] = new Array(itemCount);
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		let value: unknown;
 		try {
 			value = ctx.getNodeParameter(parameter, itemIndex, undefined) as unknown;
+			raw[itemIndex] = value;
 		} catch (error) {
 			keys[itemIndex] = new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
 				itemIndex,
@@ -382,7 +386,7 @@ function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: Match
 					: `Map ${label} to a field every item has. Nothing was sent to K2 for this item.`,
 		});
 	}
-	return keys;
+	return { keys, raw };
 }
 
 /** An item's fields and groups; its match key is the one already read, so both agree. */
