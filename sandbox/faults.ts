@@ -25,6 +25,8 @@ export interface FaultSettings {
 	only?: string[];
 	/** At most this many faults, then none (a test that wants "the first answer is lost, the retry gets through"). */
 	limit?: number;
+	/** Routes whose first request is faulted whatever the rate, so a fault suite reaches every write kind. */
+	firstOf?: string[];
 }
 
 export interface RequestStats {
@@ -84,6 +86,7 @@ export class Knobs {
 	faults: FaultSettings;
 	private rng: () => number;
 	private faultsLeft = Infinity;
+	private readonly firstSeen = new Set<string>();
 	private stats!: RequestStats;
 
 	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number }) {
@@ -98,7 +101,7 @@ export class Knobs {
 		this.resetStats();
 	}
 
-	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number }): void {
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number; firstOf?: string[] }): void {
 		if (!(f.rate >= 0 && f.rate <= 1)) throw new Error('fault rate must be between 0 and 1');
 		if (f.kinds) parseFaultKinds(f.kinds);
 		this.faults = {
@@ -109,8 +112,10 @@ export class Knobs {
 			// Not sticky: each setFaults says which requests it targets.
 			only: f.only?.length ? [...f.only] : undefined,
 			limit: f.limit,
+			firstOf: f.firstOf?.length ? [...f.firstOf] : undefined,
 		};
 		this.faultsLeft = f.limit ?? Infinity;
+		this.firstSeen.clear();
 		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
 	}
 
@@ -162,9 +167,11 @@ export class Knobs {
 				started = performance.now();
 			}
 
-			const { rate, kinds, retryAfterSeconds, only } = this.faults;
+			const { rate, kinds, retryAfterSeconds, only, firstOf } = this.faults;
 			const targeted = only === undefined || only.includes(req.method) || only.includes(route);
-			if (rate > 0 && targeted && this.faultsLeft > 0 && this.rng() < rate) {
+			const first = firstOf?.includes(route) === true && !this.firstSeen.has(route);
+			if (first) this.firstSeen.add(route);
+			if (rate > 0 && targeted && this.faultsLeft > 0 && (first || this.rng() < rate)) {
 				this.faultsLeft--;
 				const kind = kinds[Math.floor(this.rng() * kinds.length)] ?? kinds[0];
 				this.stats.faults.total++;

@@ -238,3 +238,13 @@ test('limit: at most that many faults, then requests pass', async () => {
 	assert.deepEqual(statuses, [503, 503, 200, 200]);
 	assert.equal(sb.stats().faults.total, 2);
 });
+
+test('firstOf: the first request of each listed route is faulted whatever the rate', async () => {
+	sb.setFaults({ rate: 0.000001, kinds: ['503'], firstOf: ['GET /Users', 'DELETE /Users/:id'] });
+	const statuses = [];
+	for (let i = 0; i < 3; i++) statuses.push((await fetch(`${root}/Users?count=1`, { headers })).status);
+	statuses.push((await fetch(`${root}/Users/nope`, { method: 'DELETE', headers })).status);
+	statuses.push((await fetch(`${root}/Users/nope`, { method: 'DELETE', headers })).status);
+	assert.deepEqual(statuses, [503, 200, 200, 503, 404]);
+	assert.deepEqual(sb.stats().faults.byRoute, { '503 GET /Users': 1, '503 DELETE /Users/:id': 1 });
+});
