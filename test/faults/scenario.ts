@@ -24,12 +24,12 @@ export interface ScenarioOptions {
 	maxRuns: number;
 }
 
-interface Row {
+type Row = {
 	mail: string;
 	id: string;
 	dept: string;
 	groups: string;
-}
+};
 
 /** Yesterday's export (what K2 holds before the faulted runs) and today's (what K2 must end up as). */
 export function exports(options: ScenarioOptions): { yesterday: Row[]; today: Row[] } {
