@@ -68,7 +68,7 @@ describe('hostile input to User > Sync', () => {
 
 	test('1. one blank item ({}) + All Users + Delete: nothing deleted, the run fails saying why', async () => {
 		const result = await k2.run(sync(deleteAll), [{}]);
-		assert.match(result.error!.message, /Sync finished with 1 failure\(s\) \(1 user\): user "item 0" \(item 0\): Username is missing/);
+		assert.match(result.error!.message, /Sync finished with 1 failure\(s\) \(1 user\) and nothing was deprovisioned: user "item 0" \(item 0\): Username is missing/);
 		assert.match(result.error!.description!, /Nothing was deprovisioned: no input item had a usable Username.*one empty item when the node before Sync returned nothing/);
 		assert.equal(writes(k2.sandbox), 0);
 		await assertUsersIntact('blank item');

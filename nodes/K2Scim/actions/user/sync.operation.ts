@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { parseGroupNames } from '../../scim/membership';
 import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
-import type { MatchOn, SyncItemPlan } from '../../scim/reconcile';
+import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 import { patchRequest } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
@@ -214,10 +214,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
 	const badKeys = keys.flatMap((key, item) => (key instanceof Error ? [item] : []));
-	const deprovisionSkipped =
-		options.deprovision !== 'none' && badKeys.length
-			? `Nothing was deprovisioned: ${badKeys.length === itemCount ? 'no input item' : `input item(s) ${listItems(badKeys)}`} had a usable ${KEY_LABEL[matchOn]}, and a user is only deprovisioned when the whole input was read.${badKeys.length === itemCount && itemCount === 1 ? ' (n8n passes one empty item when the node before Sync returned nothing.)' : ''}`
-			: undefined;
+	const deprovisionSkipped = options.deprovision !== 'none' && badKeys.length ? deprovisionStopNote(badKeys, itemCount, matchOn) : undefined;
 	const inScope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
 	const planner = createSyncPlanner(
 		existing,
@@ -256,12 +253,11 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			};
 			return [{ json }];
 		} catch (error) {
-			const shown = raw[itemIndex];
-			const name = (typeof shown === 'string' && shown.trim()) || typeof shown === 'number' ? String(shown).trim() : `item ${itemIndex}`;
-			failures.push({ kind: 'user', name, reason: (error as Error).message, item: itemIndex });
+			failures.push({ kind: 'user', name: itemName(raw[itemIndex], itemIndex), reason: (error as Error).message, item: itemIndex });
 			return error as Error;
 		}
 	});
+	// In input order, whatever order the writes finished in.
 	failures.sort((a, b) => a.item! - b.item!);
 
 	// 4. Deprovisioning, within the scope and under the safety limit.
@@ -270,26 +266,13 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	if (deprovisionSkipped) {
 		additional.push({ json: { type: 'deprovision', action: 'skipped', reason: deprovisionSkipped }, pairedItem: badKeys.map((item) => ({ item })) });
 	}
-	const deprovisioned = await mapConcurrent(planner.deprovision, options.requestsInFlight, async (entry) => {
-		const base: IDataObject = { type: 'deprovision', id: entry.user.id, userName: entry.user.userName ?? null };
-		if (options.dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
-		try {
-			await scimRequest(
-				this,
-				entry.action === 'delete'
-					? { method: 'DELETE', path: userPath(entry.user.id!) }
-					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
-				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
-			);
-			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
-		} catch (error) {
-			const reason = `Could not be ${entry.action === 'delete' ? 'deleted' : 'deactivated'}: ${(error as Error).message}`;
-			failures.push({ kind: 'deprovision', name: entry.user.userName ?? entry.user.id!, reason });
-			return { ...base, action: 'error', error: reason };
+	for (const json of await applyDeprovisions(this, planner.deprovision, options.dryRun, options.requestsInFlight)) {
+		if (json.action !== 'error') {
+			additional.push({ json, pairedItem: [] });
+			continue;
 		}
-	});
-	for (const json of deprovisioned) {
-		additional.push(json.action === 'error' ? failedItem(json, [], toErrorOutput) : { json, pairedItem: [] });
+		failures.push({ kind: 'deprovision', name: String(json.userName ?? json.id), reason: String(json.error) });
+		additional.push(failedItem(json, [], toErrorOutput));
 	}
 
 	// 5. Group memberships for the users that list groups.
@@ -341,6 +324,42 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		};
 	}
 	return { perItem, additional };
+}
+
+/** Deactivates or deletes each planned user; one entry per user, in plan order, `action: 'error'` for a failure. */
+async function applyDeprovisions(ctx: IExecuteFunctions, plans: DeprovisionPlan[], dryRun: boolean, requestsInFlight: number): Promise<IDataObject[]> {
+	const context = { resource: 'user' as const, operation: 'sync' };
+	return await mapConcurrent(plans, requestsInFlight, async (entry) => {
+		const base: IDataObject = { type: 'deprovision', id: entry.user.id, userName: entry.user.userName ?? null };
+		if (dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
+		try {
+			await scimRequest(
+				ctx,
+				entry.action === 'delete'
+					? { method: 'DELETE', path: userPath(entry.user.id!) }
+					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
+				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
+			);
+			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
+		} catch (error) {
+			const reason = `Could not be ${entry.action === 'delete' ? 'deleted' : 'deactivated'}: ${(error as Error).message}`;
+			return { ...base, action: 'error', error: reason };
+		}
+	});
+}
+
+/** Why nothing was deprovisioned, naming the items whose key was unusable. */
+function deprovisionStopNote(badKeys: number[], itemCount: number, matchOn: MatchOn): string {
+	const which = badKeys.length === itemCount ? 'no input item' : `input item(s) ${listItems(badKeys)}`;
+	// A lone blank item is what n8n passes when the node before Sync returned nothing.
+	const hint = itemCount === 1 && badKeys.length === 1 ? ' (n8n passes one empty item when the node before Sync returned nothing.)' : '';
+	return `Nothing was deprovisioned: ${which} had a usable ${KEY_LABEL[matchOn]}, and a user is only deprovisioned when the whole input was read.${hint}`;
+}
+
+/** How a user failure names its item: the key as given when there is one (even 12345), else its position. */
+function itemName(raw: unknown, itemIndex: number): string {
+	if (typeof raw === 'number' || (typeof raw === 'string' && raw.trim())) return String(raw).trim();
+	return `item ${itemIndex}`;
 }
 
 /** "3, 7, 12" or "3, 7, 12, … (40 in all)": enough to find them in the input. */

@@ -83,14 +83,16 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 	}
 
 	const steps = planGroupSync(refs, existingGroups, currentMembers, options);
-	const items = await mapConcurrent(steps, options.requestsInFlight, async (step) => {
+	// Per step, so the failures come out in the steps' order whatever order the writes finish in.
+	const stepFailures: SyncFailure[][] = steps.map(() => []);
+	const items = await mapConcurrent(steps, options.requestsInFlight, async (step, index) => {
 		const names = (keys: string[]) => keys.map((key) => labels.get(key) ?? key);
 		const out: IDataObject = { displayName: step.displayName, id: step.groupId ?? null, membersAdded: names(step.add), membersRemoved: names(step.remove) };
 		if (step.groupId && partial.has(step.groupId)) {
 			out.warning = `K2 shows at most ${MAX_MEMBERS_PER_READ} members of a group and does not list users' groups: members beyond the first ${MAX_MEMBERS_PER_READ} were not checked, so removals may be incomplete`;
 		}
 		const fail = (kind: SyncFailure['kind'], reason: string) => {
-			failures.push({ kind, name: step.displayName, reason });
+			stepFailures[index].push({ kind, name: step.displayName, reason });
 			return { ...out, action: 'error', error: reason };
 		};
 		if (step.action === 'error') return fail('group', step.error!);
@@ -100,7 +102,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 		if (options.dryRun) return { ...out, action: step.action, dryRun: true };
 		return await applyStep(ctx, step, out, names, fail);
 	});
-	return { items, failures };
+	return { items, failures: [...failures, ...stepFailures.flat()] };
 }
 
 /** Creates the group if needed, then sends every PATCH; a PATCH that fails does not stop the others. */

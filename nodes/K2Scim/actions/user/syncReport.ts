@@ -42,7 +42,8 @@ export function syncFailedError(
 	]
 		.filter(Boolean)
 		.join(' ');
-	return new NodeOperationError(ctx.getNode(), `Sync finished with ${failures.length} failure(s) (${byKind}): ${listed.join('; ')}${more}`, {
+	const skipped = notes.deprovisionSkipped ? ' and nothing was deprovisioned' : '';
+	return new NodeOperationError(ctx.getNode(), `Sync finished with ${failures.length} failure(s) (${byKind})${skipped}: ${listed.join('; ')}${more}`, {
 		description,
 	});
 }
