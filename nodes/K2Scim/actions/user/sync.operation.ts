@@ -117,10 +117,10 @@ export const description: INodeProperties[] = [
 				displayName: 'Max Deprovisions per Run',
 				name: 'maxDeprovisions',
 				type: 'number',
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 10,
 				description:
-					'Safety limit: if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold)',
+					'Safety limit (a whole number, 0 or more): if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold). Nothing is ever deprovisioned when an input item has no usable match key.',
 			},
 			{
 				displayName: 'Output',
