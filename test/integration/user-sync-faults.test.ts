@@ -182,4 +182,38 @@ describe('User > Sync: every write kind survives a lost answer', () => {
 		]);
 		assert.ok(errorItems.every((i) => typeof i.json.error === 'string'));
 	});
+
+	test("K2's groups cannot be listed: one group failure names every group; user writes still done", async () => {
+		faultOnly(['GET /Groups'], ['429']);
+		const run = await k2.run(syncParameters(), people(2, 'Team, Other'), { continueOnFail: true });
+		const groups = run.output!.filter((i) => i.json.type === 'group').map((i) => [i.json.displayName, i.json.action]);
+		assert.deepEqual(groups, [
+			['Team', 'error'],
+			['Other', 'error'],
+		]);
+		assert.match(String(run.output!.find((i) => i.json.type === 'group')!.json.error), /^K2's groups could not be listed, so no group membership was changed: /);
+		assert.equal(count(k2.sandbox, 'POST /Users'), 2);
+		assert.equal(count(k2.sandbox, 'POST /Groups') + count(k2.sandbox, 'PATCH /Groups/:id'), 0);
+	});
+
+	test("a server without users' groups, one group unreadable: that group is a reported failure, the others apply", async () => {
+		await k2.run(syncParameters(), people(2, 'Team, Other'));
+		k2.sandbox.setUsersListGroups(false);
+		try {
+			k2.sandbox.resetStats();
+			// One read at a time, in the order the input names the groups: Team's read gets all 6 faults
+			// (1 + 5 retries) and fails for good; Other's read gets through.
+			k2.sandbox.setFaults({ rate: 1, kinds: ['429'], only: ['GET /Groups/:id'], retryAfterSeconds: 0, limit: 6 });
+			const input = people(2, 'Team, Other').map((row) => ({ ...row, dept: 'Legal' }));
+			const run = await k2.run({ ...syncParameters({ requestsInFlight: 1, output: 'summary' }) }, input, { continueOnFail: true });
+			const summary = run.output![0].json;
+			assert.deepEqual(summary.counts, { updated: 2, 'group:error': 1, 'group:unchanged': 1 });
+			assert.deepEqual((summary.errors as IDataObject[]).map((e) => [e.kind, e.name]), [['group', 'Team']]);
+			assert.match(String((summary.errors as IDataObject[])[0].reason), /^The group could not be read, so its members were not changed: /);
+			assert.equal(count(k2.sandbox, 'GET /Groups/:id'), 7);
+			assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 0);
+		} finally {
+			k2.sandbox.setUsersListGroups(true);
+		}
+	});
 });
