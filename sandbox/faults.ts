@@ -1,16 +1,32 @@
 // Latency, fault injection and request statistics for SCIM requests. These are what a
 // benchmark or a retry test turns: K2 answers 429 with Retry-After under load, 503 while
-// deploying, and connections do get dropped.
+// deploying, and connections do get dropped — before a write reaches the store, or after it
+// was applied (the client then cannot tell whether it landed: the case idempotency is about).
 import type { Request, Response, NextFunction } from 'express';
 
-export type FaultKind = '429' | '503' | 'drop';
-export const FAULT_KINDS: readonly FaultKind[] = ['429', '503', 'drop'];
+/**
+ * - `429`: Retry-After in seconds; `429-date`: Retry-After as an HTTP date (RFC 9110 §10.2.3)
+ * - `503`: Service Unavailable
+ * - `drop`: the socket is destroyed before the request is handled (nothing applied)
+ * - `drop-after`: the request is handled (a write is applied), then the socket is destroyed instead of answering
+ */
+export type FaultKind = '429' | '429-date' | '503' | 'drop' | 'drop-after';
+export const FAULT_KINDS: readonly FaultKind[] = ['429', '429-date', '503', 'drop', 'drop-after'];
 
 export interface FaultSettings {
 	rate: number;
 	kinds: FaultKind[];
 	retryAfterSeconds: number;
 	seed?: number;
+	/**
+	 * Which requests may be faulted: methods ("PATCH") or routes ("POST /Groups", "DELETE /Users/:id").
+	 * Undefined: every SCIM request.
+	 */
+	only?: string[];
+	/** At most this many faults, then none (a test that wants "the first answer is lost, the retry gets through"). */
+	limit?: number;
+	/** Routes whose first request is faulted whatever the rate, so a fault suite reaches every write kind. */
+	firstOf?: string[];
 }
 
 export interface RequestStats {
@@ -21,7 +37,8 @@ export interface RequestStats {
 	byStatus: Record<string, number>;
 	/** Server-side handling time per route (after injected latency), to tell sandbox cost from client cost. */
 	timing: Record<string, { count: number; totalMs: number; maxMs: number }>;
-	faults: { total: number; byKind: Record<string, number> };
+	/** Injected faults; `byRoute` is keyed "<kind> <route>", e.g. "drop-after POST /Groups". */
+	faults: { total: number; byKind: Record<string, number>; byRoute: Record<string, number> };
 	/** TCP connections opened to the SCIM server: a client without keep-alive opens one per request. */
 	connections: number;
 	since: string;
@@ -42,8 +59,13 @@ function mulberry32(seed: number): () => number {
 export function parseFaultKinds(input: string | string[] | undefined): FaultKind[] | undefined {
 	if (input === undefined) return undefined;
 	const list = (Array.isArray(input) ? input : input.split(',')).map((s) => s.trim()).filter(Boolean);
-	for (const k of list) if (!FAULT_KINDS.includes(k as FaultKind)) throw new Error(`Unknown fault kind "${k}" (use 429, 503, drop)`);
+	for (const k of list) if (!FAULT_KINDS.includes(k as FaultKind)) throw new Error(`Unknown fault kind "${k}" (use ${FAULT_KINDS.join(', ')})`);
 	return list as FaultKind[];
+}
+
+/** An HTTP date at least `seconds` from now (dates have whole seconds, so rounded up). */
+export function retryAfterDate(seconds: number, now = Date.now()): string {
+	return new Date(Math.ceil((now + seconds * 1000) / 1000) * 1000).toUTCString();
 }
 
 /** Strip the tenant token prefix and ids so routes aggregate: "/tokens/x/scim/v2/Users/abc" -> "/Users/:id". */
@@ -63,6 +85,8 @@ export class Knobs {
 	filterOperators: string[] | undefined;
 	faults: FaultSettings;
 	private rng: () => number;
+	private faultsLeft = Infinity;
+	private readonly firstSeen = new Set<string>();
 	private stats!: RequestStats;
 
 	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number }) {
@@ -77,14 +101,21 @@ export class Knobs {
 		this.resetStats();
 	}
 
-	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void {
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number; firstOf?: string[] }): void {
 		if (!(f.rate >= 0 && f.rate <= 1)) throw new Error('fault rate must be between 0 and 1');
+		if (f.kinds) parseFaultKinds(f.kinds);
 		this.faults = {
 			rate: f.rate,
 			kinds: f.kinds?.length ? f.kinds : this.faults.kinds,
 			retryAfterSeconds: f.retryAfterSeconds ?? this.faults.retryAfterSeconds,
 			seed: f.seed ?? this.faults.seed,
+			// Not sticky: each setFaults says which requests it targets.
+			only: f.only?.length ? [...f.only] : undefined,
+			limit: f.limit,
+			firstOf: f.firstOf?.length ? [...f.firstOf] : undefined,
 		};
+		this.faultsLeft = f.limit ?? Infinity;
+		this.firstSeen.clear();
 		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
 	}
 
@@ -99,7 +130,7 @@ export class Knobs {
 	}
 
 	resetStats(): void {
-		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {} }, connections: 0, since: new Date().toISOString() };
+		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {}, byRoute: {} }, connections: 0, since: new Date().toISOString() };
 	}
 
 	countConnection(): void {
@@ -136,18 +167,34 @@ export class Knobs {
 				started = performance.now();
 			}
 
-			const { rate, kinds, retryAfterSeconds } = this.faults;
-			if (rate > 0 && this.rng() < rate) {
+			const { rate, kinds, retryAfterSeconds, only, firstOf } = this.faults;
+			const targeted = only === undefined || only.includes(req.method) || only.includes(route);
+			const first = firstOf?.includes(route) === true && !this.firstSeen.has(route);
+			if (first) this.firstSeen.add(route);
+			if (rate > 0 && targeted && this.faultsLeft > 0 && (first || this.rng() < rate)) {
+				this.faultsLeft--;
 				const kind = kinds[Math.floor(this.rng() * kinds.length)] ?? kinds[0];
 				this.stats.faults.total++;
 				this.stats.faults.byKind[kind] = (this.stats.faults.byKind[kind] ?? 0) + 1;
+				const byRoute = `${kind} ${route}`;
+				this.stats.faults.byRoute[byRoute] = (this.stats.faults.byRoute[byRoute] ?? 0) + 1;
 				if (kind === 'drop') {
 					// No response at all: the client sees ECONNRESET / "socket hang up".
 					req.socket.destroy();
 					return;
 				}
-				const status = Number(kind);
-				if (status === 429) res.setHeader('Retry-After', String(retryAfterSeconds));
+				if (kind === 'drop-after') {
+					// The handler runs (the store applies the write); its answer is never sent.
+					res.end = (() => {
+						req.socket.destroy();
+						return res;
+					}) as Response['end'];
+					next();
+					return;
+				}
+				const status = kind === '503' ? 503 : 429;
+				if (kind === '429') res.setHeader('Retry-After', String(retryAfterSeconds));
+				if (kind === '429-date') res.setHeader('Retry-After', retryAfterDate(retryAfterSeconds));
 				res.status(status).type('application/scim+json').send(
 					JSON.stringify({
 						schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'],

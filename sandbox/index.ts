@@ -64,7 +64,11 @@ export interface Sandbox {
 	resetStats(): void;
 	/** What a second use of a rotated refresh token does from now on. */
 	setRefreshReuse(mode: RefreshReuse): void;
-	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number }): void;
+	/**
+	 * `only`: methods ("PATCH") or routes ("POST /Groups") that may be faulted, default every SCIM request;
+	 * `limit`: at most this many faults, then none; `firstOf`: routes whose first request is faulted whatever the rate.
+	 */
+	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number; firstOf?: string[] }): void;
 	setLatency(ms: number): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
 	setUsersListGroups(enabled: boolean): void;

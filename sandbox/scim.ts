@@ -90,6 +90,9 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 				kinds: parseFaultKinds(b.kinds),
 				retryAfterSeconds: b.retryAfterSeconds === undefined ? undefined : Number(b.retryAfterSeconds),
 				seed: b.seed === undefined ? undefined : Number(b.seed),
+				only: Array.isArray(b.only) ? b.only.map(String) : undefined,
+				limit: b.limit === undefined ? undefined : Number(b.limit),
+				firstOf: Array.isArray(b.firstOf) ? b.firstOf.map(String) : undefined,
 			});
 			res.json(knobs.faults);
 		} catch (ex) {

@@ -83,7 +83,7 @@ describe('User > Sync reconciles K2 to the input', () => {
 		assert.deepEqual(run.output!.slice(0, 3).map((item) => item.json.action), ['unchanged', 'updated', 'unchanged']);
 		assert.deepEqual(run.output![1].json.changedAttributes, ['userName']);
 		assert.equal(run.output![1].json.id, id);
-		assert.match(String(run.output![3].json.error), /no externalId/);
+		assert.match(String(run.output![3].json.error), /External ID is missing/);
 		assert.equal(writes(k2.sandbox), 1, 'one PATCH, no create');
 		assert.equal((await k2.scim.findUser('renamed@example.com')).id, id);
 	});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { planUserSync } from '../../nodes/K2Scim/scim/reconcile';
+import { matchKeyProblem, planUserSync } from '../../nodes/K2Scim/scim/reconcile';
 import { USER_SCHEMA, type ScimUser } from '../../nodes/K2Scim/scim/schemas';
 import type { UserFields } from '../../nodes/K2Scim/scim/user';
 
@@ -138,4 +138,16 @@ test('plans 100,000 users in well under 2 seconds', () => {
 	assert.equal(plan.items.filter((i) => i.action === 'unchanged').length, n - n / 10);
 	assert.equal(plan.deprovision.length, 0);
 	assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
+});
+
+test('a match key is usable only as non-blank text', () => {
+	assert.equal(matchKeyProblem('ada@example.com'), undefined);
+	assert.equal(matchKeyProblem(undefined), 'missing');
+	assert.equal(matchKeyProblem(null), 'missing');
+	assert.equal(matchKeyProblem('  '), 'blank');
+	assert.equal(matchKeyProblem(''), 'blank');
+	assert.equal(matchKeyProblem(12345), 'notText');
+	assert.equal(matchKeyProblem(true), 'notText');
+	assert.equal(matchKeyProblem({ userName: 'x' }), 'notText');
+	assert.equal(matchKeyProblem(['x']), 'notText');
 });

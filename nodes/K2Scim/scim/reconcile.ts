@@ -52,6 +52,17 @@ export function matchKey(matchOn: MatchOn, value: unknown): string | undefined {
 	return matchOn === 'userName' ? value.toLowerCase() : value;
 }
 
+/**
+ * Why an item's match value cannot name a K2 user: missing, blank, or not text (a number such
+ * as 12345 from a spreadsheet is not a userName). Undefined when it can. A sync must not
+ * deprovision anything while one item's key is unusable: that item's user would look missing.
+ */
+export function matchKeyProblem(value: unknown): 'missing' | 'blank' | 'notText' | undefined {
+	if (value === undefined || value === null) return 'missing';
+	if (typeof value !== 'string') return 'notText';
+	return value.trim() === '' ? 'blank' : undefined;
+}
+
 const DEACTIVATE: PatchOperation[] = [{ op: 'replace', path: 'active', value: false }];
 
 export interface SyncPlanner {

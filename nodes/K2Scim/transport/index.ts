@@ -142,6 +142,9 @@ export async function scimRequest<T = IDataObject>(
 			if (existing) return existing as T;
 		}
 
+		// A re-sent DELETE that finds nothing: an earlier attempt whose answer was lost deleted it.
+		if (request.method === 'DELETE' && attempt > 0 && failure.status === 404) return undefined as T;
+
 		const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
 		const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
 		const retryable =

@@ -2,8 +2,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { parseGroupNames } from '../../scim/membership';
-import { createSyncPlanner } from '../../scim/reconcile';
-import type { MatchOn, SyncItemPlan } from '../../scim/reconcile';
+import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
+import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 import { patchRequest } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
@@ -17,6 +17,8 @@ import { additionalFieldsCollection, readUserFields, userNameField } from './fie
 import { findUser, userPath } from './locate';
 import { syncGroups } from './syncGroups';
 import type { SyncUserRef } from './syncGroups';
+import { failedItem, summaryItem, syncFailedError } from './syncReport';
+import type { SyncFailure } from './syncReport';
 
 const show = { resource: ['user'], operation: ['sync'] };
 
@@ -115,10 +117,10 @@ export const description: INodeProperties[] = [
 				displayName: 'Max Deprovisions per Run',
 				name: 'maxDeprovisions',
 				type: 'number',
-				typeOptions: { minValue: 0 },
+				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 10,
 				description:
-					'Safety limit: if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold)',
+					'Safety limit (a whole number, 0 or more): if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold). Nothing is ever deprovisioned when an input item has no usable match key.',
 			},
 			{
 				displayName: 'Output',
@@ -146,18 +148,38 @@ interface SyncOptions {
 	requestsInFlight: number;
 }
 
+const DEFAULT_MAX_DEPROVISIONS = 10;
+const KEY_LABEL: Record<MatchOn, string> = { userName: 'Username', externalId: 'External ID' };
+
+/** Options, checked before anything is read from or sent to K2. */
 function readOptions(ctx: IExecuteFunctions): SyncOptions {
 	const raw = ctx.getNodeParameter('syncOptions', 0, {}) as IDataObject;
-	return {
+	const options: SyncOptions = {
 		createMissingGroups: raw.createMissingGroups !== false,
 		deprovision: (raw.deprovision as SyncOptions['deprovision']) ?? 'none',
 		deprovisionScope: (raw.deprovisionScope as SyncOptions['deprovisionScope']) ?? 'withExternalId',
 		deprovisionFilter: String(raw.deprovisionFilter ?? '').trim(),
 		dryRun: raw.dryRun === true,
-		maxDeprovisions: typeof raw.maxDeprovisions === 'number' ? raw.maxDeprovisions : 10,
+		maxDeprovisions: readMaxDeprovisions(ctx, raw.maxDeprovisions),
 		output: (raw.output as SyncOptions['output']) ?? 'perUser',
 		requestsInFlight: Math.max(1, Number(raw.requestsInFlight ?? DEFAULT_REQUESTS_IN_FLIGHT)),
 	};
+	if (options.deprovision !== 'none' && options.deprovisionScope === 'filter' && !options.deprovisionFilter) {
+		throw new NodeOperationError(ctx.getNode(), 'Deprovision Scope is "Users Matching a SCIM Filter" but the filter is empty', {
+			description: 'Enter a SCIM filter in "Deprovision Filter", e.g. title eq "Contractor". Nothing was sent to K2.',
+		});
+	}
+	return options;
+}
+
+/** A whole number >= 0; a numeric string (from an expression) counts as its number, so "0" is 0. */
+function readMaxDeprovisions(ctx: IExecuteFunctions, value: unknown): number {
+	if (value === undefined || value === null) return DEFAULT_MAX_DEPROVISIONS;
+	const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
+	if (Number.isSafeInteger(number) && number >= 0) return number;
+	throw new NodeOperationError(ctx.getNode(), `Max Deprovisions per Run must be a whole number of 0 or more, not ${JSON.stringify(value)}`, {
+		description: 'Fix Options > Max Deprovisions per Run. Nothing was read from or sent to K2.',
+	});
 }
 
 interface DesiredItem {
@@ -168,27 +190,36 @@ interface DesiredItem {
 
 /**
  * Reconciles K2 users (and optionally group memberships) to the input: one listing of the
- * existing users, an in-memory diff, then only the writes that change something.
+ * existing users, an in-memory diff, then only the writes that change something. Every write
+ * is attempted; each one that fails is reported (per item, in the summary, in the node's error).
  */
 export async function executeAll(this: IExecuteFunctions, itemCount: number): Promise<BatchResult> {
 	const options = readOptions(this);
 	const matchOn = this.getNodeParameter('matchOn', 0) as MatchOn;
-	const perItem: Array<INodeExecutionData[] | Error> = new Array(itemCount);
 	const context = { resource: 'user' as const, operation: 'sync' };
+	if (itemCount === 0 && options.deprovision !== 'none') {
+		throw new NodeOperationError(this.getNode(), 'Sync got no input items, so nothing was deprovisioned', {
+			description:
+				'An empty source is almost always a broken or truncated export. Check the node before Sync. Nothing was read from or sent to K2.',
+		});
+	}
 
 	// 1. One listing of K2's users (pages of 100, fetched in parallel), started first so that its
 	// pages arrive while the items' match keys are read.
 	const listing = listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context });
 	listing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
-	const keys = readMatchKeys(this, itemCount, matchOn);
+	const { keys, raw } = readMatchKeys(this, itemCount, matchOn);
 	const existing = (await listing) as unknown as ScimUser[];
 
-	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit.
-	const inScope = await deprovisionScope(this, options);
+	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
+	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
+	const badKeys = keys.flatMap((key, item) => (key instanceof Error ? [item] : []));
+	const deprovisionSkipped = options.deprovision !== 'none' && badKeys.length ? deprovisionStopNote(badKeys, itemCount, matchOn) : undefined;
+	const inScope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
 	const planner = createSyncPlanner(
 		existing,
 		keys.map((key) => (key instanceof Error ? undefined : key)),
-		{ matchOn, deprovision: { mode: options.deprovision, inScope } },
+		{ matchOn, deprovision: { mode: deprovisionSkipped ? 'none' : options.deprovision, inScope } },
 	);
 	if (planner.deprovision.length > options.maxDeprovisions && !options.dryRun) {
 		throw new NodeOperationError(
@@ -206,10 +237,11 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// instead of delaying the first one. Each item keeps its own result or error.
 	// Indexed by item, so that group results come out in input order whatever order writes finish in.
 	const refs: Array<SyncUserRef | undefined> = new Array(itemCount);
+	const failures: SyncFailure[] = [];
 	const itemIndexes = Array.from({ length: itemCount }, (_, itemIndex) => itemIndex);
-	const results = await mapConcurrent(itemIndexes, options.dryRun ? 1 : options.requestsInFlight, async (itemIndex) => {
+	const perItem: Array<INodeExecutionData[] | Error> = await mapConcurrent(itemIndexes, options.dryRun ? 1 : options.requestsInFlight, async (itemIndex) => {
+		const key = keys[itemIndex];
 		try {
-			const key = keys[itemIndex];
 			if (key instanceof Error) throw key;
 			const entry = readDesiredItem(this, itemIndex, matchOn, key);
 			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, matchOn, options.dryRun);
@@ -219,42 +251,38 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 				groups: entry.groups,
 				currentGroupIds: new Set((user?.groups ?? []).map((group) => String(group.value))),
 			};
-			return json;
+			return [{ json }];
 		} catch (error) {
+			failures.push({ kind: 'user', name: itemName(raw[itemIndex], itemIndex), reason: (error as Error).message, item: itemIndex });
 			return error as Error;
 		}
 	});
-	results.forEach((result, itemIndex) => {
-		perItem[itemIndex] = result instanceof Error ? result : [{ json: result }];
-	});
+	// In input order, whatever order the writes finished in.
+	failures.sort((a, b) => a.item! - b.item!);
 
 	// 4. Deprovisioning, within the scope and under the safety limit.
+	const toErrorOutput = this.getNode().onError === 'continueErrorOutput';
 	const additional: INodeExecutionData[] = [];
-	const deprovisioned = await mapConcurrent(planner.deprovision, options.requestsInFlight, async (entry) => {
-		const base: IDataObject = { id: entry.user.id, userName: entry.user.userName ?? null };
-		if (options.dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
-		try {
-			await scimRequest(
-				this,
-				entry.action === 'delete'
-					? { method: 'DELETE', path: userPath(entry.user.id!) }
-					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
-				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
-			);
-			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
-		} catch (error) {
-			return { ...base, action: 'error', error: (error as Error).message };
+	if (deprovisionSkipped) {
+		additional.push({ json: { type: 'deprovision', action: 'skipped', reason: deprovisionSkipped }, pairedItem: badKeys.map((item) => ({ item })) });
+	}
+	for (const json of await applyDeprovisions(this, planner.deprovision, options.dryRun, options.requestsInFlight)) {
+		if (json.action !== 'error') {
+			additional.push({ json, pairedItem: [] });
+			continue;
 		}
-	});
-	for (const json of deprovisioned) additional.push({ json: { type: 'deprovision', ...json }, pairedItem: [] });
+		failures.push({ kind: 'deprovision', name: String(json.userName ?? json.id), reason: String(json.error) });
+		additional.push(failedItem(json, [], toErrorOutput));
+	}
 
 	// 5. Group memberships for the users that list groups.
-	const groupItems = await syncGroups(this, refs.filter((ref): ref is SyncUserRef => ref !== undefined), {
+	const groupResult = await syncGroups(this, refs.filter((ref): ref is SyncUserRef => ref !== undefined), {
 		dryRun: options.dryRun,
 		createMissingGroups: options.createMissingGroups,
 		requestsInFlight: options.requestsInFlight,
 		existingUsers: existing,
 	});
+	failures.push(...groupResult.failures);
 	const itemsByGroup = new Map<string, Array<{ item: number }>>();
 	refs.forEach((ref, item) => {
 		for (const name of ref?.groups ?? []) {
@@ -263,35 +291,125 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			itemsByGroup.get(key)!.push({ item });
 		}
 	});
-	for (const group of groupItems) {
+	for (const group of groupResult.items) {
+		const json: IDataObject = { type: 'group', ...group };
 		const pairedItem = itemsByGroup.get(String(group.displayName).toLowerCase()) ?? [];
-		additional.push({ json: { type: 'group', ...group }, pairedItem });
+		additional.push(json.action === 'error' ? failedItem(json, pairedItem, toErrorOutput) : { json, pairedItem });
 	}
 
-	if (options.output === 'summary') return summarize(perItem, additional, options, planner.deprovision.length);
+	// 6. Nothing failed is reported as success: without Continue On Fail the node fails, after every write.
+	if (failures.length && !this.continueOnFail()) {
+		throw syncFailedError(this, failures, { deprovisionSkipped, dryRun: options.dryRun });
+	}
+	if (options.output === 'summary') {
+		const summary = summaryItem(perItem, additional, failures, {
+			dryRun: options.dryRun,
+			deprovisionLimitExceeded: planner.deprovision.length > options.maxDeprovisions,
+			deprovisionSkipped,
+		});
+		// One item for the whole run, paired with every input item, first; with Continue On Fail the
+		// failures follow as error items (a user's paired with its input item).
+		const userErrors = perItem.flatMap((result, item) => {
+			if (!(result instanceof Error)) return [];
+			const description = (result as NodeOperationError).description;
+			return [failedItem({ type: 'user', error: result.message, ...(description ? { description } : {}) }, { item }, toErrorOutput)];
+		});
+		return {
+			perItem: perItem.map(() => []),
+			additional: [
+				{ json: summary, pairedItem: perItem.map((_, item) => ({ item })) },
+				...userErrors,
+				...additional.filter((entry) => entry.json.error !== undefined),
+			],
+		};
+	}
 	return { perItem, additional };
+}
+
+/** Deactivates or deletes each planned user; one entry per user, in plan order, `action: 'error'` for a failure. */
+async function applyDeprovisions(ctx: IExecuteFunctions, plans: DeprovisionPlan[], dryRun: boolean, requestsInFlight: number): Promise<IDataObject[]> {
+	const context = { resource: 'user' as const, operation: 'sync' };
+	return await mapConcurrent(plans, requestsInFlight, async (entry) => {
+		const base: IDataObject = { type: 'deprovision', id: entry.user.id, userName: entry.user.userName ?? null };
+		if (dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
+		try {
+			await scimRequest(
+				ctx,
+				entry.action === 'delete'
+					? { method: 'DELETE', path: userPath(entry.user.id!) }
+					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
+				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
+			);
+			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
+		} catch (error) {
+			const reason = `Could not be ${entry.action === 'delete' ? 'deleted' : 'deactivated'}: ${(error as Error).message}`;
+			return { ...base, action: 'error', error: reason };
+		}
+	});
+}
+
+/** Why nothing was deprovisioned, naming the items whose key was unusable. */
+function deprovisionStopNote(badKeys: number[], itemCount: number, matchOn: MatchOn): string {
+	const which = badKeys.length === itemCount ? 'no input item' : `input item(s) ${listItems(badKeys)}`;
+	// A lone blank item is what n8n passes when the node before Sync returned nothing.
+	const hint = itemCount === 1 && badKeys.length === 1 ? ' (n8n passes one empty item when the node before Sync returned nothing.)' : '';
+	return `Nothing was deprovisioned: ${which} had a usable ${KEY_LABEL[matchOn]}, and a user is only deprovisioned when the whole input was read.${hint}`;
+}
+
+/** How a user failure names its item: the key as given when there is one (even 12345), else its position. */
+function itemName(raw: unknown, itemIndex: number): string {
+	if (typeof raw === 'number' || (typeof raw === 'string' && raw.trim())) return String(raw).trim();
+	return `item ${itemIndex}`;
+}
+
+/** "3, 7, 12" or "3, 7, 12, … (40 in all)": enough to find them in the input. */
+function listItems(items: number[]): string {
+	return items.length <= 10 ? items.join(', ') : `${items.slice(0, 10).join(', ')}, … (${items.length} in all)`;
 }
 
 /**
  * Each item's value of the Match On field, trimmed as the item's fields are: one parameter per
- * item, so that duplicates and deprovisions are known before any write.
+ * item, so that duplicates and deprovisions are known before any write. A value that is missing,
+ * blank, not text or failed to evaluate is that item's error.
  */
-function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): Array<unknown | Error> {
+function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): { keys: Array<string | Error>; raw: unknown[] } {
 	const parameter = matchOn === 'userName' ? 'userName' : 'additionalFields.externalId';
-	const keys: Array<unknown | Error> = new Array(itemCount);
+	const label = KEY_LABEL[matchOn];
+	const keys: Array<string | Error> = new Array(itemCount);
+	// As evaluated, to name an item in reports even when its key is unusable (e.g. 12345).
+	const raw: unknown[] = new Array(itemCount);
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		let value: unknown;
 		try {
-			const value = ctx.getNodeParameter(parameter, itemIndex, '') as unknown;
-			keys[itemIndex] = typeof value === 'string' ? value.trim() : value;
+			value = ctx.getNodeParameter(parameter, itemIndex, undefined) as unknown;
+			raw[itemIndex] = value;
 		} catch (error) {
-			keys[itemIndex] = error as Error;
+			keys[itemIndex] = new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
+				itemIndex,
+				description: `Fix the ${label} expression for this item. Nothing was sent to K2 for it.`,
+			});
+			continue;
 		}
+		const problem = matchKeyProblem(value);
+		if (problem === undefined) {
+			keys[itemIndex] = (value as string).trim();
+			continue;
+		}
+		const what =
+			problem === 'notText' ? `is ${JSON.stringify(value) ?? String(value)} (${typeof value}), not text` : problem === 'blank' ? 'is blank' : 'is missing';
+		keys[itemIndex] = new NodeOperationError(ctx.getNode(), `${label} ${what}: this item cannot be matched to a K2 user`, {
+			itemIndex,
+			description:
+				problem === 'notText'
+					? `Give ${label} as text, e.g. {{ String($json.id) }}. Nothing was sent to K2 for this item.`
+					: `Map ${label} to a field every item has. Nothing was sent to K2 for this item.`,
+		});
 	}
-	return keys;
+	return { keys, raw };
 }
 
 /** An item's fields and groups; its match key is the one already read, so both agree. */
-function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, matchOn: MatchOn, key: unknown): DesiredItem {
+function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, matchOn: MatchOn, key: string): DesiredItem {
 	const collection = { ...(ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject) };
 	if (matchOn === 'externalId') collection.externalId = key as IDataObject[string];
 	const fields = readUserFields(ctx, itemIndex, collection, {
@@ -308,11 +426,6 @@ async function deprovisionScope(ctx: IExecuteFunctions, options: SyncOptions): P
 	if (options.deprovision === 'none') return () => false;
 	if (options.deprovisionScope === 'all') return () => true;
 	if (options.deprovisionScope === 'withExternalId') return (user) => Boolean(user.externalId);
-	if (!options.deprovisionFilter) {
-		throw new NodeOperationError(ctx.getNode(), 'Deprovision Scope is "Users Matching a SCIM Filter" but the filter is empty', {
-			description: 'Enter a SCIM filter in "Deprovision Filter", e.g. title eq "Contractor". Nothing was sent to K2.',
-		});
-	}
 	const matching = await listResources(
 		ctx,
 		'/Users',
@@ -371,36 +484,5 @@ async function applyUserPlan(
 	return {
 		user: updated && typeof updated === 'object' ? { ...updated, groups: item.existing!.groups } : item.existing,
 		json: { ...base, action: 'updated', changedAttributes },
-	};
-}
-
-function summarize(
-	perItem: Array<INodeExecutionData[] | Error>,
-	additional: INodeExecutionData[],
-	options: SyncOptions,
-	plannedDeprovisions: number,
-): BatchResult {
-	const counts: Record<string, number> = {};
-	const errors: IDataObject[] = [];
-	perItem.forEach((result, item) => {
-		const action = result instanceof Error ? 'error' : String(result[0]?.json.action);
-		counts[action] = (counts[action] ?? 0) + 1;
-		if (result instanceof Error) errors.push({ item, error: result.message });
-	});
-	for (const entry of additional) {
-		const key = `${entry.json.type}:${entry.json.action}`;
-		counts[key] = (counts[key] ?? 0) + 1;
-	}
-	const summary: IDataObject = {
-		dryRun: options.dryRun,
-		users: perItem.length,
-		counts,
-		errors,
-		deprovisionLimitExceeded: plannedDeprovisions > options.maxDeprovisions,
-	};
-	// One item for the whole run: it pairs with every input item, and no per-item error is thrown.
-	return {
-		perItem: perItem.map(() => []),
-		additional: [{ json: summary, pairedItem: perItem.map((_, item) => ({ item })) }],
 	};
 }

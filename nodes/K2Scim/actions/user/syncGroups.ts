@@ -1,22 +1,17 @@
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
-import { MAX_MEMBERS_PER_READ, memberPatchRequests, toScimGroup } from '../../scim/group';
-import { planMemberships } from '../../scim/membership';
-import type { WantedGroup } from '../../scim/membership';
-import type { ScimGroup, ScimUser } from '../../scim/schemas';
+import { MAX_MEMBERS_PER_READ } from '../../scim/group';
+import { groupCreateBody, groupNameFilter, groupNamed, membersFromUsers, planGroupSync } from '../../scim/groupSync';
+import type { GroupStep, GroupSyncUser } from '../../scim/groupSync';
+import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
+import type { SyncFailure } from './syncReport';
 
 /** A synced user as the group step sees it. */
-export interface SyncUserRef {
-	/** The K2 id, or `new:<item>` for a user a dry run would create. */
-	key: string;
+export interface SyncUserRef extends GroupSyncUser {
 	label: string;
-	/** The groups the input lists for this user; undefined leaves its memberships alone. */
-	groups?: string[];
-	/** The groups K2 says the user is in now (the User's `groups` attribute). */
-	currentGroupIds: Set<string>;
 }
 
 interface GroupSyncOptions {
@@ -26,98 +21,144 @@ interface GroupSyncOptions {
 	existingUsers: ScimUser[];
 }
 
+export interface GroupSyncResult {
+	/** One per group the input names, in the order the input first names them. */
+	items: IDataObject[];
+	/** Every group or membership write that failed for good, and any read that stopped a group. */
+	failures: SyncFailure[];
+}
+
 const context = { resource: 'group' as const, operation: 'sync' };
+const groupPath = (id: string) => `/Groups/${encodeURIComponent(id)}`;
 
 /**
- * Puts the synced users in exactly the groups their items list: members added and removed
- * with batched PATCHes (at most 100 members per operation), missing groups created.
+ * Puts the synced users in exactly the groups their items list: read, plan (scim/groupSync), apply.
  *
  * Who is in a group now comes from the users' `groups` attribute, which is complete, because
  * a group read returns at most 100 members. A server that does not fill `groups` falls back
  * to reading each group; beyond 100 members that view is partial (reported per group).
  */
-export async function syncGroups(
-	ctx: IExecuteFunctions,
-	refs: SyncUserRef[],
-	options: GroupSyncOptions,
-): Promise<IDataObject[]> {
+export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], options: GroupSyncOptions): Promise<GroupSyncResult> {
 	const managed = refs.filter((ref) => ref.groups !== undefined);
-	if (!managed.length) return [];
+	if (!managed.length) return { items: [], failures: [] };
 	const labels = new Map(refs.map((ref) => [ref.key, ref.label]));
-	const wanted = new Map<string, WantedGroup>();
-	for (const ref of managed) {
-		for (const name of ref.groups!) {
-			const key = name.toLowerCase();
-			if (!wanted.has(key)) wanted.set(key, { displayName: name, members: new Set() });
-			wanted.get(key)!.members.add(ref.key);
-		}
-	}
+	const failures: SyncFailure[] = [];
 
-	const groups = (await listResources(ctx, '/Groups', { excludedAttributes: 'members' }, { context })) as unknown as ScimGroup[];
+	let groups: ScimGroup[];
+	try {
+		groups = (await listResources(ctx, '/Groups', { excludedAttributes: 'members' }, { context })) as unknown as ScimGroup[];
+	} catch (error) {
+		// Without the listing no group can be planned: one failure that names every group it stopped.
+		const names = [...new Set(managed.flatMap((ref) => ref.groups!))];
+		const reason = `K2's groups could not be listed, so no group membership was changed: ${(error as Error).message}`;
+		failures.push({ kind: 'group', name: names.join(', '), reason });
+		return { items: names.map((displayName) => ({ displayName, id: null, action: 'error', error: reason })), failures };
+	}
 	const existingGroups = new Map(
 		groups.map((group) => [String(group.displayName).toLowerCase(), { id: group.id!, displayName: String(group.displayName) }]),
 	);
-	const currentMembers = new Map<string, Set<string>>();
+
 	const partial = new Set<string>();
-	const serverListsGroups = options.existingUsers.some((user) => Array.isArray(user.groups));
-	if (serverListsGroups) {
-		for (const ref of managed) {
-			for (const groupId of ref.currentGroupIds) {
-				if (!currentMembers.has(groupId)) currentMembers.set(groupId, new Set());
-				currentMembers.get(groupId)!.add(ref.key);
-			}
-		}
+	const unreadable = new Map<string, string>();
+	let currentMembers: Map<string, Set<string>>;
+	if (options.existingUsers.some((user) => Array.isArray(user.groups))) {
+		currentMembers = membersFromUsers(managed);
 	} else {
-		await mapConcurrent([...wanted.keys()], options.requestsInFlight, async (key) => {
+		currentMembers = new Map();
+		const named = [...new Set(managed.flatMap((ref) => ref.groups!.map((name) => name.toLowerCase())))];
+		await mapConcurrent(named, options.requestsInFlight, async (key) => {
 			const group = existingGroups.get(key);
 			if (!group) return;
-			const read = await scimRequest<ScimGroup>(ctx, { method: 'GET', path: `/Groups/${encodeURIComponent(group.id)}` }, {
-				context: { ...context, id: group.id, displayName: group.displayName },
-			});
-			const members = read.members ?? [];
-			if (members.length >= MAX_MEMBERS_PER_READ) partial.add(group.id);
-			currentMembers.set(group.id, new Set(members.map((member) => String(member.value))));
+			try {
+				const read = await scimRequest<ScimGroup>(ctx, { method: 'GET', path: groupPath(group.id) }, {
+					context: { ...context, id: group.id, displayName: group.displayName },
+				});
+				const members = read.members ?? [];
+				if (members.length >= MAX_MEMBERS_PER_READ) partial.add(group.id);
+				currentMembers.set(group.id, new Set(members.map((member) => String(member.value))));
+			} catch (error) {
+				unreadable.set(group.id, (error as Error).message);
+			}
 		});
 	}
 
-	const syncUsers = new Set(managed.map((ref) => ref.key));
-	const plans = planMemberships(wanted, existingGroups, currentMembers, syncUsers);
-	return await mapConcurrent(plans, options.requestsInFlight, async (plan) => {
-		const out: IDataObject = {
-			displayName: plan.displayName,
-			id: plan.groupId ?? null,
-			membersAdded: plan.add.map((key) => labels.get(key) ?? key),
-			membersRemoved: plan.remove.map((key) => labels.get(key) ?? key),
-		};
-		if (plan.groupId && partial.has(plan.groupId)) {
+	const steps = planGroupSync(refs, existingGroups, currentMembers, options);
+	// Per step, so the failures come out in the steps' order whatever order the writes finish in.
+	const stepFailures: SyncFailure[][] = steps.map(() => []);
+	const items = await mapConcurrent(steps, options.requestsInFlight, async (step, index) => {
+		const names = (keys: string[]) => keys.map((key) => labels.get(key) ?? key);
+		const out: IDataObject = { displayName: step.displayName, id: step.groupId ?? null, membersAdded: names(step.add), membersRemoved: names(step.remove) };
+		if (step.groupId && partial.has(step.groupId)) {
 			out.warning = `K2 shows at most ${MAX_MEMBERS_PER_READ} members of a group and does not list users' groups: members beyond the first ${MAX_MEMBERS_PER_READ} were not checked, so removals may be incomplete`;
 		}
-		const changes = plan.add.length + plan.remove.length;
-		if (!plan.groupId && !options.createMissingGroups) {
-			return { ...out, action: 'error', error: `K2 has no group "${plan.displayName}" and Create Missing Groups is off` };
+		const fail = (kind: SyncFailure['kind'], reason: string) => {
+			stepFailures[index].push({ kind, name: step.displayName, reason });
+			return { ...out, action: 'error', error: reason };
+		};
+		if (step.action === 'error') return fail('group', step.error!);
+		if (step.groupId && unreadable.has(step.groupId)) {
+			return fail('group', `The group could not be read, so its members were not changed: ${unreadable.get(step.groupId)}`);
 		}
-		if (options.dryRun) {
-			return { ...out, action: plan.groupId ? (changes ? 'update' : 'unchanged') : 'create', dryRun: true };
-		}
-		try {
-			let groupId = plan.groupId;
-			if (!groupId) {
-				const created = await scimRequest<ScimGroup>(
-					ctx,
-					{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName: plan.displayName }) as never },
-					{ context: { ...context, displayName: plan.displayName } },
-				);
-				groupId = created.id!;
-				out.id = groupId;
-			}
-			for (const body of memberPatchRequests(groupId, plan.add, plan.remove)) {
-				await scimRequest(ctx, { method: 'PATCH', path: `/Groups/${encodeURIComponent(groupId)}`, body: body as never }, {
-					context: { ...context, id: groupId, displayName: plan.displayName },
-				});
-			}
-			return { ...out, action: plan.groupId ? (changes ? 'updated' : 'unchanged') : 'created' };
-		} catch (error) {
-			return { ...out, action: 'error', error: (error as Error).message };
-		}
+		if (options.dryRun) return { ...out, action: step.action, dryRun: true };
+		return await applyStep(ctx, step, out, names, fail);
 	});
+	return { items, failures: [...failures, ...stepFailures.flat()] };
+}
+
+/** Creates the group if needed, then sends every PATCH; a PATCH that fails does not stop the others. */
+async function applyStep(
+	ctx: IExecuteFunctions,
+	step: GroupStep,
+	out: IDataObject,
+	names: (keys: string[]) => string[],
+	fail: (kind: SyncFailure['kind'], reason: string) => IDataObject,
+): Promise<IDataObject> {
+	let groupId = step.groupId;
+	if (!groupId) {
+		try {
+			const created = await scimRequest<ScimGroup>(ctx, { method: 'POST', path: '/Groups', body: groupCreateBody(step.displayName) as never }, {
+				context: { ...context, displayName: step.displayName },
+				// A create whose answer was lost may have landed: look the group up before any re-send.
+				findExisting: async () => (await findGroup(ctx, step.displayName)) as IDataObject | undefined,
+			});
+			groupId = created.id!;
+			out.id = groupId;
+		} catch (error) {
+			return fail('group', `The group could not be created, so its ${step.add.length} member(s) were not added: ${(error as Error).message}`);
+		}
+	}
+	const notAdded: string[] = [];
+	const notRemoved: string[] = [];
+	const reasons: string[] = [];
+	for (const patch of step.patches) {
+		try {
+			await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.body as never }, {
+				context: { ...context, id: groupId, displayName: step.displayName },
+			});
+		} catch (error) {
+			notAdded.push(...patch.add);
+			notRemoved.push(...patch.remove);
+			reasons.push((error as Error).message);
+		}
+	}
+	const action = !step.groupId ? 'created' : step.patches.length ? 'updated' : 'unchanged';
+	if (!reasons.length) return { ...out, action };
+	// Report only what K2 really holds now: the members of the PATCHes that failed are not in the lists.
+	out.membersAdded = names(step.add.filter((key) => !notAdded.includes(key)));
+	out.membersRemoved = names(step.remove.filter((key) => !notRemoved.includes(key)));
+	out.membersNotAdded = names(notAdded);
+	out.membersNotRemoved = names(notRemoved);
+	const what = [notAdded.length ? `${notAdded.length} member(s) not added` : '', notRemoved.length ? `${notRemoved.length} member(s) not removed` : '']
+		.filter(Boolean)
+		.join(', ');
+	return fail('membership', `${what}: ${[...new Set(reasons)].join('; ')}`);
+}
+
+async function findGroup(ctx: IExecuteFunctions, displayName: string): Promise<ScimGroup | undefined> {
+	const page = await scimRequest<ScimListResponse<ScimGroup>>(
+		ctx,
+		{ method: 'GET', path: '/Groups', qs: { filter: groupNameFilter(displayName), excludedAttributes: 'members', count: 2 } },
+		{ context: { ...context, displayName } },
+	);
+	return groupNamed(page.Resources, displayName);
 }
