@@ -9,9 +9,13 @@ import type {
 } from 'n8n-workflow';
 
 import type { ScimErrorContext } from '../scim/error';
-import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
+import { assertSafeCredential } from './connection';
+import { TIMED_OUT, TIMEOUT_OPTION, DEFAULT_TIMEOUT_MS, timeoutMs, withDeadline } from './deadline';
+import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
 import type { FailedRequest } from './errors';
 import { redact, redactInPlace, secretsOf } from './redact';
+import type { Secrets } from './redact';
+import { expectationOf, shapeProblem } from './shape';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -46,9 +50,11 @@ export interface ScimRequestOptions {
 
 export interface ScimConnection {
 	credentials: ICredentialDataDecryptedObject;
-	secrets: string[];
+	secrets: Secrets;
 	root: string;
 	baseUrl: string;
+	/** Total time one request may take (the node's Timeout option). */
+	timeoutMs: number;
 }
 
 // One credential read per node run: decrypting it and resolving its expressions for every
@@ -73,6 +79,8 @@ function forgetConnection(ctx: ScimContext): void {
 
 async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	// Before the first request: no token may leave in clear text, to another host, or in a query.
+	assertSafeCredential(ctx.getNode(), credentials, credentialName(ctx.getNode()));
 	const baseUrl = String(credentials.scimBaseUrl ?? '').trim().replace(/\/+$/, '');
 	const token = String(credentials.scimToken ?? '').trim();
 	return {
@@ -80,12 +88,20 @@ async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 		secrets: secretsOf(credentials),
 		baseUrl,
 		root: `${baseUrl}/tokens/${encodeURIComponent(token)}/scim/v2`,
+		timeoutMs: readTimeout(ctx),
 	};
+}
+
+/** The node's Timeout option where the operation has one (list search pickers use the default). */
+function readTimeout(ctx: ScimContext): number {
+	if (!('getInputData' in ctx)) return DEFAULT_TIMEOUT_MS;
+	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject | undefined;
+	return timeoutMs(options?.[TIMEOUT_OPTION]);
 }
 
 function parseBody(body: unknown): unknown {
 	// K2 answers application/scim+json, which axios may leave as text.
-	if (typeof body === 'string' && body.trim().startsWith('{')) {
+	if (typeof body === 'string' && /^\s*[{[]/.test(body)) {
 		try {
 			return JSON.parse(body);
 		} catch {
@@ -95,10 +111,17 @@ function parseBody(body: unknown): unknown {
 	return body;
 }
 
+function contentTypeOf(headers: Record<string, unknown> | undefined): string | undefined {
+	const value = headers?.['content-type'];
+	return typeof value === 'string' ? value.split(';')[0].trim() : undefined;
+}
+
 /**
  * The one door to K2's SCIM API. Goes through httpRequestWithAuthentication so that a 401
  * reaches n8n's OAuth2 helper, which refreshes the token once and retries. Throttling,
- * gateway errors and dropped connections are retried here with backoff.
+ * gateway errors and dropped connections are retried here with backoff. Redirects are never
+ * followed (the Bearer token and the body would go to wherever they point), each attempt has a
+ * total deadline, and an answer that is not the SCIM shape the request expects is an error.
  */
 export async function scimRequest<T = IDataObject>(
 	ctx: ScimContext,
@@ -109,6 +132,7 @@ export async function scimRequest<T = IDataObject>(
 	const url = request.withoutToken
 		? `${connection.baseUrl}/scim/v2${request.path}`
 		: `${connection.root}${request.path}`;
+	const expectation = expectationOf(request.method, request.path);
 	const httpOptions: IHttpRequestOptions = {
 		method: request.method,
 		url,
@@ -119,7 +143,10 @@ export async function scimRequest<T = IDataObject>(
 			Accept: 'application/scim+json, application/json',
 			...(request.body ? { 'Content-Type': 'application/scim+json' } : {}),
 		},
-		timeout: 60_000,
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
+		// The idle timeout still closes a silent socket; the deadline below bounds the whole answer.
+		timeout: Math.min(60_000, connection.timeoutMs),
 	};
 	const isCreate = request.method === 'POST';
 	let sentOnce = false;
@@ -131,8 +158,27 @@ export async function scimRequest<T = IDataObject>(
 			if (existing) return existing as T;
 		}
 		sentOnce = true;
-		const outcome = await send(ctx, httpOptions);
-		if (outcome.ok) return redactInPlace(parseBody(outcome.body), connection.secrets) as T;
+		const outcome = await withDeadline(connection.timeoutMs, async (signal) =>
+			await send(ctx, { ...httpOptions, abortSignal: signal }),
+		);
+		if (outcome === TIMED_OUT) {
+			throw scimApiError(ctx.getNode(), { timedOutAfterMs: connection.timeoutMs }, options.context, connection.secrets, options.itemIndex);
+		}
+		if (outcome.ok) {
+			const body = redactInPlace(parseBody(outcome.body), connection.secrets);
+			const problem = shapeProblem(expectation, body);
+			if (problem) {
+				throw notScimError(ctx.getNode(), {
+					expectation,
+					got: problem,
+					status: outcome.status,
+					contentType: contentTypeOf(outcome.headers),
+					secrets: connection.secrets,
+					itemIndex: options.itemIndex,
+				});
+			}
+			return (expectation === 'nothing' ? undefined : body) as T;
+		}
 		const failure = outcome.failure;
 		failure.body = parseBody(failure.body);
 
@@ -164,7 +210,9 @@ export async function scimRequest<T = IDataObject>(
 	}
 }
 
-type Outcome = { ok: true; body: unknown } | { ok: false; failure: FailedRequest };
+type Outcome =
+	| { ok: true; body: unknown; status?: number; headers?: Record<string, unknown> }
+	| { ok: false; failure: FailedRequest };
 
 // n8n refreshes on every 401 it sees, and K2's refresh tokens are single use: with several
 // requests in flight when the access token expires, parallel refreshes would all but one fail
@@ -191,7 +239,10 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 			returnFullResponse: true,
 			ignoreHttpStatusErrors: true,
 		})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-		if (response.statusCode < 400) return { ok: true, body: response.body };
+		// A 3xx is not followed (disableFollowRedirect): it comes back here and is an error.
+		if (response.statusCode >= 200 && response.statusCode < 300) {
+			return { ok: true, body: response.body, status: response.statusCode, headers: response.headers };
+		}
 		if (response.statusCode !== 401) {
 			return {
 				ok: false,
