@@ -87,7 +87,7 @@ export function assertSafeCredential(node: INode, credentials: ICredentialDataDe
 		if (value === '') {
 			if (!field.required) continue;
 			throw new NodeOperationError(node, `The ${field.label} of the credential "${credentialName}" is empty`, {
-				description: `Open the credential "${credentialName}" and enter the ${field.label}, e.g. ${field.example}.`,
+				description: `Fix: open the credential "${credentialName}" and enter the ${field.label}, e.g. ${field.example}. Nothing was sent to K2.`,
 			});
 		}
 		const problem = urlProblem(value);

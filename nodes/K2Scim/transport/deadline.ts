@@ -4,10 +4,8 @@
  */
 import { sleepWithAbort } from 'n8n-workflow';
 
-/** How long one request may take, answer included, unless the node's Timeout option says otherwise. */
+/** How long one request may take, answer included, unless the credential's Request Timeout says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 120_000;
-/** The option under the node's Options that sets it, in milliseconds (n8n's HTTP Request node uses the same name and unit). */
-export const TIMEOUT_OPTION = 'timeout';
 
 export const TIMED_OUT = Symbol('timed out');
 

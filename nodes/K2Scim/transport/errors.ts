@@ -21,6 +21,8 @@ export interface FailedRequest {
 	refreshRefused?: boolean;
 	/** No complete answer within the request's total deadline. */
 	timedOutAfterMs?: number;
+	/** The URL that was requested, to resolve a relative redirect against. */
+	url?: string;
 }
 
 /**
@@ -72,10 +74,10 @@ export function expiredSignInError(node: INode, failure: FailedRequest, itemInde
 }
 
 /** The host a redirect points to, never the rest of the URL (it may carry the token or data). */
-function redirectHost(location: unknown, secrets: Secrets): string | undefined {
+function redirectHost(location: unknown, requested: string | undefined, secrets: Secrets): string | undefined {
 	if (typeof location !== 'string' || location.trim() === '') return undefined;
 	try {
-		return redact(new URL(location.trim(), 'http://relative.invalid').host, secrets);
+		return redact(new URL(location.trim(), requested).host, secrets);
 	} catch {
 		return undefined;
 	}
@@ -93,19 +95,20 @@ export function scimApiError(
 
 	if (failure.timedOutAfterMs !== undefined) {
 		const seconds = Math.round(failure.timedOutAfterMs / 100) / 10;
-		return new NodeApiError(node, { code: 'ETIMEDOUT' } as JsonObject, {
+		// Not "ETIMEDOUT": n8n would swap the message for its generic "consider Retry on Fail".
+		return new NodeApiError(node, { code: 'TIMEOUT' } as JsonObject, {
 			message: `K2 did not answer within ${seconds} s: the request timed out`,
 			description:
 				`K2's SCIM service sent no complete answer within ${seconds} s, so n8n stopped waiting. ` +
 				'Re-running is safe: every operation finds what already exists before it writes (a create that did land is reported as existing, not duplicated). ' +
-				'If K2 is slow rather than stuck, raise the Timeout option (in milliseconds).',
-			httpCode: 'ETIMEDOUT',
+				`If K2 is slow rather than stuck, raise the Request Timeout in the credential "${credentialName(node)}".`,
+			httpCode: 'TIMEOUT',
 			itemIndex,
 		});
 	}
 
 	if (failure.status !== undefined && failure.status >= 300 && failure.status < 400) {
-		const host = redirectHost(failure.headers?.location, secrets);
+		const host = redirectHost(failure.headers?.location, failure.url, secrets);
 		return new NodeApiError(node, { status: failure.status } as JsonObject, {
 			message: `K2 answered with a redirect (${failure.status})${host ? ` to ${host}` : ''}, which is not followed`,
 			description:

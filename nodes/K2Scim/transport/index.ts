@@ -10,7 +10,7 @@ import type {
 
 import type { ScimErrorContext } from '../scim/error';
 import { assertSafeCredential } from './connection';
-import { TIMED_OUT, TIMEOUT_OPTION, DEFAULT_TIMEOUT_MS, timeoutMs, withDeadline } from './deadline';
+import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
 import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
 import type { FailedRequest } from './errors';
 import { redact, redactInPlace, secretsOf } from './redact';
@@ -53,7 +53,7 @@ export interface ScimConnection {
 	secrets: Secrets;
 	root: string;
 	baseUrl: string;
-	/** Total time one request may take (the node's Timeout option). */
+	/** Total time one request may take (the credential's Request Timeout). */
 	timeoutMs: number;
 }
 
@@ -88,15 +88,8 @@ async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 		secrets: secretsOf(credentials),
 		baseUrl,
 		root: `${baseUrl}/tokens/${encodeURIComponent(token)}/scim/v2`,
-		timeoutMs: readTimeout(ctx),
+		timeoutMs: timeoutMs(credentials.requestTimeout),
 	};
-}
-
-/** The node's Timeout option where the operation has one (list search pickers use the default). */
-function readTimeout(ctx: ScimContext): number {
-	if (!('getInputData' in ctx)) return DEFAULT_TIMEOUT_MS;
-	const options = ctx.getNodeParameter('options', 0, {}) as IDataObject | undefined;
-	return timeoutMs(options?.[TIMEOUT_OPTION]);
 }
 
 function parseBody(body: unknown): unknown {
@@ -181,6 +174,7 @@ export async function scimRequest<T = IDataObject>(
 		}
 		const failure = outcome.failure;
 		failure.body = parseBody(failure.body);
+		failure.url = url;
 
 		if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
 			const existing = await options.findExisting();

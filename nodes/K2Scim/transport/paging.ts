@@ -1,4 +1,4 @@
-import { NodeApiError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, JsonObject } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from '../scim/schemas';
@@ -85,32 +85,43 @@ export async function listResources(
 	remember(firstItems);
 	const pages = remainingPages(total, firstPage, MAX_PAGE_SIZE, query.limit);
 	const received: IDataObject[][] = [];
-	let endsAt = pages.length;
+	// Why paging stopped early, by page: a failed request, a broken page, or the end of a shrunk list.
+	const stops: Array<{ index: number; error?: NodeApiError }> = [];
+	const stop = (index: number, error?: NodeApiError): never => {
+		stops.push({ index, error });
+		throw new EndOfList(); // mapConcurrent then starts no further page
+	};
 	try {
 		await mapConcurrent(pages, query.concurrency ?? 4, async (page, index) => {
-			const response = await scimRequest<ScimListResponse<IDataObject>>(
-				ctx,
-				{ method: 'GET', path, qs: pageQs(page.startIndex, page.count) },
-				options,
-			);
+			let response: ScimListResponse<IDataObject>;
+			try {
+				response = await scimRequest<ScimListResponse<IDataObject>>(
+					ctx,
+					{ method: 'GET', path, qs: pageQs(page.startIndex, page.count) },
+					options,
+				);
+			} catch (error) {
+				return stop(index, error as NodeApiError);
+			}
 			const items = listItems<IDataObject>(response);
 			const verdict = pageVerdict({ resources: items, totalResults: response.totalResults }, page.startIndex, seen);
 			if (verdict === 'empty') {
-				throw pagingError(ctx, `it reported ${response.totalResults ?? total} results but the page at ${page.startIndex} was empty`, path, options.itemIndex);
+				stop(index, pagingError(ctx, `it reported ${response.totalResults ?? total} results but the page at ${page.startIndex} was empty`, path, options.itemIndex));
 			}
 			if (verdict === 'repeated') {
-				throw pagingError(ctx, `the page at ${page.startIndex} repeated resources already listed (startIndex ignored?)`, path, options.itemIndex);
+				stop(index, pagingError(ctx, `the page at ${page.startIndex} repeated resources already listed (startIndex ignored?)`, path, options.itemIndex));
 			}
-			if (verdict === 'end') {
-				endsAt = Math.min(endsAt, index);
-				throw new EndOfList();
-			}
+			if (verdict === 'end') stop(index);
 			remember(items);
 			received[index] = items;
 		});
 	} catch (error) {
-		if (!(error instanceof EndOfList)) throw error;
+		if (!(error instanceof EndOfList)) throw new NodeOperationError(ctx.getNode(), error as Error);
 	}
+	// The earliest page decides: a failure before the end of the list fails the listing.
+	const earliest = stops.sort((a, b) => a.index - b.index)[0];
+	if (earliest?.error) throw earliest.error;
+	const endsAt = earliest ? earliest.index : pages.length;
 
 	// A resource may shift across a page boundary while listing (one created or deleted): once each.
 	const resources: IDataObject[] = [];
