@@ -23,6 +23,7 @@ import {
 } from '../support/hostile-server';
 import type { Handler, HostileServer } from '../support/hostile-server';
 import { assertEachItemOnce, assertNoSecrets, assertPrototypesClean, captureLogs } from './support';
+import type { CapturedLog } from './support';
 
 // A mixed-case GUID: K2's tokens are GUIDs, and a server may echo them in any case.
 const SCIM_TOKEN = '9F1c2D3e-4B5a-4c6D-8e7F-0a1B2c3D4e5F';
@@ -84,6 +85,8 @@ function addCredential(fields: Partial<Record<string, string | number>> = {}): s
 
 interface CaseRun {
 	result: RunResult;
+	/** What n8n's logger received during the run, debug level included. */
+	logs: CapturedLog[];
 	/** One entry per input item: the error message, or undefined when it succeeded. */
 	errors: Array<string | undefined>;
 	/** Each item's error item json (or its first output). */
@@ -134,6 +137,7 @@ async function run(
 	const perItem = items.map((_, index) => byItem.get(index) ?? {});
 	return {
 		result,
+		logs: logs.records,
 		items: perItem,
 		errors: perItem.map((json) => (typeof json.error === 'string' ? json.error : undefined)),
 		ms,
@@ -339,6 +343,16 @@ describe('Secrets are redacted in every form and field (item 3)', () => {
 		assert.equal(json.groups[0].$ref, 'https://k2/tokens/[redacted]/scim/v2/Groups/g-1');
 	});
 
+	test('a retried request logs its URL at debug level with the token redacted', async () => {
+		let calls = 0;
+		const outcome = await run('retry log', BY_METHOD.GET, () => (++calls === 1 ? scimError(503, `busy ${SCIM_TOKEN}`) : scimJson(user('u-1'))), { items: [{}] });
+		assert.deepEqual(outcome.errors, [undefined]);
+		assert.equal(k2.requests.length, 2, 'one retry');
+		const retryLog = outcome.logs.find((record) => record.level === 'debug' && /retry 1 of 5/.test(record.message));
+		assert.ok(retryLog, `a debug record for the retry: ${JSON.stringify(outcome.logs.map((r) => r.message))}`);
+		assert.match(retryLog.message, /\/tokens\/\[redacted\]\/scim\/v2\/Users\/u-1/);
+	});
+
 	test('a listing whose resources echo every secret comes out redacted', async () => {
 		const echoed = [SCIM_TOKEN.toLowerCase(), b64(CLIENT_SECRET), ACCESS_TOKEN, REFRESH_TOKEN.toUpperCase(), b64url(ID_TOKEN)];
 		const outcome = await run('listing redaction', { ...GET_MANY, simplify: false }, () =>
@@ -373,6 +387,16 @@ describe('Answers that are not SCIM are refused (item 7)', () => {
 			assert.equal(k2.requests.length, items.length, 'one request per item, not retried');
 		});
 	}
+
+	test('one bad answer fails only its own item; the other item goes on', async () => {
+		const outcome = await run('mixed', { ...BY_METHOD.POST, userName: '={{ $json.mail }}' }, (request) =>
+			request.body.includes('bad@example.com') ? html() : scimJson(user('u-9'), 201),
+		{ items: [{ mail: 'good@example.com' }, { mail: 'bad@example.com' }] });
+		assert.equal(outcome.errors[0], undefined);
+		assert.equal(outcome.items[0].id, 'u-9');
+		assert.match(outcome.errors[1] ?? '', /K2's answer is not SCIM/);
+		assert.equal(k2.requests.length, 2);
+	});
 
 	test('Deactivate answered 204 with no body is fine (PATCH may answer nothing)', async () => {
 		const outcome = await run('patch 204', BY_METHOD.PATCH, () => ({ status: 204 }));
