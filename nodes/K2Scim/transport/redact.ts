@@ -85,7 +85,7 @@ export function secretsOf(credentials: ICredentialDataDecryptedObject): Secrets 
 }
 
 // Bearer tokens we did not know about (a token refreshed mid-request) are masked by shape.
-const BEARER = /Bearer\s+[A-Za-z0-9\-._~+/]+=*/gi;
+const BEARER = /Bearer\s+[A-Za-z0-9\-._~+/]+=*/g;
 
 /** Replaces each secret form (from secretsOf) in a text, and anything shaped like a bearer token. */
 export function redact(text: string, secrets: Secrets): string {
