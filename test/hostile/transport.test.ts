@@ -504,6 +504,29 @@ describe('Each request has a total deadline (item 9)', () => {
 	});
 });
 
+describe('Groups go through the same checks', () => {
+	const groupById = { __rl: true, mode: 'id', value: 'g-1' };
+	test('Group > Get answered 200 with HTML: not SCIM', async () => {
+		const outcome = await run('group html', { resource: 'group', operation: 'get', group: groupById }, () => html());
+		assertAllFailed(outcome, /K2's answer is not SCIM: expected a SCIM resource .* got an HTML page/, 'group html');
+		assert.equal(k2.requests.length, 2);
+	});
+
+	test('Group > Delete answered 308 to another port: not followed, the target receives nothing', async () => {
+		const outcome = await run('group redirect', { resource: 'group', operation: 'delete', group: groupById }, () => redirect(308, `${elsewhere.url}/Groups/g-1`));
+		assertAllFailed(outcome, new RegExp(`redirect \\(308\\) to 127\\.0\\.0\\.1:${elsewhere.port}`), 'group redirect');
+		assert.equal(elsewhere.requests.length, 0);
+		assert.equal(k2.requests.filter((r) => r.method === 'DELETE').length, 2);
+	});
+
+	test('Group > Get Many against a server that ignores startIndex: a handful of requests, a clear error', async () => {
+		const groups = Array.from({ length: 100 }, (_, i) => ({ schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], id: `g-${i}`, displayName: `G${i}` }));
+		const outcome = await run('group paging', { resource: 'group', operation: 'getMany', returnAll: true }, () => listResponse(groups, 50_000), { items: [{}] });
+		assertAllFailed(outcome, /K2's paging is inconsistent: the page at \d+ repeated resources already listed/, 'group paging');
+		assert.ok(k2.requests.length <= 6, `${k2.requests.length} requests`);
+	});
+});
+
 describe('A 404 names the real cause (item 17)', () => {
 	test('an ID containing "tokens" that does not exist is reported as not found, not as a bad SCIM token', async () => {
 		const outcome = await run('id tokens', { ...BY_METHOD.GET, user: byId('tokens-archive') }, () => scimError(404, 'User tokens-archive not found'));
