@@ -404,6 +404,13 @@ describe('Answers that are not SCIM are refused (item 7)', () => {
 		assert.equal(outcome.items[0].active, false);
 	});
 
+	test('Deactivate answered 200 with {} is read as no resource: the output says what was asked', async () => {
+		const outcome = await run('patch {}', BY_METHOD.PATCH, () => scimJson({}));
+		assert.deepEqual(outcome.errors, [undefined, undefined]);
+		assert.equal(outcome.items[0].id, 'u-1');
+		assert.equal(outcome.items[0].active, false);
+	});
+
 	test('Delete answered 200 with HTML is fine (a DELETE expects nothing back)', async () => {
 		const outcome = await run('delete html', BY_METHOD.DELETE, () => html());
 		assert.deepEqual(outcome.errors, [undefined, undefined]);

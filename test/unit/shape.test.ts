@@ -38,6 +38,8 @@ test('a resource needs a text id; PATCH may answer nothing; DELETE expects nothi
 	assert.match(shapeProblem('resource', '<?xml version="1.0"?><a/>') ?? '', /HTML or XML/);
 	assert.equal(shapeProblem('resourceOrEmpty', undefined), undefined);
 	assert.equal(shapeProblem('resourceOrEmpty', ''), undefined);
+	assert.equal(shapeProblem('resourceOrEmpty', {}), undefined, 'an empty JSON object is no resource, not a broken one');
+	assert.match(shapeProblem('resourceOrEmpty', { active: false }) ?? '', /no text "id"/);
 	assert.match(shapeProblem('resourceOrEmpty', '<html></html>') ?? '', /HTML page/);
 	assert.equal(shapeProblem('nothing', '<html></html>'), undefined);
 	assert.equal(shapeProblem('object', { anything: true }), undefined);

@@ -15,7 +15,7 @@ import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiErro
 import type { FailedRequest } from './errors';
 import { redact, redactInPlace, secretsOf } from './redact';
 import type { Secrets } from './redact';
-import { expectationOf, shapeProblem } from './shape';
+import { expectationOf, isNoResource, shapeProblem } from './shape';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -170,7 +170,9 @@ export async function scimRequest<T = IDataObject>(
 					itemIndex: options.itemIndex,
 				});
 			}
-			return (expectation === 'nothing' ? undefined : body) as T;
+			// Callers get undefined for "nothing came back", never a body they would read as a resource.
+			if (expectation === 'nothing' || (expectation === 'resourceOrEmpty' && isNoResource(body))) return undefined as T;
+			return body as T;
 		}
 		const failure = outcome.failure;
 		failure.body = parseBody(failure.body);

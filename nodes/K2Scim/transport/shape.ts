@@ -37,6 +37,11 @@ function isEmptyBody(body: unknown): boolean {
 	return body === undefined || body === null || (typeof body === 'string' && body.trim() === '');
 }
 
+/** What a PATCH may answer instead of the resource: nothing, or an empty JSON object. */
+export function isNoResource(body: unknown): boolean {
+	return isEmptyBody(body) || (isPlainObject(body) && Object.keys(body).length === 0);
+}
+
 /** A few words on what came instead, for the error: never the body itself. */
 export function describeBody(body: unknown): string {
 	if (isEmptyBody(body)) return 'an empty answer';
@@ -60,7 +65,7 @@ export function shapeProblem(expectation: Expectation, body: unknown): string | 
 		case 'nothing':
 			return undefined;
 		case 'resourceOrEmpty':
-			if (isEmptyBody(body)) return undefined;
+			if (isNoResource(body)) return undefined;
 			return shapeProblem('resource', body);
 		case 'object':
 			return isPlainObject(body) ? undefined : describeBody(body);
