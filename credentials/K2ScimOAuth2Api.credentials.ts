@@ -145,6 +145,16 @@ export class K2ScimOAuth2Api implements ICredentialType {
 				'The "scim.token" GUID K2 Cloud operations gave you for this identity provider domain. It is a secret: it is part of every SCIM URL.',
 		},
 		{
+			// n8n's own timeout only notices a silent connection; this bounds the whole answer.
+			displayName: 'Request Timeout',
+			name: 'requestTimeout',
+			type: 'number',
+			typeOptions: { minValue: 1000 },
+			default: 120000,
+			description:
+				'Milliseconds one SCIM request may take, answer included, before n8n gives up on it. A re-run after a timeout is safe. Raise it only if K2 is slow rather than stuck.',
+		},
+		{
 			displayName:
 				'Before you click Connect, ask K2 Cloud operations to register the OAuth Redirect URL shown at the top as your "redirectUri". K2 refresh tokens expire after 30 days by default: then open this credential and click Reconnect.',
 			name: 'k2Notice',

@@ -101,3 +101,31 @@ test('a group 409 names the group', () => {
 		'A group named "Sales" already exists in K2',
 	);
 });
+
+test('404 for an ID that contains "tokens" names the missing resource, not the SCIM token', () => {
+	for (const detail of ['User tokens-archive not found', 'Resource tokens-archive not found', undefined]) {
+		const out = explainScimError({ status: 404, detail }, { resource: 'user', operation: 'get', id: 'tokens-archive' });
+		assert.equal(out.message, 'The user "tokens-archive" was not found in K2', String(detail));
+	}
+	const group = explainScimError({ status: 404, detail: 'Group TOKENS not found' }, { resource: 'group', operation: 'get', id: 'tokens' });
+	assert.equal(group.message, 'The group "tokens" was not found in K2');
+});
+
+test('404 whose detail quotes the request path (every SCIM path has /tokens/) is "not found"', () => {
+	const out = explainScimError(
+		{ status: 404, detail: 'No resource at /tokens/[redacted]/scim/v2/Users/u-9' },
+		{ resource: 'user', operation: 'get', id: 'u-9' },
+	);
+	assert.equal(out.message, 'The user "u-9" was not found in K2');
+});
+
+test('404 whose detail blames the token, in any wording, is a bad SCIM token', () => {
+	for (const detail of ['Unknown token', 'No SCIM endpoint for this token: check the SCIM Token', 'invalid scim-token', 'Tokens not recognised']) {
+		const out = explainScimError({ status: 404, detail }, { resource: 'user', operation: 'get', id: 'u-1' });
+		assert.equal(out.message, 'K2 did not recognise the SCIM token', detail);
+	}
+});
+
+test('429 advice names the node option by its label (Requests in Flight)', () => {
+	assert.match(explainScimError({ status: 429 }, userCtx).description, /Requests in Flight/);
+});

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { listItems, remainingPageStartIndexes, remainingPages } from '../../nodes/K2Scim/scim/list';
+import { MAX_PAGES, listItems, pageVerdict, remainingPageCount, remainingPageStartIndexes, remainingPages } from '../../nodes/K2Scim/scim/list';
 import { LIST_RESPONSE_SCHEMA } from '../../nodes/K2Scim/scim/schemas';
 
 test('250 items at 100 per page leave pages starting at 101 and 201', () => {
@@ -48,4 +48,32 @@ test('listItems returns the Resources, or [] when a server omits them', () => {
 	assert.deepEqual(listItems({ schemas: [LIST_RESPONSE_SCHEMA], totalResults: 0 }), []);
 	assert.deepEqual(listItems(undefined), []);
 	assert.deepEqual(listItems('oops'), []);
+});
+
+test('remainingPageCount agrees with remainingPages without building the list', () => {
+	const cases: Array<[number, { startIndex: number; itemsPerPage: number }, number | undefined]> = [
+		[250, { startIndex: 1, itemsPerPage: 100 }, undefined],
+		[250, { startIndex: 1, itemsPerPage: 50 }, undefined],
+		[1000, { startIndex: 1, itemsPerPage: 100 }, 250],
+		[100, { startIndex: 1, itemsPerPage: 100 }, undefined],
+		[300, { startIndex: 51, itemsPerPage: 100 }, undefined],
+		[150, { startIndex: 1, itemsPerPage: 0 }, undefined],
+	];
+	for (const [total, first, limit] of cases) {
+		assert.equal(remainingPageCount(total, first, 100, limit), remainingPages(total, first, 100, limit).length, JSON.stringify([total, first, limit]));
+	}
+	assert.equal(remainingPageCount(1e9, { startIndex: 1, itemsPerPage: 100 }), 9_999_999, 'a lying total is counted, not listed');
+	assert.ok(remainingPageCount(1e9, { startIndex: 1, itemsPerPage: 100 }) + 1 > MAX_PAGES);
+	assert.equal(MAX_PAGES * 100, 1_000_000);
+});
+
+test('pageVerdict: new resources go on; an empty page ends only when its own total says the list shrank', () => {
+	const seen = new Set(['a', 'b']);
+	assert.equal(pageVerdict({ resources: [{ id: 'c' }], totalResults: 300 }, 101, seen), 'ok');
+	assert.equal(pageVerdict({ resources: [{ id: 'a' }, { id: 'c' }], totalResults: 300 }, 101, seen), 'ok', 'one shifted resource is not a repeat');
+	assert.equal(pageVerdict({ resources: [], totalResults: 100 }, 101, seen), 'end');
+	assert.equal(pageVerdict({ resources: [], totalResults: 300 }, 101, seen), 'empty');
+	assert.equal(pageVerdict({ resources: [] }, 101, seen), 'empty', 'no total: cannot tell it shrank');
+	assert.equal(pageVerdict({ resources: [{ id: 'a' }, { id: 'b' }], totalResults: 300 }, 101, seen), 'repeated');
+	assert.equal(pageVerdict({ resources: [{ userName: 'x' }], totalResults: 300 }, 101, seen), 'ok', 'without ids a repeat cannot be told');
 });

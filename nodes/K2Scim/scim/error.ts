@@ -138,6 +138,18 @@ function withDetails(message: string, description: string, info: ScimErrorInfo):
 	return { message, description: `${description} (${serverDetails(info)})` };
 }
 
+/**
+ * Whether a 404's detail blames the SCIM token, leaving out what only names the resource: its
+ * id (which may contain "token") and URL paths (every SCIM path has /tokens/ in it).
+ */
+function mentionsToken(detail: string | undefined, id: string): boolean {
+	if (!detail) return false;
+	const lower = detail.toLowerCase();
+	const withoutId = id === '' ? lower : lower.split(id.toLowerCase()).join(' ');
+	const withoutPaths = withoutId.replace(/\S*\/tokens\/\S*/g, ' ');
+	return /\b(scim[ -]?)?tokens?\b/.test(withoutPaths);
+}
+
 /** An actionable message and description for a failed SCIM request. */
 export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext): ExplainedError {
 	const { status, scimType, detail } = info;
@@ -171,8 +183,8 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 
 	if (status === 404) {
 		// A bad SCIM token makes every URL under /tokens/{token}/ unknown; requests without an id
-		// (create, list) can only 404 for that reason.
-		if ((detail && /token/i.test(detail)) || context.id === undefined) {
+		// (create, list) can only 404 for that reason. With an id, only K2's own words tell.
+		if (context.id === undefined || mentionsToken(detail, context.id)) {
 			return withDetails(
 				'K2 did not recognise the SCIM token',
 				'Check the SCIM Token in the K2 credential: it must be the token K2 issued for your identity-provider domain (a GUID), and the SCIM Base URL must be https://scim.onk2.com unless K2 gave you another.',
@@ -189,7 +201,7 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 	if (status === 429) {
 		return withDetails(
 			'K2 is throttling requests (429 Too Many Requests)',
-			'K2 received more requests than it allows. Lower the node\'s concurrency or batch size, or run the workflow again later.',
+			'K2 received more requests than it allows. Lower the node\'s Requests in Flight option, or run the workflow again later.',
 			info,
 		);
 	}

@@ -6,6 +6,12 @@
 import { MAX_PAGE_SIZE, type ScimListResponse } from './schemas';
 import { isPlainObject } from './path';
 
+/**
+ * The most pages one listing may take: 1,000,000 resources at 100 per page. A server whose
+ * totalResults asks for more is not paged at all (a lying total must not cost 10^7 requests).
+ */
+export const MAX_PAGES = 10_000;
+
 export interface PageRequest {
 	startIndex: number;
 	count: number;
@@ -35,6 +41,46 @@ export function remainingPages(
 		pages.push({ startIndex: index, count: Math.min(step, last - index + 1) });
 	}
 	return pages;
+}
+
+/** How many pages `remainingPages` would list, computed without listing them. */
+export function remainingPageCount(
+	totalResults: number,
+	firstPage: { startIndex: number; itemsPerPage: number },
+	pageSize: number = MAX_PAGE_SIZE,
+	limit?: number,
+): number {
+	const start = Number.isFinite(firstPage.startIndex) && firstPage.startIndex >= 1 ? Math.floor(firstPage.startIndex) : 1;
+	const received = Number.isFinite(firstPage.itemsPerPage) ? Math.max(0, Math.floor(firstPage.itemsPerPage)) : 0;
+	const step = Math.max(1, received > 0 ? Math.min(received, pageSize) : pageSize);
+	let last = Number.isFinite(totalResults) ? Math.floor(totalResults) : 0;
+	if (limit !== undefined) last = Math.min(last, start + Math.max(0, Math.floor(limit)) - 1);
+	const first = start + received;
+	return last < first ? 0 : Math.ceil((last - first + 1) / step);
+}
+
+/**
+ * What a later page means for the listing:
+ * - `ok`: new resources, go on;
+ * - `end`: empty, and its own totalResults says the list shrank to before it (resources deleted
+ *   while listing): the listing ends there;
+ * - `empty`: empty although totalResults says resources are left: the server's paging is broken;
+ * - `repeated`: only resources already listed (the server ignores startIndex): paging would
+ *   never end.
+ */
+export type PageVerdict = 'ok' | 'end' | 'empty' | 'repeated';
+
+export function pageVerdict(
+	page: { resources: unknown[]; totalResults?: number },
+	startIndex: number,
+	seenIds: ReadonlySet<string>,
+): PageVerdict {
+	if (page.resources.length === 0) {
+		return page.totalResults !== undefined && page.totalResults < startIndex ? 'end' : 'empty';
+	}
+	const ids = page.resources.map((resource) => (isPlainObject(resource) ? resource.id : undefined));
+	if (ids.every((id) => typeof id === 'string' && seenIds.has(id))) return 'repeated';
+	return 'ok';
 }
 
 /** The startIndex values of `remainingPages`, for callers that ask for full pages. */

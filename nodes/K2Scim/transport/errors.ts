@@ -3,7 +3,10 @@ import type { INode, JsonObject } from 'n8n-workflow';
 
 import { explainScimError, parseScimError } from '../scim/error';
 import type { ScimErrorContext } from '../scim/error';
-import { redact } from './redact';
+import { redact, redactInPlace } from './redact';
+import type { Secrets } from './redact';
+import { describeExpectation } from './shape';
+import type { Expectation } from './shape';
 
 export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
 
@@ -16,6 +19,10 @@ export interface FailedRequest {
 	message?: string;
 	/** The OAuth2 token endpoint refused to give a token: no retry helps, the credential needs fixing. */
 	refreshRefused?: boolean;
+	/** No complete answer within the request's total deadline. */
+	timedOutAfterMs?: number;
+	/** The URL that was requested, to resolve a relative redirect against. */
+	url?: string;
 	/**
 	 * Why, as the token endpoint said it: `invalid_grant` (the refresh token expired or was revoked:
 	 * reconnect), `invalid_client` (wrong Client ID or Client Secret), or another OAuth error code.
@@ -94,7 +101,7 @@ export function readFailure(error: unknown): FailedRequest {
 	};
 }
 
-function credentialName(node: INode): string {
+export function credentialName(node: INode): string {
 	return node.credentials?.[CREDENTIAL_TYPE]?.name ?? 'K2 SCIM OAuth2 API';
 }
 
@@ -171,15 +178,52 @@ export function tokenRefusedError(node: INode, failure: FailedRequest, itemIndex
 	);
 }
 
+/** The host a redirect points to, never the rest of the URL (it may carry the token or data). */
+function redirectHost(location: unknown, requested: string | undefined, secrets: Secrets): string | undefined {
+	if (typeof location !== 'string' || location.trim() === '') return undefined;
+	try {
+		return redact(new URL(location.trim(), requested).host, secrets);
+	} catch {
+		return undefined;
+	}
+}
+
 /** Turns a failed SCIM request into an error a user can act on, with no secret in it. */
 export function scimApiError(
 	node: INode,
 	failure: FailedRequest,
 	context: ScimErrorContext,
-	secrets: string[],
+	secrets: Secrets,
 	itemIndex?: number,
 ): NodeApiError {
 	if (failure.refreshRefused) return expiredSignInError(node, failure, itemIndex);
+
+	if (failure.timedOutAfterMs !== undefined) {
+		const seconds = Math.round(failure.timedOutAfterMs / 100) / 10;
+		// Not "ETIMEDOUT": n8n would swap the message for its generic "consider Retry on Fail".
+		return new NodeApiError(node, { code: 'TIMEOUT' } as JsonObject, {
+			message: `K2 did not answer within ${seconds} s: the request timed out`,
+			description:
+				`K2's SCIM service sent no complete answer within ${seconds} s, so n8n stopped waiting. ` +
+				'Re-running is safe: every operation finds what already exists before it writes (a create that did land is reported as existing, not duplicated). ' +
+				`If K2 is slow rather than stuck, raise the Request Timeout in the credential "${credentialName(node)}".`,
+			httpCode: 'TIMEOUT',
+			itemIndex,
+		});
+	}
+
+	if (failure.status !== undefined && failure.status >= 300 && failure.status < 400) {
+		const host = redirectHost(failure.headers?.location, failure.url, secrets);
+		return new NodeApiError(node, { status: failure.status } as JsonObject, {
+			message: `K2 answered with a redirect (${failure.status})${host ? ` to ${host}` : ''}, which is not followed`,
+			description:
+				`The SCIM request was answered with HTTP ${failure.status}${host ? ` pointing to the host ${host}` : ''}. ` +
+				'SCIM requests never follow redirects: the access token and the data would be sent to wherever the redirect points. ' +
+				`Check the SCIM Base URL in the credential "${credentialName(node)}" (it must be the exact https:// address K2 gave you, e.g. https://scim.onk2.com) and any proxy between n8n and K2.`,
+			httpCode: String(failure.status),
+			itemIndex,
+		});
+	}
 
 	if (failure.status === undefined) {
 		const code = failure.code ?? 'ENETWORK';
@@ -187,7 +231,7 @@ export function scimApiError(
 			node,
 			{ code } as JsonObject,
 			{
-				message: `Could not reach the K2 SCIM service (${code})`,
+				message: `Could not reach the K2 SCIM service (${redact(code, secrets)})`,
 				description: redact(
 					`${failure.message ?? 'The connection failed'}. Check the SCIM Base URL in the credential "${credentialName(node)}" and that n8n can reach it. Requests that failed this way were retried before giving up.`,
 					secrets,
@@ -198,15 +242,33 @@ export function scimApiError(
 		);
 	}
 
-	const parsed = parseScimError(failure.status, failure.body);
+	// Redacted before anything is cut to length, so no part of a secret survives at the cut.
+	const parsed = parseScimError(failure.status, redactInPlace(failure.body, secrets));
 	const explained = explainScimError(parsed, context);
 	const clean: JsonObject = { status: parsed.status };
-	if (parsed.scimType) clean.scimType = parsed.scimType;
+	if (parsed.scimType) clean.scimType = redact(parsed.scimType, secrets);
 	if (parsed.detail) clean.detail = redact(parsed.detail, secrets);
 	return new NodeApiError(node, clean, {
 		message: redact(explained.message, secrets),
 		description: redact(explained.description, secrets),
 		httpCode: String(parsed.status),
 		itemIndex,
+	});
+}
+
+/** A 2xx whose body is not what the request expects: never acted on. */
+export function notScimError(
+	node: INode,
+	answer: { expectation: Expectation; got: string; status?: number; contentType?: string; secrets: Secrets; itemIndex?: number },
+): NodeApiError {
+	const type = answer.contentType ? `Content-Type ${answer.contentType}` : 'no Content-Type';
+	const got = redact(answer.got, answer.secrets);
+	return new NodeApiError(node, { status: answer.status ?? 200 } as JsonObject, {
+		message: `K2's answer is not SCIM: expected ${describeExpectation(answer.expectation)}, got ${got} (${redact(type, answer.secrets)})`,
+		description:
+			`The SCIM service answered HTTP ${answer.status ?? 200} with ${got}, which is not what a SCIM server sends for this request, so nothing was done with it. ` +
+			`A proxy, a login page or a wrong SCIM Base URL in the credential "${credentialName(node)}" usually causes this: it must be the address K2 gave you (e.g. https://scim.onk2.com).`,
+		httpCode: String(answer.status ?? 200),
+		itemIndex: answer.itemIndex,
 	});
 }

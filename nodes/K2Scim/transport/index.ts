@@ -9,10 +9,14 @@ import type {
 } from 'n8n-workflow';
 
 import type { ScimErrorContext } from '../scim/error';
-import { CREDENTIAL_TYPE, readFailure, scimApiError } from './errors';
+import { assertSafeCredential } from './connection';
+import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
+import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
 import { redact, redactInPlace, secretsOf } from './redact';
+import type { Secrets } from './redact';
 import { refreshGeneration, resendAfterUnauthorized } from './refresh';
 import type { Outcome } from './refresh';
+import { expectationOf, isNoResource, shapeProblem } from './shape';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
@@ -47,9 +51,11 @@ export interface ScimRequestOptions {
 
 export interface ScimConnection {
 	credentials: ICredentialDataDecryptedObject;
-	secrets: string[];
+	secrets: Secrets;
 	root: string;
 	baseUrl: string;
+	/** Total time one request may take (the credential's Request Timeout). */
+	timeoutMs: number;
 }
 
 // One credential read per node run: decrypting it and resolving its expressions for every
@@ -74,6 +80,8 @@ function forgetConnection(ctx: ScimContext): void {
 
 async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	// Before the first request: no token may leave in clear text, to another host, or in a query.
+	assertSafeCredential(ctx.getNode(), credentials, credentialName(ctx.getNode()));
 	const baseUrl = String(credentials.scimBaseUrl ?? '').trim().replace(/\/+$/, '');
 	const token = String(credentials.scimToken ?? '').trim();
 	return {
@@ -81,12 +89,13 @@ async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
 		secrets: secretsOf(credentials),
 		baseUrl,
 		root: `${baseUrl}/tokens/${encodeURIComponent(token)}/scim/v2`,
+		timeoutMs: timeoutMs(credentials.requestTimeout),
 	};
 }
 
 function parseBody(body: unknown): unknown {
 	// K2 answers application/scim+json, which axios may leave as text.
-	if (typeof body === 'string' && body.trim().startsWith('{')) {
+	if (typeof body === 'string' && /^\s*[{[]/.test(body)) {
 		try {
 			return JSON.parse(body);
 		} catch {
@@ -96,10 +105,17 @@ function parseBody(body: unknown): unknown {
 	return body;
 }
 
+function contentTypeOf(headers: Record<string, unknown> | undefined): string | undefined {
+	const value = headers?.['content-type'];
+	return typeof value === 'string' ? value.split(';')[0].trim() : undefined;
+}
+
 /**
  * The one door to K2's SCIM API. Goes through httpRequestWithAuthentication so that a 401
  * reaches n8n's OAuth2 helper, which refreshes the token once and retries. Throttling,
- * gateway errors and dropped connections are retried here with backoff.
+ * gateway errors and dropped connections are retried here with backoff. Redirects are never
+ * followed (the Bearer token and the body would go to wherever they point), each attempt has a
+ * total deadline, and an answer that is not the SCIM shape the request expects is an error.
  */
 export async function scimRequest<T = IDataObject>(
 	ctx: ScimContext,
@@ -110,6 +126,7 @@ export async function scimRequest<T = IDataObject>(
 	const url = request.withoutToken
 		? `${connection.baseUrl}/scim/v2${request.path}`
 		: `${connection.root}${request.path}`;
+	const expectation = expectationOf(request.method, request.path);
 	const httpOptions: IHttpRequestOptions = {
 		method: request.method,
 		url,
@@ -120,7 +137,10 @@ export async function scimRequest<T = IDataObject>(
 			Accept: 'application/scim+json, application/json',
 			...(request.body ? { 'Content-Type': 'application/scim+json' } : {}),
 		},
-		timeout: 60_000,
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
+		// The idle timeout still closes a silent socket; the deadline below bounds the whole answer.
+		timeout: Math.min(60_000, connection.timeoutMs),
 	};
 	const isCreate = request.method === 'POST';
 	let sentOnce = false;
@@ -132,10 +152,32 @@ export async function scimRequest<T = IDataObject>(
 			if (existing) return existing as T;
 		}
 		sentOnce = true;
-		const outcome = await send(ctx, httpOptions);
-		if (outcome.ok) return redactInPlace(parseBody(outcome.body), connection.secrets) as T;
+		const outcome = await withDeadline(connection.timeoutMs, async (signal) =>
+			await send(ctx, { ...httpOptions, abortSignal: signal }),
+		);
+		if (outcome === TIMED_OUT) {
+			throw scimApiError(ctx.getNode(), { timedOutAfterMs: connection.timeoutMs }, options.context, connection.secrets, options.itemIndex);
+		}
+		if (outcome.ok) {
+			const body = redactInPlace(parseBody(outcome.body), connection.secrets);
+			const problem = shapeProblem(expectation, body);
+			if (problem) {
+				throw notScimError(ctx.getNode(), {
+					expectation,
+					got: problem,
+					status: outcome.status,
+					contentType: contentTypeOf(outcome.headers),
+					secrets: connection.secrets,
+					itemIndex: options.itemIndex,
+				});
+			}
+			// Callers get undefined for "nothing came back", never a body they would read as a resource.
+			if (expectation === 'nothing' || (expectation === 'resourceOrEmpty' && isNoResource(body))) return undefined as T;
+			return body as T;
+		}
 		const failure = outcome.failure;
 		failure.body = parseBody(failure.body);
+		failure.url = url;
 
 		if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
 			const existing = await options.findExisting();
@@ -182,7 +224,10 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
 			})) as { statusCode: number; headers: Record<string, unknown>; body: unknown };
-			if (response.statusCode < 400) return { ok: true, body: response.body };
+			// A 3xx is not followed (disableFollowRedirect): it comes back here and is an error.
+			if (response.statusCode >= 200 && response.statusCode < 300) {
+				return { ok: true, body: response.body, status: response.statusCode, headers: response.headers };
+			}
 			return {
 				ok: false,
 				failure: { status: response.statusCode, headers: response.headers, body: response.body },

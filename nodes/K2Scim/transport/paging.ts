@@ -1,7 +1,8 @@
-import type { IDataObject } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
+import type { IDataObject, JsonObject } from 'n8n-workflow';
 
 import { MAX_PAGE_SIZE } from '../scim/schemas';
-import { remainingPageStartIndexes } from '../scim/list';
+import { MAX_PAGES, listItems, pageVerdict, remainingPageCount, remainingPages } from '../scim/list';
 import type { ScimListResponse } from '../scim/schemas';
 import { mapConcurrent } from '../utils/concurrency';
 import { scimRequest } from './index';
@@ -17,9 +18,25 @@ export interface ListQuery {
 	concurrency?: number;
 }
 
+/** Thrown inside the page workers when a page ends the listing early (no error: the list shrank). */
+class EndOfList extends Error {}
+
+function pagingError(ctx: ScimContext, what: string, path: string, itemIndex?: number): NodeApiError {
+	const resources = path === '/Groups' ? 'groups' : 'users';
+	return new NodeApiError(ctx.getNode(), { status: 200 } as JsonObject, {
+		message: `K2's paging is inconsistent: ${what}`,
+		description:
+			`Listing ${resources} stopped so that nothing acts on a partial or endless list (Sync writes nothing after this). ` +
+			'This is a fault of the SCIM service or of a proxy in front of it; re-run later, and report it to K2 support if it persists.',
+		httpCode: '200',
+		itemIndex,
+	});
+}
+
 /**
  * Lists resources at K2's cap of 100 per page. The first page gives totalResults; the
- * remaining pages are then fetched in parallel and put back in order.
+ * remaining pages are then fetched in parallel and put back in order. Paging always ends:
+ * at an empty page, at a page of resources already seen, or at the page ceiling.
  */
 export async function listResources(
 	ctx: ScimContext,
@@ -36,27 +53,86 @@ export async function listResources(
 	};
 	const firstCount = Math.min(MAX_PAGE_SIZE, query.limit ?? MAX_PAGE_SIZE);
 	if (firstCount <= 0) return [];
+	// The transport has checked the shape: an object with a Resources list of objects.
 	const first = await scimRequest<ScimListResponse<IDataObject>>(
 		ctx,
 		{ method: 'GET', path, qs: pageQs(1, firstCount) },
 		options,
 	);
-	const resources = [...(first.Resources ?? [])];
-	const starts = remainingPageStartIndexes(
-		first.totalResults ?? resources.length,
-		{ startIndex: first.startIndex ?? 1, itemsPerPage: resources.length },
-		MAX_PAGE_SIZE,
-		query.limit,
-	);
-	const pages = await mapConcurrent(starts, query.concurrency ?? 4, async (startIndex) => {
-		const count = Math.min(MAX_PAGE_SIZE, query.limit !== undefined ? query.limit - (startIndex - 1) : MAX_PAGE_SIZE);
-		const page = await scimRequest<ScimListResponse<IDataObject>>(
+	const firstItems = listItems<IDataObject>(first);
+	const total = first.totalResults ?? firstItems.length;
+	if (firstItems.length === 0) {
+		if (total > 0) {
+			throw pagingError(ctx, `it reported ${total} results but sent none on the first page`, path, options.itemIndex);
+		}
+		return [];
+	}
+	const firstPage = { startIndex: first.startIndex ?? 1, itemsPerPage: firstItems.length };
+	const pageCount = remainingPageCount(total, firstPage, MAX_PAGE_SIZE, query.limit);
+	if (pageCount + 1 > MAX_PAGES) {
+		throw pagingError(
 			ctx,
-			{ method: 'GET', path, qs: pageQs(startIndex, count) },
-			options,
+			`it reported ${total} results, which would take ${pageCount + 1} pages; a listing stops at ${MAX_PAGES} pages`,
+			path,
+			options.itemIndex,
 		);
-		return page.Resources ?? [];
-	});
-	for (const page of pages) resources.push(...page);
+	}
+
+	const seen = new Set<string>();
+	const remember = (items: IDataObject[]) => {
+		for (const item of items) if (typeof item.id === 'string') seen.add(item.id);
+	};
+	remember(firstItems);
+	const pages = remainingPages(total, firstPage, MAX_PAGE_SIZE, query.limit);
+	const received: IDataObject[][] = [];
+	// Why paging stopped early, by page: a failed request, a broken page, or the end of a shrunk list.
+	const stops: Array<{ index: number; error?: NodeApiError }> = [];
+	const stop = (index: number, error?: NodeApiError): never => {
+		stops.push({ index, error });
+		throw new EndOfList(); // mapConcurrent then starts no further page
+	};
+	try {
+		await mapConcurrent(pages, query.concurrency ?? 4, async (page, index) => {
+			let response: ScimListResponse<IDataObject>;
+			try {
+				response = await scimRequest<ScimListResponse<IDataObject>>(
+					ctx,
+					{ method: 'GET', path, qs: pageQs(page.startIndex, page.count) },
+					options,
+				);
+			} catch (error) {
+				return stop(index, error as NodeApiError);
+			}
+			const items = listItems<IDataObject>(response);
+			const verdict = pageVerdict({ resources: items, totalResults: response.totalResults }, page.startIndex, seen);
+			if (verdict === 'empty') {
+				stop(index, pagingError(ctx, `it reported ${response.totalResults ?? total} results but the page at ${page.startIndex} was empty`, path, options.itemIndex));
+			}
+			if (verdict === 'repeated') {
+				stop(index, pagingError(ctx, `the page at ${page.startIndex} repeated resources already listed (startIndex ignored?)`, path, options.itemIndex));
+			}
+			if (verdict === 'end') stop(index);
+			remember(items);
+			received[index] = items;
+		});
+	} catch (error) {
+		if (!(error instanceof EndOfList)) throw new NodeOperationError(ctx.getNode(), error as Error);
+	}
+	// The earliest page decides: a failure before the end of the list fails the listing.
+	const earliest = stops.sort((a, b) => a.index - b.index)[0];
+	if (earliest?.error) throw earliest.error;
+	const endsAt = earliest ? earliest.index : pages.length;
+
+	// A resource may shift across a page boundary while listing (one created or deleted): once each.
+	const resources: IDataObject[] = [];
+	const added = new Set<string>();
+	for (const item of [firstItems, ...received.slice(0, endsAt)].flat()) {
+		if (item === undefined) continue;
+		if (typeof item.id === 'string') {
+			if (added.has(item.id)) continue;
+			added.add(item.id);
+		}
+		resources.push(item);
+	}
 	return query.limit !== undefined ? resources.slice(0, query.limit) : resources;
 }

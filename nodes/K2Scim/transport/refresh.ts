@@ -19,7 +19,9 @@ import type { FailedRequest } from './errors';
 
 type Context = IExecuteFunctions | ILoadOptionsFunctions;
 
-export type Outcome = { ok: true; body: unknown } | { ok: false; failure: FailedRequest };
+export type Outcome =
+	| { ok: true; body: unknown; status?: number; headers?: Record<string, unknown> }
+	| { ok: false; failure: FailedRequest };
 
 export interface Senders {
 	/** Sends with 401 coming back as data: n8n does not refresh. */
