@@ -1,3 +1,4 @@
+import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { requestsInFlightOptions } from '../common.fields';
@@ -31,6 +32,8 @@ export const description: INodeProperties[] = [
 ];
 
 type Status = 'created' | 'updated' | 'unchanged';
+
+const isConflict = (error: unknown) => error instanceof NodeApiError && error.httpCode === '409';
 
 interface Item {
 	itemIndex: number;
@@ -99,7 +102,14 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			return;
 		}
 		try {
-			await applyBatch(this, items, existing, inFlight, results);
+			try {
+				await applyBatch(this, items, existing, inFlight, results);
+			} catch (error) {
+				// Another execution created the group between our lookup and our create: update it.
+				const created = !existing && isConflict(error) ? await findGroupByDisplayName(this, items[0].displayName, 'createOrUpdate') : undefined;
+				if (!created) throw error;
+				await applyBatch(this, items, created, inFlight, results);
+			}
 		} catch (error) {
 			// The lookup of a large group's members or the create failed: nothing was changed.
 			for (const item of items) results[item.itemIndex] = error as Error;
