@@ -101,19 +101,15 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			for (const item of items) results[item.itemIndex] = existing;
 			return;
 		}
-		try {
-			try {
-				await applyBatch(this, items, existing, inFlight, results);
-			} catch (error) {
-				// Another execution created the group between our lookup and our create: update it.
-				const created = !existing && isConflict(error) ? await findGroupByDisplayName(this, items[0].displayName, 'createOrUpdate') : undefined;
-				if (!created) throw error;
-				await applyBatch(this, items, created, inFlight, results);
-			}
-		} catch (error) {
-			// The lookup of a large group's members or the create failed: nothing was changed.
-			for (const item of items) results[item.itemIndex] = error as Error;
+		let failure = await applyBatch(this, items, existing, inFlight, results).catch((error: Error) => error);
+		if (failure && !existing && isConflict(failure)) {
+			// Another execution created the group between our lookup and our create: update it.
+			const created = await findGroupByDisplayName(this, items[0].displayName, 'createOrUpdate').catch((error: Error) => error);
+			if (created instanceof Error) failure = created;
+			else if (created) failure = await applyBatch(this, items, created, inFlight, results).catch((error: Error) => error);
 		}
+		// The lookup of a large group's members or the create failed: nothing was changed.
+		if (failure) for (const item of items) results[item.itemIndex] = failure;
 	});
 	return results;
 }
