@@ -97,7 +97,7 @@ describe('Hostile group faults: failures are reported, never success', () => {
 		assert.equal(k2.sandbox.stats().total, 0);
 	});
 
-	test('Create or Update: groups whose members are unknown fail, counted; the valid group is created', async () => {
+	test('Create or Update: groups whose members are unknown fail, counted; the valid group and members are applied', async () => {
 		const items = [
 			{ name: 'Unknown A', m: missing(1) },
 			{ name: 'Fine Group', m: users[7] },
@@ -105,19 +105,41 @@ describe('Hostile group faults: failures are reported, never success', () => {
 		];
 		const { error } = await run({ operation: 'createOrUpdate', displayName: '={{ $json.name }}', members: '={{ $json.m }}' }, items);
 		const failed = error as unknown as NodeError;
-		// K2 refuses a create whose members include an unknown user: the group is not made, and K2 says which member.
-		assert.equal(failed.message, '2 of 3 items failed: K2 rejected the request to create or update the group "Unknown A" (invalidValue)');
-		assert.match(String(failed.description), /^Failed: item 0: .*"Unknown A".*; item 2: .*"Unknown B".*\. The other 1 item was applied\./);
+		assert.equal(failed.message, `2 of 3 items failed: No K2 user with ID "${missing(1)}"`);
+		assert.match(String(failed.description), new RegExp(`^Failed: item 0: No K2 user with ID "${missing(1)}"; item 2: No K2 user with ID "${missing(2)}"\\. The other 1 item was applied\\.`));
 		const named = async (name: string) => (await k2.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources ?? [];
-		const fine = await named('Fine Group');
-		assert.equal(fine.length, 1);
-		assert.deepEqual(await groupsOf(users[7]), [fine[0].id]);
-		assert.deepEqual([...(await named('Unknown A')), ...(await named('Unknown B'))], [], 'no group half-made');
+		const [fine] = await named('Fine Group');
+		assert.deepEqual(await groupsOf(users[7]), [fine.id]);
+		// K2 refused the creates that carried an unknown member; each group was then made bare and its known members added.
+		const [b] = await named('Unknown B');
+		assert.deepEqual(await groupsOf(users[8]), [b.id]);
 
 		const kept = await run({ operation: 'createOrUpdate', displayName: '={{ $json.name }}', members: '={{ $json.m }}' }, items, true);
 		assertEachItemOnce(kept, 3, 'Continue On Fail');
-		assert.match(String(kept.output![2].json.detail), /Member 00000000-0000-4000-8000-000000000002 does not exist/);
+		// The re-run: the known member is in already, the unknown one still fails.
+		assert.match(String(kept.output![2].json.description), new RegExp(`^No member of this item was added to group "Unknown B"\\. 1 was already a member: "${users[8]}"\\.`));
 		assert.equal(kept.output![1].json.status, 'unchanged');
+	});
+
+	test('Create or Update: one item\'s unknown member does not fail the other items of the same new group', async () => {
+		k2.sandbox.resetStats();
+		const { output } = await run(
+			{ operation: 'createOrUpdate', displayName: 'Shared New', members: '={{ $json.m }}' },
+			[{ m: users[9] }, { m: missing(3) }, { m: users[10] }],
+			true,
+		);
+		assertEachItemOnce({ output } as never, 3, 'shared new group');
+		assert.equal(output![0].json.status, 'created');
+		assert.deepEqual(output![0].json.added, [users[9]]);
+		assert.equal(output![1].json.error, `No K2 user with ID "${missing(3)}"`);
+		assert.match(String(output![1].json.description), /^The group was created \(ID .+\)\. /);
+		assert.deepEqual(output![2].json.added, [users[10]]);
+		const id = String(output![0].json.id);
+		assert.deepEqual(await groupsOf(users[9]), [id]);
+		assert.deepEqual(await groupsOf(users[10]), [id]);
+		// The refused create, the bare create, the refused PATCH, the lookup of its IDs, the PATCH of the known ones.
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 2);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 2);
 	});
 
 	test('Rename to a name another group has: an error, and the group keeps its name', async () => {

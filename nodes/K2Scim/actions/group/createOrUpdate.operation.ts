@@ -34,6 +34,7 @@ export const description: INodeProperties[] = [
 type Status = 'created' | 'updated' | 'unchanged';
 
 const isConflict = (error: unknown) => error instanceof NodeApiError && error.httpCode === '409';
+const isBadRequest = (error: unknown) => error instanceof NodeApiError && error.httpCode === '400';
 
 interface Item {
 	itemIndex: number;
@@ -146,20 +147,30 @@ async function applyBatch(
 	if (!group) {
 		// The first 100 members go in the create; a group found after a lost answer gets them by PATCH.
 		let foundExisting = false;
-		group = await scimRequest<ScimGroup & IDataObject>(
-			ctx,
-			{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds: patches[0]?.ids ?? [] }) as IDataObject },
-			{
-				context,
-				findExisting: async () => {
-					const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
-					foundExisting = found !== undefined;
-					return found;
+		const create = async (memberIds: string[]) =>
+			await scimRequest<ScimGroup & IDataObject>(
+				ctx,
+				{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds }) as IDataObject },
+				{
+					context,
+					findExisting: async () => {
+						const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
+						foundExisting = found !== undefined;
+						return found;
+					},
 				},
-			},
-		);
-		if (!foundExisting) patches = patches.slice(1);
-		else if (group.externalId !== externalId) externalIdToSet = externalId;
+			);
+		const inline = patches[0]?.ids ?? [];
+		let created = await create(inline).catch((error: Error) => error);
+		// K2 refuses a whole create when one member does not exist, and this create carries the
+		// members of several items: create the group bare, then add members by PATCH, where an
+		// unknown member fails only its own items.
+		const bare = created instanceof Error && inline.length > 0 && isBadRequest(created);
+		if (bare) created = await create([]);
+		if (created instanceof Error) throw created;
+		group = created;
+		if (!foundExisting && !bare) patches = patches.slice(1);
+		else if (foundExisting && group.externalId !== externalId) externalIdToSet = externalId;
 	}
 	const groupId = String(group.id);
 	const patchContext = { ...context, id: groupId };
