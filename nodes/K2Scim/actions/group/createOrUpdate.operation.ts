@@ -75,7 +75,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const inFlight = readRequestsInFlight(this);
 	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
 	const read = readItems(this, itemCount, results);
-	// Without "Continue On Fail" the run stops at the first bad item: then nothing is sent.
+	// Without "Continue On Fail" bad items stop the batch before any request (the run names them all).
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	const [users, groups] = await Promise.all([
