@@ -132,28 +132,33 @@ describe('Group create racing another execution', () => {
 		assert.equal(kept.output![0].json.status, '409');
 	});
 
-	test('two executions create the same new group at once: one group, both succeed, every member of both is in it', async () => {
-		// Hold the first two lookups until both executions have asked: both see no group, both POST.
+	/** Holds the first `n` group lookups until all `n` have arrived: each execution sees no group. */
+	const holdLookups = (n: number) => {
+		const state = { held: 0 };
 		let waiting: Array<() => void> = [];
-		let held = 0;
 		proxy.state.before = async (method, url) => {
-			if (!isGroupLookup(method, url) || held >= 2) return;
-			held++;
+			if (!isGroupLookup(method, url) || state.held >= n) return;
+			state.held++;
 			await new Promise<void>((resolve) => {
 				waiting.push(resolve);
-				if (waiting.length === 2) {
+				if (waiting.length === n) {
 					for (const release of waiting) release();
 					waiting = [];
 				}
 			});
 		};
+		return state;
+	};
+
+	test('two executions create the same new group at once: one group, both succeed, every member of both is in it', async () => {
+		const held = holdLookups(2);
 		const [a, b] = await Promise.all([
 			run({ operation: 'createOrUpdate', displayName: 'Raced Pair', members: `${users[0]}, ${users[1]}` }),
 			run({ operation: 'createOrUpdate', displayName: 'Raced Pair', members: `${users[4]}, ${users[5]}` }),
 		]);
 		assert.equal(a.error, undefined, a.error?.message);
 		assert.equal(b.error, undefined, b.error?.message);
-		assert.equal(held, 2);
+		assert.equal(held.held, 2);
 		assert.equal(count(k2.sandbox, 'POST /Groups'), 2, 'both sent a create; K2 took one');
 		const found = await groupsNamed('Raced Pair');
 		assert.equal(found.length, 1, 'no duplicate');
@@ -161,5 +166,18 @@ describe('Group create racing another execution', () => {
 		assert.deepEqual([a.output![0].json.status, b.output![0].json.status].sort(), ['created', 'updated']);
 		assert.equal(a.output![0].json.id, found[0].id);
 		assert.equal(b.output![0].json.id, found[0].id);
+	});
+
+	test('six executions, one member each, create the same new group at once: one group with all six', async () => {
+		holdLookups(6);
+		const runs = await Promise.all(users.map((member) => run({ operation: 'createOrUpdate', displayName: 'Raced Six', members: member })));
+		for (const r of runs) assert.equal(r.error, undefined, r.error?.message);
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 6);
+		const found = await groupsNamed('Raced Six');
+		assert.equal(found.length, 1, 'no duplicate');
+		assert.deepEqual(membersOf(found[0]), [...users].sort(), 'no membership lost');
+		const statuses = runs.map((r) => r.output![0].json.status).sort();
+		assert.deepEqual(statuses, ['created', 'updated', 'updated', 'updated', 'updated', 'updated']);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 5, 'the five that lost the race each added their member');
 	});
 });
