@@ -151,7 +151,9 @@ describe('Group create with a lost answer', () => {
 				users.map((m) => ({ m })),
 				{ credentialId: 'proxied' },
 			);
-			assert.match(String(stopped.error?.message), /1 member not added/, 'without Continue On Fail the node fails');
+			// Without Continue On Fail the node fails after attempting all items, counting the 50 failures.
+			assert.match(String(stopped.error?.message), /^50 of 150 items failed: 1 member not added/);
+			assert.match(String(stopped.error?.description), /^Failed: item 100: .*; and 45 more\. The other 100 items were applied\./);
 		} finally {
 			proxy.state.refusePatches = false;
 		}

@@ -42,6 +42,42 @@ function asNodeError(ctx: IExecuteFunctions, error: unknown, itemIndex: number):
 	return new NodeOperationError(ctx.getNode(), error as Error, { itemIndex });
 }
 
+/** How many failures a batch error lists by item; the rest are counted. */
+const LISTED_FAILURES = 5;
+
+/**
+ * Without Continue On Fail, after a batch operation attempted all its items: one failed item
+ * fails the run with its own error (message, HTTP code, item index); several fail it with one
+ * error that counts them, so a scheduled run shows red with the whole picture.
+ * An item left empty (`undefined`) was not attempted: the batch stopped before sending.
+ */
+function throwBatchFailures(ctx: IExecuteFunctions, perItem: Array<INodeExecutionData[] | Error | undefined>): void {
+	const failures: Array<{ itemIndex: number; error: Error }> = [];
+	let applied = 0;
+	for (let itemIndex = 0; itemIndex < perItem.length; itemIndex++) {
+		const result = perItem[itemIndex];
+		if (result instanceof Error) failures.push({ itemIndex, error: asNodeError(ctx, result, itemIndex) });
+		else if (result !== undefined) applied++;
+	}
+	if (failures.length === 0) return;
+	if (failures.length === 1) throw failures[0].error;
+
+	const notSent = perItem.length - failures.length - applied;
+	const listed = failures.slice(0, LISTED_FAILURES).map((f) => `item ${f.itemIndex}: ${f.error.message}`);
+	if (failures.length > LISTED_FAILURES) listed.push(`and ${failures.length - LISTED_FAILURES} more`);
+	const others = [
+		applied ? `The other ${applied} item${applied === 1 ? ' was' : 's were'} applied.` : '',
+		notSent ? `Nothing was sent to K2 for ${notSent} item${notSent === 1 ? '' : 's'}.` : '',
+	].filter(Boolean);
+	throw new NodeOperationError(ctx.getNode(), `${failures.length} of ${perItem.length} items failed: ${failures[0].error.message}`, {
+		description: [
+			`Failed: ${listed.join('; ')}.`,
+			...others,
+			'With Settings > On Error set to "Continue" (Continue On Fail), each failed item comes out as its own error item, with its reason, next to the results of the others.',
+		].join(' '),
+	});
+}
+
 /**
  * Reads resource and operation once, runs the items (several requests in flight, results in
  * input order), pairs every output with its input, and applies "Continue On Fail": every input
@@ -67,6 +103,8 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		const result = await operation.executeAll.call(this, items.length);
 		if (Array.isArray(result)) perItem = result;
 		else ({ perItem, additional } = result);
+		// A batch has attempted every item by now: fail with all its failures, not the first one.
+		if (!continueOnFail) throwBatchFailures(this, perItem);
 	} else {
 		const execute = operation.execute!;
 		const inFlight = this.getNodeParameter('options.requestsInFlight', 0, DEFAULT_REQUESTS_IN_FLIGHT) as number;

@@ -1,3 +1,4 @@
+import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { requestsInFlightOptions } from '../common.fields';
@@ -31,6 +32,9 @@ export const description: INodeProperties[] = [
 ];
 
 type Status = 'created' | 'updated' | 'unchanged';
+
+const isConflict = (error: unknown) => error instanceof NodeApiError && error.httpCode === '409';
+const isBadRequest = (error: unknown) => error instanceof NodeApiError && error.httpCode === '400';
 
 interface Item {
 	itemIndex: number;
@@ -71,7 +75,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const inFlight = readRequestsInFlight(this);
 	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
 	const read = readItems(this, itemCount, results);
-	// Without "Continue On Fail" the run stops at the first bad item: then nothing is sent.
+	// Without "Continue On Fail" bad items stop the batch before any request (the run names them all).
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	const [users, groups] = await Promise.all([
@@ -98,12 +102,15 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			for (const item of items) results[item.itemIndex] = existing;
 			return;
 		}
-		try {
-			await applyBatch(this, items, existing, inFlight, results);
-		} catch (error) {
-			// The lookup of a large group's members or the create failed: nothing was changed.
-			for (const item of items) results[item.itemIndex] = error as Error;
+		let failure = await applyBatch(this, items, existing, inFlight, results).catch((error: Error) => error);
+		if (failure && !existing && isConflict(failure)) {
+			// Another execution created the group between our lookup and our create: update it.
+			const created = await findGroupByDisplayName(this, items[0].displayName, 'createOrUpdate').catch((error: Error) => error);
+			if (created instanceof Error) failure = created;
+			else if (created) failure = await applyBatch(this, items, created, inFlight, results).catch((error: Error) => error);
 		}
+		// The lookup of a large group's members or the create failed: nothing was changed.
+		if (failure) for (const item of items) results[item.itemIndex] = failure;
 	});
 	return results;
 }
@@ -140,20 +147,30 @@ async function applyBatch(
 	if (!group) {
 		// The first 100 members go in the create; a group found after a lost answer gets them by PATCH.
 		let foundExisting = false;
-		group = await scimRequest<ScimGroup & IDataObject>(
-			ctx,
-			{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds: patches[0]?.ids ?? [] }) as IDataObject },
-			{
-				context,
-				findExisting: async () => {
-					const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
-					foundExisting = found !== undefined;
-					return found;
+		const create = async (memberIds: string[]) =>
+			await scimRequest<ScimGroup & IDataObject>(
+				ctx,
+				{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds }) as IDataObject },
+				{
+					context,
+					findExisting: async () => {
+						const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
+						foundExisting = found !== undefined;
+						return found;
+					},
 				},
-			},
-		);
-		if (!foundExisting) patches = patches.slice(1);
-		else if (group.externalId !== externalId) externalIdToSet = externalId;
+			);
+		const inline = patches[0]?.ids ?? [];
+		let created = await create(inline).catch((error: Error) => error);
+		// K2 refuses a whole create when one member does not exist, and this create carries the
+		// members of several items: create the group bare, then add members by PATCH, where an
+		// unknown member fails only its own items.
+		const bare = created instanceof Error && inline.length > 0 && isBadRequest(created);
+		if (bare) created = await create([]);
+		if (created instanceof Error) throw created;
+		group = created;
+		if (!foundExisting && !bare) patches = patches.slice(1);
+		else if (foundExisting && group.externalId !== externalId) externalIdToSet = externalId;
 	}
 	const groupId = String(group.id);
 	const patchContext = { ...context, id: groupId };

@@ -61,7 +61,7 @@ export async function changeMembers(
 	const inFlight = readRequestsInFlight(this);
 	const results: Array<INodeExecutionData[] | Error> = new Array(itemCount);
 	const pending = readItems(this, itemCount, results);
-	// Without "Continue On Fail" the run stops at the first bad item: then nothing is sent.
+	// Without "Continue On Fail" bad items stop the batch before any request (the run names them all).
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	// 1. One lookup per distinct userName and group display name.

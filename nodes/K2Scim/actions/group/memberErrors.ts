@@ -33,12 +33,17 @@ export function memberOutcomeError(
 		const first = other[0].failure.reason === 'requestFailed' ? other[0].failure.error.message : '';
 		parts.push(`${other.length} member${other.length === 1 ? '' : 's'} not ${verb.split(' ')[0]} (${quoteList(other.map((f) => name(f.id)), 5)}): ${first}`);
 	}
+	const unchanged = outcome.unchanged.map(name);
 	const appliedText = applied.length
 		? `${applied.length} other member${applied.length === 1 ? ' was' : 's were'} ${verb} group ${group}: ${quoteList(applied)}.`
 		: `No member of this item was ${verb} group ${group}.`;
+	// Members that needed no change are not failures either: say so, or the item reads as all lost.
+	const unchangedText = unchanged.length
+		? ` ${unchanged.length} ${unchanged.length === 1 ? 'was' : 'were'} ${kind === 'add' ? 'already' : 'not'} ${unchanged.length === 1 ? 'a member' : 'members'}: ${quoteList(unchanged)}.`
+		: '';
 	return new NodeOperationError(ctx.getNode(), parts.join('; '), {
 		itemIndex: outcome.itemIndex,
-		description: `${appliedText} ${
+		description: `${appliedText}${unchangedText} ${
 			unknown.length ? 'Members must exist in K2: check the IDs, or create the users first (User > Create). ' : ''
 		}Running the item again is safe: adding or removing a member twice changes nothing.`,
 	});
