@@ -211,7 +211,6 @@ describe('Hostile group faults: a Delete whose answer is lost', () => {
 
 	test(
 		'the group is gone and the item says deleted, once',
-		{ todo: 'needs the transport rule "a 404 on a re-sent DELETE means done" (being added to transport/index.ts on another branch)' },
 		async () => {
 			const group = await k2.scim.createGroup('Lost Delete');
 			dropDeletes = 1;
