@@ -207,6 +207,36 @@ describe('hostile input to User > Sync', () => {
 		await assertUsersIntact('empty filter');
 	});
 
+	test('16b. a Deprovision Filter that does not parse (") or (userName pr") is refused before any request', async () => {
+		const result = await k2.run(sync({ deprovision: 'delete', deprovisionScope: 'filter', deprovisionFilter: ') or (userName pr' }), rows);
+		assert.match(result.error!.message, /^Deprovision Filter is not a valid SCIM filter: .*position/);
+		assert.equal(k2.sandbox.stats().total, 0);
+		await assertUsersIntact('filter that does not parse');
+		assertClean(result, 'filter that does not parse');
+	});
+
+	test('16c. Groups given as an object or with a non-text entry: that item is an error, no group is written', async () => {
+		const result = await k2.run(
+			sync(deactivateAll, { groupNames: '={{ $json.groups }}' }),
+			[
+				{ mail: 'a@example.com', id: 'EA', groups: { name: 'Sales' } },
+				{ mail: 'b@example.com', id: 'EB', groups: ['Sales', 7] },
+			],
+			{ continueOnFail: true },
+		);
+		const errors = result.output!.filter((item) => item.json.error !== undefined);
+		assert.deepEqual(
+			errors.map((item) => [item.pairedItem, String(item.json.error)]),
+			[
+				[{ item: 0 }, 'Groups must be text (names separated by commas) or a list of names, got an object'],
+				[{ item: 1 }, 'Groups entry 2 must be a group name (text), got number 7'],
+			].map(([paired, message]) => [paired, message]),
+		);
+		assert.equal(count(k2.sandbox, 'POST /Groups'), 0);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 0);
+		assertClean(result, 'groups of the wrong type');
+	});
+
 	test('17. duplicate rows of one user: both are errors, and that user is not deleted', async () => {
 		const result = await k2.run(sync(deleteAll, {}), [...rows, { mail: 'B@example.com', id: 'EB' }], { continueOnFail: true });
 		const errors = result.output!.filter((item) => item.json.error).map((item) => String(item.json.error));

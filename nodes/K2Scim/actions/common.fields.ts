@@ -1,6 +1,7 @@
+import { NodeOperationError } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { readLimit } from '../scim/validate';
+import { readLimit, readWholeNumber } from '../scim/validate';
 import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 import { valueOrThrow } from './inputError';
 
@@ -47,6 +48,23 @@ export function simplifyField(resource: string, operations: string[]): INodeProp
 }
 
 /** How many requests run at once: K2 round trips dominate, so a few in flight multiply throughput. */
+// The field's maxValue: more would only queue at K2.
+const MAX_REQUESTS_IN_FLIGHT = 16;
+
+/**
+ * Requests in Flight, read once for the run (`parameter` is where the operation keeps it): a wrong
+ * value (0, 2.5, "abc" from an expression) fails the run before any request.
+ */
+export function readRequestsInFlight(ctx: IExecuteFunctions, parameter = 'options.requestsInFlight'): number {
+	const read = readWholeNumber(ctx.getNodeParameter(parameter, 0, DEFAULT_REQUESTS_IN_FLIGHT), 1, MAX_REQUESTS_IN_FLIGHT);
+	if ('problem' in read) {
+		throw new NodeOperationError(ctx.getNode(), `Requests in Flight ${read.problem}`, {
+			description: `Set Options > Requests in Flight to a whole number from 1 to ${MAX_REQUESTS_IN_FLIGHT}. Nothing was sent to K2.`,
+		});
+	}
+	return read.value;
+}
+
 export function requestsInFlightOption(
 	description = 'How many input items are sent to K2 at the same time. Results keep the input order.',
 ): INodeProperties {
@@ -54,7 +72,7 @@ export function requestsInFlightOption(
 		displayName: 'Requests in Flight',
 		name: 'requestsInFlight',
 		type: 'number',
-		typeOptions: { minValue: 1, maxValue: 16 },
+		typeOptions: { minValue: 1, maxValue: MAX_REQUESTS_IN_FLIGHT },
 		default: DEFAULT_REQUESTS_IN_FLIGHT,
 		description,
 	};

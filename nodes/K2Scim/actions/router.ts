@@ -9,7 +9,7 @@ import { operations as user } from './user';
 
 const resources: Record<string, ResourceOperations> = { user, group, connection };
 
-import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
+import { readRequestsInFlight } from './common.fields';
 
 /** The item a "Continue On Fail" run emits for a failed input: what failed and what to fix. */
 function errorItem(error: Error, itemIndex: number, toErrorOutput: boolean): INodeExecutionData {
@@ -107,8 +107,7 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		if (!continueOnFail) throwBatchFailures(this, perItem);
 	} else {
 		const execute = operation.execute!;
-		const inFlight = this.getNodeParameter('options.requestsInFlight', 0, DEFAULT_REQUESTS_IN_FLIGHT) as number;
-		perItem = await mapConcurrent(items, Math.max(1, inFlight), async (_item, itemIndex) => {
+		perItem = await mapConcurrent(items, readRequestsInFlight(this), async (_item, itemIndex) => {
 			try {
 				return await execute.call(this, itemIndex);
 			} catch (error) {

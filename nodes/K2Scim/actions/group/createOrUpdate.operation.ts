@@ -1,7 +1,7 @@
 import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { requestsInFlightOptions } from '../common.fields';
+import { requestsInFlightOptions, readRequestsInFlight } from '../common.fields';
 import { toScimGroup } from '../../scim/group';
 import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
 import { PATCH_OP_SCHEMA } from '../../scim/schemas';
@@ -11,7 +11,7 @@ import { mapConcurrent } from '../../utils/concurrency';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
 import { memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
 import { findGroupByDisplayName, lookupGroups, lookupUsers, memberIds, nameKey } from './lookup';
-import { parseMembers, readMemberReference, readRequestsInFlight } from './members';
+import { parseMembers, readMemberReference } from './members';
 import type { MemberReference } from './members';
 import { memberOutcomeError, selfMemberError } from './memberErrors';
 import { groupPath, sendMemberPatches, stateOf } from './membership';

@@ -11,7 +11,8 @@ import type { MemberChangeKind } from '../../scim/memberPlan';
 import { mapConcurrent } from '../../utils/concurrency';
 import { memberOutcomeError, selfMemberError, unknownGroupError } from './memberErrors';
 import { lookupGroups, lookupUsers, memberIds, nameKey } from './lookup';
-import { parseMembers, readGroupTarget, readMemberReference, readRequestsInFlight } from './members';
+import { parseMembers, readGroupTarget, readMemberReference } from './members';
+import { readRequestsInFlight } from '../common.fields';
 import type { GroupTarget, MemberReference } from './members';
 import { readGroupState, sendMemberPatches } from './membership';
 

@@ -5,30 +5,14 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeParameterResourceLocator } from 'n8n-workflow';
 
-import { describeValue, idProblem, MAX_LENGTH, readText, readWholeNumber } from '../../scim/validate';
+import { describeValue, idProblem, MAX_LENGTH, readText } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
-import { DEFAULT_REQUESTS_IN_FLIGHT } from '../constants';
-
-// The field's maxValue (common.fields.ts): more would only queue at K2.
-const MAX_REQUESTS_IN_FLIGHT = 16;
 
 export type MemberReference = 'id' | 'userName';
 
 export interface GroupTarget {
 	mode: string;
 	value: string;
-}
-
-/** Options > Requests in Flight, read once for the run: a wrong value fails the run, before any request. */
-export function readRequestsInFlight(ctx: IExecuteFunctions): number {
-	const value = ctx.getNodeParameter('options.requestsInFlight', 0, DEFAULT_REQUESTS_IN_FLIGHT);
-	const read = readWholeNumber(value, 1, MAX_REQUESTS_IN_FLIGHT);
-	if ('problem' in read) {
-		throw new NodeOperationError(ctx.getNode(), `Requests in Flight ${read.problem}`, {
-			description: 'Set Options > Requests in Flight to a whole number from 1 to 16. Nothing was sent to K2.',
-		});
-	}
-	return read.value;
 }
 
 /** The Group resource locator of one item; a display name is looked up later, once per name. */

@@ -1,7 +1,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { parseGroupNames } from '../../scim/membership';
+import { rawFilterProblem } from '../../scim/filterParser';
+import { readGroupNames } from '../../scim/validate';
 import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
 import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
@@ -10,8 +11,7 @@ import type { UserFields } from '../../scim/user';
 import { scimRequest } from '../../transport';
 import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
-import { DEFAULT_REQUESTS_IN_FLIGHT } from '../constants';
-import { requestsInFlightOption } from '../common.fields';
+import { readRequestsInFlight, requestsInFlightOption } from '../common.fields';
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
 import { findUser, userPath } from './locate';
@@ -162,11 +162,17 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 		dryRun: raw.dryRun === true,
 		maxDeprovisions: readMaxDeprovisions(ctx, raw.maxDeprovisions),
 		output: (raw.output as SyncOptions['output']) ?? 'perUser',
-		requestsInFlight: Math.max(1, Number(raw.requestsInFlight ?? DEFAULT_REQUESTS_IN_FLIGHT)),
+		requestsInFlight: readRequestsInFlight(ctx, 'syncOptions.requestsInFlight'),
 	};
 	if (options.deprovision !== 'none' && options.deprovisionScope === 'filter' && !options.deprovisionFilter) {
 		throw new NodeOperationError(ctx.getNode(), 'Deprovision Scope is "Users Matching a SCIM Filter" but the filter is empty', {
 			description: 'Enter a SCIM filter in "Deprovision Filter", e.g. title eq "Contractor". Nothing was sent to K2.',
+		});
+	}
+	const filterProblem = options.deprovisionScope === 'filter' && options.deprovision !== 'none' ? rawFilterProblem(options.deprovisionFilter) : undefined;
+	if (filterProblem) {
+		throw new NodeOperationError(ctx.getNode(), `Deprovision Filter ${filterProblem}`, {
+			description: 'Fix Options > Deprovision Filter, e.g. title eq "Contractor". Nothing was read from or sent to K2.',
 		});
 	}
 	return options;
@@ -418,7 +424,17 @@ function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, matchOn: Mat
 		requireUserName: false,
 	});
 	const groupValue = ctx.getNodeParameter('groupNames', itemIndex, '') as unknown;
-	const groups = groupValue === '' || groupValue === undefined ? undefined : parseGroupNames(groupValue);
+	let groups: string[] | undefined;
+	if (groupValue !== '' && groupValue !== undefined) {
+		const read = readGroupNames(groupValue);
+		if ('problem' in read) {
+			throw new NodeOperationError(ctx.getNode(), `Groups ${read.problem}`, {
+				itemIndex,
+				description: `Fix the Groups field of input item ${itemIndex}. Nothing was sent to K2 for this item.`,
+			});
+		}
+		groups = read.value;
+	}
 	return { itemIndex, fields, groups };
 }
 
