@@ -1,4 +1,4 @@
-// Prints cases-input.md from the corpus: npx tsx test/hostile/cases-input.ts > test/hostile/cases-input.md
+// Prints the "Input checks" table of README.md from the corpus: npx tsx test/hostile/cases-input.ts
 import { inputCases, useEnv } from './input-cases';
 
 useEnv({ k2: undefined as never, user: { id: '<user id>', userName: 'existing@example.com' }, group: { id: '<group id>' } });
@@ -18,7 +18,7 @@ const expected = (pattern: RegExp) =>
 	pattern.source.replace(/^\^|\$$/g, '').replace(/\\(.)/g, '$1').replace(/\.\*/g, '…');
 
 const lines = [
-	'# Hostile input corpus',
+	'## Input checks before any request',
 	'',
 	'Run by `test/hostile/input.test.ts` (generated from `input-cases.ts` by `npx tsx test/hostile/cases-input.ts`).',
 	'Every case runs three times through the real harness against the sandbox: the hostile item alone',

@@ -1,7 +1,7 @@
 // Group writes that fail are never reported as success. A batch operation (Add / Remove Members,
 // Create or Update) attempts every item, then, without Continue On Fail, fails the run: with the
 // one failed item's own error, or with one error that counts the failures and lists the first
-// few. Rename and Delete fail loudly when K2 refuses. Cases: cases-groups.md.
+// few. Rename and Delete fail loudly when K2 refuses. Cases: README.md.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

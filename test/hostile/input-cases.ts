@@ -1,6 +1,6 @@
 // The hostile input corpus: each case is an item the node must refuse before any request, with
 // an error naming the field, and a valid item for the same parameters. Run by input.test.ts;
-// cases-input.md is generated from this list (npx tsx test/hostile/cases-input.ts).
+// README.md is generated from this list (npx tsx test/hostile/cases-input.ts).
 import type { K2Fixture } from '../support/fixture';
 
 export type Json = Record<string, unknown>;

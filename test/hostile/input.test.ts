@@ -1,6 +1,6 @@
 // Hostile input: every case is refused before any request, with an error naming the field, and
 // a valid item in the same run still goes through (Continue On Fail). The table of cases is in
-// cases-input.md; keep both in step.
+// README.md; keep both in step.
 import assert from 'node:assert/strict';
 import { after, afterEach, before, describe, test } from 'node:test';
 

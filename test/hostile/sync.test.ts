@@ -1,6 +1,6 @@
 // Hostile input for User > Sync: nothing a broken export or a broken server sends may deprovision
 // a user who is still in the source. Each case asserts the error text, what the sandbox received
-// (0 writes where the input is invalid) and what happened to K2's users. Table: cases-sync.md.
+// (0 writes where the input is invalid) and what happened to K2's users. Table: README.md.
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';

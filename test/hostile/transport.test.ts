@@ -3,7 +3,7 @@
 // refused, paging ends, and a trickling answer hits a deadline. Every case runs with Continue
 // On Fail and asserts the error text, what the servers received, one result per input item, no
 // secret form anywhere (outputs, errors, n8n's log at debug level) and clean prototypes.
-// The cases are listed in cases-transport.md.
+// The cases are listed in README.md.
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import http from 'node:http';
