@@ -84,6 +84,17 @@ export function secretsOf(credentials: ICredentialDataDecryptedObject): Secrets 
 	return { anyCase: pattern(anyCase, 'gi'), exact: pattern(exact, 'g') };
 }
 
+function union(a: RegExp | undefined, b: RegExp | undefined): RegExp | undefined {
+	if (!a || !b) return a ?? b;
+	if (a.source === b.source) return a;
+	return new RegExp(`${a.source}|${b.source}`, a.flags);
+}
+
+/** Both sets of secret forms (the tokens a request started with and those a refresh stored since). */
+export function mergeSecrets(a: Secrets, b: Secrets): Secrets {
+	return { anyCase: union(a.anyCase, b.anyCase), exact: union(a.exact, b.exact) };
+}
+
 // Bearer tokens we did not know about (a token refreshed mid-request) are masked by shape.
 const BEARER = /Bearer\s+[A-Za-z0-9\-._~+/]+=*/g;
 
