@@ -1,4 +1,4 @@
-import { sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
@@ -139,6 +139,14 @@ export async function scimRequest<T = IDataObject>(
 	request: ScimRequest,
 	options: ScimRequestOptions,
 ): Promise<T> {
+	// Whatever built the path (an ID from the input is checked before; one from K2's own listing is
+	// not): "." and ".." would walk up it, e.g. DELETE /Users/.. is DELETE on the tenant's SCIM root.
+	if (request.path.split('/').slice(1).some((segment) => segment === '.' || segment === '..' || segment.trim() === '')) {
+		throw new NodeOperationError(ctx.getNode(), `Refused to send ${request.method} ${request.path.slice(0, 80)}: an ID of ".", ".." or nothing would change the request's path`, {
+			itemIndex: options.itemIndex,
+			description: 'K2 sent (or the input gave) an ID that is not one path segment. Nothing was sent for this request.',
+		});
+	}
 	const connection = await scimConnection(ctx);
 	const url = request.withoutToken
 		? `${connection.baseUrl}/scim/v2${request.path}`
