@@ -175,3 +175,66 @@ describe('review: the refresh queue', () => {
 		assert.equal(second.output?.[0]?.json.error, undefined, `the second run failed: ${String(second.output?.[0]?.json.error)} (token calls: ${tokenCalls})`);
 	});
 });
+
+describe('review: IDs a server sends are path segments too', () => {
+	test('Sync never sends a write to a path a listed id of "." or ".." walks to', async () => {
+		k2.handle((req, res) => {
+			res.writeHead(req.method === 'DELETE' ? 204 : 200, { 'content-type': 'application/scim+json' });
+			if (req.method === 'GET' && /\/Users\?/.test(req.url ?? '')) {
+				res.end(JSON.stringify({
+					schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'],
+					totalResults: 2,
+					startIndex: 1,
+					itemsPerPage: 2,
+					Resources: [
+						{ id: '.', userName: 'dot@example.com', externalId: 'E-dot' },
+						{ id: '..', userName: 'dotdot@example.com', externalId: 'E-dotdot' },
+					],
+				}));
+				return;
+			}
+			res.end(req.method === 'DELETE' ? '' : JSON.stringify({ id: 'u-new', userName: 'a@example.com' }));
+		});
+		const credentialId = addCredential({ oauthTokenData: { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, token_type: 'Bearer' } });
+		k2.requests.length = 0;
+		await runNode(harness, {
+			parameters: { resource: 'user', operation: 'sync', matchOn: 'userName', userName: '={{ $json.mail }}', syncOptions: { deprovision: 'delete', deprovisionScope: 'all' } },
+			items: [{ mail: 'a@example.com' }],
+			credentialId,
+			continueOnFail: true,
+		});
+		const deletes = k2.requests.filter((r) => r.method === 'DELETE').map((r) => r.url);
+		const outside = deletes.filter((url) => !/\/scim\/v2\/Users\/[^/]+$/.test(url.split('?')[0]));
+		assert.deepEqual(outside, [], `DELETEs sent outside /Users/{id}: ${JSON.stringify(outside)}`);
+	});
+});
+
+describe('review: Create or Update under concurrent executions', () => {
+	test('a 409 on the create (another execution created the user after our lookup) becomes an update, not an error', async () => {
+		let created = false;
+		k2.handle((req, res) => {
+			res.setHeader('content-type', 'application/scim+json');
+			if (req.method === 'GET') {
+				// The lookup runs before the other execution's create lands; later lookups see it.
+				const resources = created ? [{ id: 'u-9', userName: 'race@example.com', name: { givenName: 'Old' } }] : [];
+				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: resources.length, startIndex: 1, itemsPerPage: resources.length, Resources: resources }));
+				return;
+			}
+			if (req.method === 'POST') {
+				created = true;
+				res.statusCode = 409;
+				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '409', scimType: 'uniqueness', detail: 'userName exists' }));
+				return;
+			}
+			res.end(JSON.stringify({ id: 'u-9', userName: 'race@example.com', name: { givenName: 'New' } }));
+		});
+		const credentialId = addCredential({ oauthTokenData: { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, token_type: 'Bearer' } });
+		const result = await runNode(harness, {
+			parameters: { resource: 'user', operation: 'createOrUpdate', matchOn: 'userName', userName: 'race@example.com', additionalFields: { givenName: 'New' } },
+			items: [{}],
+			credentialId,
+			continueOnFail: true,
+		});
+		assert.equal(result.output?.[0]?.json.error, undefined, `the item failed: ${String(result.output?.[0]?.json.error)}`);
+	});
+});
