@@ -238,3 +238,22 @@ describe('review: Create or Update under concurrent executions', () => {
 		assert.equal(result.output?.[0]?.json.error, undefined, `the item failed: ${String(result.output?.[0]?.json.error)}`);
 	});
 });
+
+describe('review: the SCIM token in the other GUID formats', () => {
+	const compact = SCIM_TOKEN.replace(/-/g, '');
+	for (const [format, echoed] of [
+		['"N" (32 hex digits, no dashes; .NET Guid.ToString("N"))', compact.toLowerCase()],
+		['"B" upper-case in braces', `{${SCIM_TOKEN.toUpperCase()}}`],
+	] as const) {
+		test(`a 404 whose detail echoes the token in format ${format} is redacted`, async () => {
+			k2.handle((_req, res) => {
+				res.writeHead(404, { 'content-type': 'application/scim+json' });
+				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '404', detail: `Unknown token ${echoed}` }));
+			});
+			const credentialId = addCredential({ oauthTokenData: { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, token_type: 'Bearer' } });
+			const result = await runNode(harness, { parameters: GET_USER, items: [{}], credentialId, continueOnFail: true });
+			assert.match(String(result.output?.[0]?.json.error), /SCIM token/);
+			assertNoSecrets(result.output, [SCIM_TOKEN, compact], `format ${format}`);
+		});
+	}
+});
