@@ -61,4 +61,28 @@ describe('review: Sync matches userNames as K2 compares them', () => {
 		const users = await k2.scim.listUsers();
 		assert.equal(count(k2.sandbox, 'DELETE /Users/:id'), 0, `a DELETE was sent; K2 now has ${JSON.stringify(users.map((u) => u.userName))}; output ${JSON.stringify(result.output?.map((o) => o.json))}`);
 	});
+
+	test('a rename in HR (same External ID, new userName), matching on Username: the person\'s K2 account is not deleted', async () => {
+		await k2.sandbox.reset();
+		await k2.scim.createUser('old.name@example.com', { externalId: 'E7' });
+		k2.sandbox.resetStats();
+		const result = await k2.run(
+			{
+				resource: 'user',
+				operation: 'sync',
+				matchOn: 'userName',
+				userName: '={{ $json.mail }}',
+				additionalFields: { externalId: '={{ $json.id }}' },
+				syncOptions: { deprovision: 'delete', deprovisionScope: 'withExternalId' },
+			},
+			[{ mail: 'new.name@example.com', id: 'E7' }],
+			{ continueOnFail: true },
+		);
+		const users = await k2.scim.listUsers();
+		assert.equal(
+			count(k2.sandbox, 'DELETE /Users/:id'),
+			0,
+			`the account of External ID E7 (still in the input) was deleted; K2 now has ${JSON.stringify(users.map((u) => [u.userName, u.externalId]))}; output ${JSON.stringify(result.output?.map((o) => o.json))}`,
+		);
+	});
 });
