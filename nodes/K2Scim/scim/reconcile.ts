@@ -45,11 +45,16 @@ export interface SyncPlan {
 
 /**
  * The key users are matched on. SCIM userName is caseExact=false (RFC 7643 §4.1.1), so
- * userNames are compared lower-cased; externalId is caseExact=true and compared as is.
+ * userNames are compared lower-cased; externalId is caseExact=true and compared as is. Both
+ * sides are trimmed and put in Unicode NFC, the input's as K2's: "jose\u0301" (an NFD export) and
+ * "josé", or "b@example.com " made by another tool and "b@example.com", are one user, never a
+ * deprovision plus a new account.
  */
 export function matchKey(matchOn: MatchOn, value: unknown): string | undefined {
-	if (typeof value !== 'string' || value.trim() === '') return undefined;
-	return matchOn === 'userName' ? value.toLowerCase() : value;
+	if (typeof value !== 'string') return undefined;
+	const key = value.normalize('NFC').trim();
+	if (key === '') return undefined;
+	return matchOn === 'userName' ? key.toLowerCase() : key;
 }
 
 /**

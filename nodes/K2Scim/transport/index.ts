@@ -1,4 +1,4 @@
-import { sleep } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import type {
 	ICredentialDataDecryptedObject,
 	IDataObject,
@@ -12,7 +12,7 @@ import type { ScimErrorContext } from '../scim/error';
 import { assertSafeCredential } from './connection';
 import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
 import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
-import { redact, redactInPlace, secretsOf } from './redact';
+import { mergeSecrets, redact, redactInPlace, secretsOf } from './redact';
 import type { Secrets } from './redact';
 import { refreshGeneration, resendAfterUnauthorized } from './refresh';
 import type { Outcome } from './refresh';
@@ -60,22 +60,39 @@ export interface ScimConnection {
 
 // One credential read per node run: decrypting it and resolving its expressions for every
 // request costs more CPU than the request itself when a sync sends thousands.
-const connections = new WeakMap<ScimContext, Promise<ScimConnection>>();
+// Read again after any refresh of this credential in this process (any execution's): the new
+// tokens are secrets to redact too, even in a run that never met a 401 itself.
+const connections = new WeakMap<ScimContext, { generation: number; connection: Promise<ScimConnection> }>();
 
 export async function scimConnection(ctx: ScimContext): Promise<ScimConnection> {
-	let connection = connections.get(ctx);
-	if (!connection) {
-		connection = readConnection(ctx);
-		connections.set(ctx, connection);
+	const generation = refreshGeneration(ctx);
+	let cached = connections.get(ctx);
+	if (!cached || cached.generation !== generation) {
+		const connection = readConnection(ctx);
+		cached = { generation, connection };
+		connections.set(ctx, cached);
 		// A failed read (no credential selected) must not stick for the rest of the run.
-		connection.catch(() => connections.delete(ctx));
+		connection.catch(() => {
+			if (connections.get(ctx)?.connection === connection) connections.delete(ctx);
+		});
 	}
-	return await connection;
+	return await cached.connection;
 }
 
 /** After n8n refreshed the token, the next request reads the credential again (new secrets to redact). */
 function forgetConnection(ctx: ScimContext): void {
 	connections.delete(ctx);
+}
+
+/** The secrets a request started with and the ones stored now, if a refresh changed them since. */
+async function secretsNow(ctx: ScimContext, started: ScimConnection): Promise<Secrets> {
+	let latest: ScimConnection;
+	try {
+		latest = await scimConnection(ctx);
+	} catch {
+		return started.secrets;
+	}
+	return latest === started ? started.secrets : mergeSecrets(started.secrets, latest.secrets);
 }
 
 async function readConnection(ctx: ScimContext): Promise<ScimConnection> {
@@ -122,6 +139,14 @@ export async function scimRequest<T = IDataObject>(
 	request: ScimRequest,
 	options: ScimRequestOptions,
 ): Promise<T> {
+	// Whatever built the path (an ID from the input is checked before; one from K2's own listing is
+	// not): "." and ".." would walk up it, e.g. DELETE /Users/.. is DELETE on the tenant's SCIM root.
+	if (request.path.split('/').slice(1).some((segment) => segment === '.' || segment === '..' || segment.trim() === '')) {
+		throw new NodeOperationError(ctx.getNode(), `Refused to send ${request.method} ${request.path.slice(0, 80)}: an ID of ".", ".." or nothing would change the request's path`, {
+			itemIndex: options.itemIndex,
+			description: 'K2 sent (or the input gave) an ID that is not one path segment. Nothing was sent for this request.',
+		});
+	}
 	const connection = await scimConnection(ctx);
 	const url = request.withoutToken
 		? `${connection.baseUrl}/scim/v2${request.path}`
@@ -155,11 +180,13 @@ export async function scimRequest<T = IDataObject>(
 		const outcome = await withDeadline(connection.timeoutMs, async (signal) =>
 			await send(ctx, { ...httpOptions, abortSignal: signal }),
 		);
+		// The answer may echo tokens n8n refreshed while this request was under way: mask those too.
+		const secrets = await secretsNow(ctx, connection);
 		if (outcome === TIMED_OUT) {
-			throw scimApiError(ctx.getNode(), { timedOutAfterMs: connection.timeoutMs }, options.context, connection.secrets, options.itemIndex);
+			throw scimApiError(ctx.getNode(), { timedOutAfterMs: connection.timeoutMs }, options.context, secrets, options.itemIndex);
 		}
 		if (outcome.ok) {
-			const body = redactInPlace(parseBody(outcome.body), connection.secrets);
+			const body = redactInPlace(parseBody(outcome.body), secrets);
 			const problem = shapeProblem(expectation, body);
 			if (problem) {
 				throw notScimError(ctx.getNode(), {
@@ -167,7 +194,7 @@ export async function scimRequest<T = IDataObject>(
 					got: problem,
 					status: outcome.status,
 					contentType: contentTypeOf(outcome.headers),
-					secrets: connection.secrets,
+					secrets,
 					itemIndex: options.itemIndex,
 				});
 			}
@@ -197,17 +224,31 @@ export async function scimRequest<T = IDataObject>(
 			// A create that failed without an answer is re-sent only if we can look it up first.
 			(!isCreate || !dropped || options.findExisting !== undefined);
 		if (!retryable) {
-			throw scimApiError(ctx.getNode(), failure, options.context, connection.secrets, options.itemIndex);
+			throw scimApiError(ctx.getNode(), failure, options.context, secrets, options.itemIndex);
 		}
 		const delay = retryDelayMs(attempt, retryAfterMs);
 		ctx.logger.debug(
 			redact(
 				`K2 SCIM ${request.method} ${url} failed (${failure.status ?? failure.code}); retry ${attempt + 1} of ${MAX_RETRIES} in ${delay} ms`,
-				connection.secrets,
+				secrets,
 			),
 		);
 		await sleep(delay);
 	}
+}
+
+/**
+ * n8n's httpRequestWithAuthentication replaces a request's abortSignal with the execution's
+ * cancel signal (getExecutionCancelSignal), so the deadline's abort would never reach the socket:
+ * a trickling answer would stay open after its timeout was reported, and a request queued behind
+ * a refresh would still be sent after its item failed. The helper is called on a view of the
+ * context whose cancel signal also fires at the deadline.
+ */
+function withDeadlineSignal(ctx: ScimContext, deadline: AbortSignal | undefined): ScimContext {
+	if (!deadline || !('getExecutionCancelSignal' in ctx)) return ctx;
+	const execution = (ctx as IExecuteFunctions).getExecutionCancelSignal();
+	const signal = execution ? AbortSignal.any([execution, deadline]) : deadline;
+	return Object.create(ctx, { getExecutionCancelSignal: { value: () => signal } }) as ScimContext;
 }
 
 /**
@@ -217,9 +258,10 @@ export async function scimRequest<T = IDataObject>(
  */
 async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise<Outcome> {
 	const seen = refreshGeneration(ctx);
+	const requester = withDeadlineSignal(ctx, httpOptions.abortSignal as AbortSignal | undefined);
 	const lenient = async (): Promise<Outcome> => {
 		try {
-			const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+			const response = (await ctx.helpers.httpRequestWithAuthentication.call(requester, CREDENTIAL_TYPE, {
 				...httpOptions,
 				returnFullResponse: true,
 				ignoreHttpStatusErrors: true,
@@ -239,7 +281,7 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 	// Without ignoreHttpStatusErrors a 401 reaches n8n's OAuth2 helper, which refreshes and retries.
 	const strict = async (): Promise<Outcome> => {
 		try {
-			return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, httpOptions) };
+			return { ok: true, body: await ctx.helpers.httpRequestWithAuthentication.call(requester, CREDENTIAL_TYPE, httpOptions) };
 		} catch (error) {
 			return { ok: false, failure: readFailure(error) };
 		}
@@ -248,5 +290,5 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 	const outcome = await lenient();
 	if (outcome.ok || outcome.failure.status !== 401) return outcome;
 	forgetConnection(ctx);
-	return await resendAfterUnauthorized(ctx, seen, { lenient, strict });
+	return await resendAfterUnauthorized(ctx, seen, { lenient, strict, signal: httpOptions.abortSignal as AbortSignal | undefined });
 }

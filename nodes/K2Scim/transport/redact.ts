@@ -47,6 +47,8 @@ function base64Forms(value: string, forms: Set<string>): void {
 	for (const form of [...forms]) forms.add(form.replace(/\+/g, '-').replace(/\//g, '_'));
 }
 
+const GUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 /**
  * Every value from the credential that must never reach an error, an output item or a log, in
  * each form it can appear in: as is and URL-encoded (the SCIM token travels in URL paths) in any
@@ -75,13 +77,28 @@ export function secretsOf(credentials: ICredentialDataDecryptedObject): Secrets 
 		if (typeof candidate !== 'string') continue;
 		const value = candidate.trim();
 		if (value.length < MIN_SECRET_LENGTH) continue;
-		anyCase.add(value);
-		anyCase.add(encodeURIComponent(value));
-		for (const variant of new Set([value, value.toLowerCase(), value.toUpperCase()])) {
-			base64Forms(variant, exact);
+		// A GUID (K2's SCIM token) is also written without its dashes (.NET's "N" format).
+		const spellings = GUID.test(value) ? [value, value.replace(/-/g, '')] : [value];
+		for (const spelling of spellings) {
+			anyCase.add(spelling);
+			anyCase.add(encodeURIComponent(spelling));
+			for (const variant of new Set([spelling, spelling.toLowerCase(), spelling.toUpperCase()])) {
+				base64Forms(variant, exact);
+			}
 		}
 	}
 	return { anyCase: pattern(anyCase, 'gi'), exact: pattern(exact, 'g') };
+}
+
+function union(a: RegExp | undefined, b: RegExp | undefined): RegExp | undefined {
+	if (!a || !b) return a ?? b;
+	if (a.source === b.source) return a;
+	return new RegExp(`${a.source}|${b.source}`, a.flags);
+}
+
+/** Both sets of secret forms (the tokens a request started with and those a refresh stored since). */
+export function mergeSecrets(a: Secrets, b: Secrets): Secrets {
+	return { anyCase: union(a.anyCase, b.anyCase), exact: union(a.exact, b.exact) };
 }
 
 // Bearer tokens we did not know about (a token refreshed mid-request) are masked by shape.

@@ -28,13 +28,15 @@ export interface Senders {
 	lenient: () => Promise<Outcome>;
 	/** Sends so that a 401 reaches n8n's OAuth2 helper, which refreshes once, saves and retries. */
 	strict: () => Promise<Outcome>;
+	/** Aborts at the request's deadline: a request that gave up neither sends nor holds the queue. */
+	signal?: AbortSignal;
 }
 
 interface CredentialState {
 	/** Bumped after each refresh attempt in this process that did not fail for good. */
 	generation: number;
-	/** The tail of the requests waiting to send the strict way. */
-	queue: Promise<unknown>;
+	/** The tail of the requests waiting to send the strict way: resolves when the last one passes its turn on. */
+	queue: Promise<void>;
 	/** Tokens whose refresh was refused for good, and how: later requests with the same tokens fail at once. */
 	refused?: { fingerprint: string; failure: FailedRequest };
 }
@@ -87,10 +89,25 @@ async function fingerprint(ctx: Context): Promise<string> {
 	]);
 }
 
-async function oneAtATime<T>(state: CredentialState, task: () => Promise<T>): Promise<T> {
-	const run = state.queue.then(task);
-	state.queue = run.catch(() => undefined);
-	return await run;
+/**
+ * Runs `task` when every earlier one has passed its turn on. A turn passes when the task settles,
+ * or when its request's deadline aborts it: n8n's token request has no timeout of its own, and one
+ * that hangs must not block every later refresh of this credential in the process. A request that
+ * gave up while waiting does not run at all (undefined).
+ */
+async function oneAtATime<T>(state: CredentialState, task: () => Promise<T>, signal?: AbortSignal): Promise<T | undefined> {
+	const previous = state.queue;
+	let passOn!: () => void;
+	state.queue = new Promise<void>((resolve) => (passOn = resolve));
+	await previous;
+	try {
+		if (signal?.aborted) return undefined;
+		signal?.addEventListener('abort', passOn, { once: true });
+		return await task();
+	} finally {
+		signal?.removeEventListener('abort', passOn);
+		passOn();
+	}
 }
 
 /**
@@ -108,11 +125,15 @@ export async function resendAfterUnauthorized(ctx: Context, seen: number, send: 
 			if (!isUnauthorized(outcome)) return outcome;
 			continue;
 		}
-		outcome = await oneAtATime(state, async () => {
-			// Refreshed while this request waited: re-send outside the queue, in the next round.
-			if (state.generation !== seen) return undefined;
-			return await refreshAndSend(ctx, state, send);
-		});
+		outcome = await oneAtATime(
+			state,
+			async () => {
+				// Refreshed while this request waited: re-send outside the queue, in the next round.
+				if (state.generation !== seen) return undefined;
+				return await refreshAndSend(ctx, state, send);
+			},
+			send.signal,
+		);
 		if (outcome && !isUnauthorized(outcome)) return outcome;
 	}
 	return outcome ?? (await send.lenient());

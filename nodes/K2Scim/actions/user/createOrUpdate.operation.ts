@@ -1,4 +1,4 @@
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { patchRequest, userPatchOperations } from '../../scim/user';
@@ -47,7 +47,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const context = { resource: 'user' as const, operation: 'createOrUpdate', userName: fields.userName };
-	const existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
+	let existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
 
 	if (!existing) {
 		const resource = userResource(fields);
@@ -59,8 +59,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				itemIndex,
 				findExisting: async () => (await findUser(this, matchOn, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
 			},
-		);
-		return [userItem(created, simplify, { action: 'created' })];
+		).catch((error: Error) => error);
+		if (!(created instanceof Error)) return [userItem(created, simplify, { action: 'created' })];
+		// Another execution (a second webhook for the same person) created the user between our
+		// lookup and our create: update the user it created instead of failing.
+		const conflict = created instanceof NodeApiError && created.httpCode === '409';
+		existing = conflict ? await findUser(this, matchOn, key, 'createOrUpdate', itemIndex) : undefined;
+		if (!existing) throw created;
 	}
 
 	const operations = userPatchOperations(existing, fields);

@@ -3,7 +3,7 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { rawFilterProblem } from '../../scim/filterParser';
 import { readGroupNames } from '../../scim/validate';
-import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
+import { createSyncPlanner, matchKey, matchKeyProblem } from '../../scim/reconcile';
 import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 import { patchRequest } from '../../scim/user';
@@ -221,7 +221,12 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
 	const badKeys = keys.flatMap((key, item) => (key instanceof Error ? [item] : []));
 	const deprovisionSkipped = options.deprovision !== 'none' && badKeys.length ? deprovisionStopNote(badKeys, itemCount, matchOn) : undefined;
-	const inScope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
+	const scope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
+	// A K2 user whose other key is in the input is still in the source (renamed in HR: same
+	// External ID, new Username): it is never deprovisioned, whatever Match On says.
+	const named = options.deprovision === 'none' || deprovisionSkipped ? undefined : otherKeys(this, itemCount, matchOn);
+	const other: MatchOn = matchOn === 'userName' ? 'externalId' : 'userName';
+	const inScope = (user: ScimUser) => scope(user) && !named?.has(matchKey(other, user[other]) ?? '');
 	const planner = createSyncPlanner(
 		existing,
 		keys.map((key) => (key instanceof Error ? undefined : key)),
@@ -412,6 +417,22 @@ function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: Match
 		});
 	}
 	return { keys, raw };
+}
+
+/** The input's values of the key Sync does not match on (to protect renamed users), as matchKey has them. */
+function otherKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): Set<string> {
+	const other: MatchOn = matchOn === 'userName' ? 'externalId' : 'userName';
+	const parameter = other === 'userName' ? 'userName' : 'additionalFields.externalId';
+	const keys = new Set<string>();
+	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
+		try {
+			const key = matchKey(other, ctx.getNodeParameter(parameter, itemIndex, undefined));
+			if (key !== undefined) keys.add(key);
+		} catch {
+			// An unreadable other key protects nobody; the match key's own checks still apply.
+		}
+	}
+	return keys;
 }
 
 /** An item's fields and groups; its match key is the one already read, so both agree. */
