@@ -239,6 +239,34 @@ describe('review: Create or Update under concurrent executions', () => {
 	});
 });
 
+describe('review: a lookup takes only the user it asked for', () => {
+	test('a server that answers a userName filter with another user: Create or Update creates, never patches that user', async () => {
+		const methods: string[] = [];
+		k2.handle((req, res) => {
+			methods.push(`${req.method} ${(req.url ?? '').split('?')[0].replace(/.*\/scim\/v2/, '')}`);
+			res.setHeader('content-type', 'application/scim+json');
+			if (req.method === 'GET') {
+				// A loose match: the filter asked for new@example.com, the server returns someone else.
+				const resources = [{ id: 'u-other', userName: 'someone.else@example.com' }];
+				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:ListResponse'], totalResults: 1, startIndex: 1, itemsPerPage: 1, Resources: resources }));
+				return;
+			}
+			res.statusCode = req.method === 'POST' ? 201 : 200;
+			res.end(JSON.stringify({ id: 'u-new', userName: 'new@example.com' }));
+		});
+		const credentialId = addCredential({ oauthTokenData: { access_token: NEW_ACCESS, refresh_token: NEW_REFRESH, token_type: 'Bearer' } });
+		const result = await runNode(harness, {
+			parameters: { resource: 'user', operation: 'createOrUpdate', matchOn: 'userName', userName: 'new@example.com', additionalFields: { givenName: 'New' } },
+			items: [{}],
+			credentialId,
+			continueOnFail: true,
+		});
+		assert.equal(result.output?.[0]?.json.error, undefined, String(result.output?.[0]?.json.error));
+		assert.deepEqual(methods, ['GET /Users', 'POST /Users']);
+		assert.ok(!methods.some((m) => m.includes('u-other')), 'the other user was not touched');
+	});
+});
+
 describe('review: the SCIM token in the other GUID formats', () => {
 	const compact = SCIM_TOKEN.replace(/-/g, '');
 	for (const [format, echoed] of [

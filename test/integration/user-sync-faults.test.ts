@@ -134,6 +134,17 @@ describe('User > Sync: every write kind survives a lost answer', () => {
 		assert.deepEqual((await k2.scim.listUsers()).map((u) => u.userName), ['p0@example.com']);
 	});
 
+	test('User > Delete of an unknown ID throttled first (429): the 404 after it is "not found", never "deleted"', async () => {
+		faultOnly(['DELETE'], ['429'], 1);
+		const run = await k2.run({ resource: 'user', operation: 'delete', user: { mode: 'id', value: 'no-such-user' } }, [{}], {
+			continueOnFail: true,
+		});
+		assert.equal(count(k2.sandbox, 'DELETE /Users/:id'), 2, 'throttled, then sent again');
+		assert.equal(run.output!.length, 1);
+		assert.match(String(run.output![0].json.error), /not found/);
+		assert.notEqual(run.output![0].json.deleted, true);
+	});
+
 	test('deprovision deactivate applied but unanswered: re-sent, inactive, reported deactivated', async () => {
 		await k2.run(syncParameters(), people(2));
 		k2.sandbox.resetStats();

@@ -27,6 +27,8 @@ test('a ListResponse needs a list of objects, and may leave Resources out only w
 	assert.match(shapeProblem('list', { totalResults: 1, Resources: [[1]] }) ?? '', /entry 1 is a JSON array/);
 	assert.match(shapeProblem('list', '<!DOCTYPE html><html></html>') ?? '', /an HTML page/);
 	assert.match(shapeProblem('list', [1]) ?? '', /a JSON array/);
+	assert.match(shapeProblem('list', { totalResults: 2, Resources: [{ id: 'a' }, { userName: 'b' }] }) ?? '', /entry 2 has no text "id"/);
+	assert.match(shapeProblem('list', { totalResults: 1, Resources: [{ id: ' ' }] }) ?? '', /entry 1 has no text "id"/);
 });
 
 test('a resource needs a text id; PATCH may answer nothing; DELETE expects nothing', () => {

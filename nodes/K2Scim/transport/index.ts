@@ -169,6 +169,9 @@ export async function scimRequest<T = IDataObject>(
 	};
 	const isCreate = request.method === 'POST';
 	let sentOnce = false;
+	// Whether an earlier attempt may have been applied although its answer was lost (a dropped
+	// connection, a gateway error); a 429 says it was not.
+	let mayHaveApplied = false;
 
 	for (let attempt = 0; ; attempt++) {
 		if (isCreate && sentOnce && options.findExisting) {
@@ -212,9 +215,10 @@ export async function scimRequest<T = IDataObject>(
 		}
 
 		// A re-sent DELETE that finds nothing: an earlier attempt whose answer was lost deleted it.
-		if (request.method === 'DELETE' && attempt > 0 && failure.status === 404) return undefined as T;
+		if (request.method === 'DELETE' && mayHaveApplied && failure.status === 404) return undefined as T;
 
 		const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
+		if (dropped || (failure.status !== undefined && failure.status >= 500)) mayHaveApplied = true;
 		const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
 		const retryable =
 			!failure.refreshRefused &&

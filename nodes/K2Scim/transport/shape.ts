@@ -9,7 +9,7 @@ import { isPlainObject } from '../scim/path';
 export type Expectation = 'list' | 'resource' | 'resourceOrEmpty' | 'nothing' | 'object';
 
 const DESCRIPTIONS: Record<Expectation, string> = {
-	list: 'a SCIM ListResponse (an object with totalResults and a Resources list of objects)',
+	list: 'a SCIM ListResponse (an object with totalResults and a Resources list of resources, each with a text "id")',
 	resource: 'a SCIM resource (an object with a text "id")',
 	resourceOrEmpty: 'a SCIM resource (an object with a text "id") or an empty answer',
 	nothing: 'nothing',
@@ -86,6 +86,9 @@ export function shapeProblem(expectation: Expectation, body: unknown): string | 
 			if (!Array.isArray(resources)) return `a Resources value that is ${describeBody(resources)}, not a list`;
 			const bad = resources.findIndex((entry) => !isPlainObject(entry));
 			if (bad >= 0) return `a Resources list whose entry ${bad + 1} is ${describeBody(resources[bad])}, not an object`;
+			// Every SCIM resource has an id (RFC 7643 §3.1); one without would become /Users/undefined.
+			const noId = resources.findIndex((entry) => typeof entry.id !== 'string' || entry.id.trim() === '');
+			if (noId >= 0) return `a Resources list whose entry ${noId + 1} has no text "id"`;
 			if (total === undefined && resources.length > 0) return `${describeBody(body)} but no totalResults`;
 			return undefined;
 		}

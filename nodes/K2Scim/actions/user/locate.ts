@@ -2,6 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
+import { matchKey } from '../../scim/reconcile';
 import { idProblem, MAX_LENGTH, readText } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
 import type { ScimListResponse, ScimUser } from '../../scim/schemas';
@@ -54,7 +55,13 @@ export async function findUser(
 		{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, value), count: 2 } },
 		{ context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined }, itemIndex },
 	);
-	return page.Resources?.[0];
+	// Only a user whose attribute really is the value: a server that matched loosely (another
+	// case of an externalId, a partial match) must not hand this item another person's ID.
+	const wanted = attribute === 'id' ? value : matchKey(attribute, value);
+	return (page.Resources ?? []).find((user) => {
+		const actual = (user as Record<string, unknown>)[attribute];
+		return attribute === 'id' ? actual === wanted : matchKey(attribute, actual) === wanted;
+	});
 }
 
 export interface LocatedUser {
