@@ -89,3 +89,29 @@ test('a transient refusal (temporarily_unavailable) is not remembered: the next 
 	await resendAfterUnauthorized(ctx, refreshGeneration(ctx), senders);
 	assert.equal(strict, 2);
 });
+
+test('a refreshing send that failed before n8n refreshed (503): the waiters are not sent back with the expired token', async () => {
+	const tokens = { access_token: 'a1', refresh_token: 'r1' };
+	const ctx = context('unit-503', tokens);
+	const seen = refreshGeneration(ctx);
+	let strict = 0;
+	let lenient = 0;
+	const senders = {
+		strict: async (): Promise<Outcome> => {
+			strict++;
+			await wait(10);
+			if (strict === 1) return { ok: false, failure: { status: 503 } }; // no refresh happened
+			tokens.access_token = 'a2';
+			return ok;
+		},
+		lenient: async (): Promise<Outcome> => {
+			lenient++;
+			return tokens.access_token === 'a2' ? ok : unauthorized;
+		},
+	};
+	const outcomes = await Promise.all(Array.from({ length: 4 }, () => resendAfterUnauthorized(ctx, seen, senders)));
+	assert.equal(outcomes.filter((o) => o.ok).length, 3, 'the one that met the 503 reports it; the others succeed');
+	assert.equal(strict, 2, 'the next waiter refreshed');
+	assert.equal(lenient, 2, 'only after the real refresh did waiters re-send the lenient way, each once');
+	assert.equal(refreshGeneration(ctx), seen + 1, 'one refresh counted, not two');
+});

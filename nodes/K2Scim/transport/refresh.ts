@@ -159,7 +159,9 @@ async function refreshAndSend(ctx: Context, state: CredentialState, send: Sender
 
 	if (outcome.ok || !outcome.failure.refreshRefused) {
 		state.refused = undefined;
-		state.generation++;
+		// Waiters re-send with the stored token only if there is a new one: a send that failed
+		// before n8n refreshed (a 503, a dropped connection) left the old, expired token in place.
+		if (outcome.ok || (await fingerprint(ctx)) !== before) state.generation++;
 	} else if (outcome.failure.refusal === 'invalid_grant' || outcome.failure.refusal === 'invalid_client') {
 		// These stay true until someone edits the credential: the requests queued behind fail at once.
 		state.refused = { fingerprint: before, failure: outcome.failure };
