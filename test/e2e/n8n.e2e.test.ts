@@ -1,4 +1,4 @@
-// End to end: real n8n 2.8.4 with this package installed as a community package, the K2
+// End to end: real n8n (2.8.4, or the line K2_E2E_N8N names) with this package installed as a community package, the K2
 // sandbox on loopback, the credential connected through n8n's own OAuth2 PKCE flow, workflows
 // run by n8n (production webhooks), and token life (refresh; expired refresh token).
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
@@ -9,7 +9,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 import { startTokenProxy, type TokenProxy } from './support/token-proxy';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, PACKAGE_NAME, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8N_UNDER_TEST, N8n, NODE_TYPE, PACKAGE_NAME, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -39,7 +39,7 @@ function listUsersWorkflow(credential: { id: string; name: string }, webhookPath
 	};
 }
 
-describe('n8n 2.8.4 with n8n-nodes-k2-scim as a community package', { timeout: 300_000 }, () => {
+describe(`${N8N_UNDER_TEST.label} with n8n-nodes-k2-scim as a community package`, { timeout: 300_000 }, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let tokenProxy: TokenProxy;
