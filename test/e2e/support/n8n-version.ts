@@ -5,8 +5,8 @@
 // folder says which Node runs n8n and which environment it needs.
 //
 // Differences handled here (each read from that line's source and seen against the sandbox):
-// - n8n 1.x activates a workflow with PATCH /rest/workflows/:id {active: true}; 2.x publishes a
-//   version with POST /rest/workflows/:id/activate {versionId} (and /deactivate).
+// - The same on 1.123, 2.8 and 2.41: owner setup, login ({emailOrLdapLoginId, password}),
+//   POST /rest/workflows/:id/activate {versionId} and /deactivate, executions and their data.
 // - n8n 2.41 activates asynchronously: right after /activate a production webhook can answer
 //   404 "not registered". Activation here waits until n8n lists the webhook's method for its
 //   path (a CORS preflight, which runs no workflow), on every line.
@@ -120,11 +120,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** Activate (publish) a workflow and return once its production webhooks answer. */
 export async function activateWorkflow(n8n: RestClient, id: string, versionId: string, timeoutMs = 60_000): Promise<void> {
 	let workflow: { nodes?: Array<{ type: string; parameters?: Record<string, unknown>; disabled?: boolean }> };
-	if (atLeast(2)) {
-		workflow = await n8n.rest('POST', `/workflows/${id}/activate`, { versionId });
-	} else {
-		workflow = await n8n.rest('PATCH', `/workflows/${id}`, { active: true, versionId });
-	}
+	workflow = await n8n.rest('POST', `/workflows/${id}/activate`, { versionId });
 	if (!workflow?.nodes) workflow = await n8n.rest('GET', `/workflows/${id}`);
 	const webhooks = (workflow.nodes ?? []).filter((n) => n.type === 'n8n-nodes-base.webhook' && !n.disabled);
 	for (const node of webhooks) {
@@ -156,8 +152,7 @@ export async function waitUntilRegistered(n8n: RestClient, webhookPath: string, 
 }
 
 export async function deactivateWorkflow(n8n: RestClient, id: string): Promise<void> {
-	if (atLeast(2)) await n8n.rest('POST', `/workflows/${id}/deactivate`, {});
-	else await n8n.rest('PATCH', `/workflows/${id}`, { active: false });
+	await n8n.rest('POST', `/workflows/${id}/deactivate`, {});
 }
 
 /**
@@ -183,9 +178,4 @@ export async function runManually(n8n: RestClient, workflowData: { id: string; [
 	});
 	if (!result?.executionId) throw new Error(`n8n did not start a manual execution: ${JSON.stringify(result)}`);
 	return String(result.executionId);
-}
-
-/** The login request body: n8n 2.x and late 1.x take emailOrLdapLoginId; older 1.x took email. */
-export function loginBody(email: string, password: string): Record<string, string> {
-	return { emailOrLdapLoginId: email, password };
 }

@@ -370,7 +370,7 @@ export class N8n {
 	/** POST /rest/login {emailOrLdapLoginId, password} (LoginRequestDto in n8n 2.x) -> n8n-auth cookie. */
 	async login(email: string, password: string): Promise<void> {
 		this.cookie = '';
-		await this.rest('POST', '/login', versions.loginBody(email, password));
+		await this.rest('POST', '/login', { emailOrLdapLoginId: email, password });
 		if (!this.cookie) throw new Error('n8n did not set the n8n-auth cookie on login');
 	}
 
