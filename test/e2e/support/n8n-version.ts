@@ -12,6 +12,9 @@
 //   path (a CORS preflight, which runs no workflow), on every line.
 // - n8n 2.41's POST /rest/workflows/:id/run runs the *saved* workflow (it ignores workflowData):
 //   a manual run with changes (pinned data, a changed parameter) saves them first.
+// - n8n 1.123 can list an execution as finished ("success") before its run data reads back
+//   (seen once in a few runs: no node in runData): an execution counts as finished here when its
+//   status is final and, for a success, its run data has arrived.
 // - n8n 1.123 on Node 20: N8N_EXPRESSION_ENGINE=legacy (its default `vm` engine needs a native
 //   module with no Node 20 build) — set from the matrix entry.
 import { existsSync, readFileSync } from 'node:fs';
@@ -178,4 +181,11 @@ export async function runManually(n8n: RestClient, workflowData: { id: string; [
 	});
 	if (!result?.executionId) throw new Error(`n8n did not start a manual execution: ${JSON.stringify(result)}`);
 	return String(result.executionId);
+}
+
+/** Whether an execution read back from n8n is finished, with its run data (see the note above). */
+export function executionFinished(execution: { status: string; data?: any }): boolean {
+	if (['running', 'new', 'waiting'].includes(execution.status)) return false;
+	if (execution.status !== 'success') return true;
+	return Object.keys(execution.data?.resultData?.runData ?? {}).length > 0;
 }

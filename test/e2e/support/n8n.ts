@@ -521,7 +521,7 @@ export class N8n {
 			const list = await this.listExecutions(workflowId);
 			return list.find((e) => !after.has(String(e.id)) && !['running', 'new', 'waiting'].includes(e.status));
 		});
-		return this.getExecution(String(summary.id));
+		return this.waitForExecutionId(String(summary.id), timeoutMs);
 	}
 
 	/** GET /rest/workflows/:id — the saved workflow (nodes, connections, settings, pinData...). */
@@ -543,7 +543,7 @@ export class N8n {
 	async waitForExecutionId(executionId: string, timeoutMs = 60_000) {
 		return waitFor(`execution ${executionId} to finish`, timeoutMs, async () => {
 			const execution = await this.getExecution(executionId);
-			return ['running', 'new', 'waiting'].includes(execution.status) ? undefined : execution;
+			return versions.executionFinished(execution) ? execution : undefined;
 		});
 	}
 
