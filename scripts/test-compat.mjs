@@ -1,12 +1,13 @@
 #!/usr/bin/env node
 // npm run test:compat: the real-n8n e2e suite (test/e2e/*.e2e.test.ts) once per n8n line of the
-// matrix (e2e/compat/matrix.json: 1.123.x, 2.8.4, the newest 2.x that installs here), each from
+// matrix (e2e/compat/matrix.json: 1.123.x on Node 20 and on Node 24, 2.8.4, the newest 2.x that
+// installs here), each from
 // its own install (scripts/ensure-compat.mjs installs what is missing) and run by the Node it needs.
 // The tests pick the n8n with K2_E2E_N8N (test/e2e/support/n8n-version.ts). Prints how long each
 // line took to install and to test, and exits non-zero when a line fails.
 //
 //   npm run test:compat                 # every line
-//   npm run test:compat -- 2.41         # one line (or several)
+//   npm run test:compat -- 2.41         # one line (or several: 1.123 1.123-node24 2.8 2.41)
 //   npm run test:compat -- --install-only
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
@@ -26,7 +27,7 @@ function runTests(entry) {
 		const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
 			cwd: root,
 			stdio: 'inherit',
-			env: { ...process.env, K2_E2E_N8N: entry.dir },
+			env: { ...process.env, K2_E2E_N8N: entry.dir, K2_E2E_LINE: entry.line },
 		});
 		child.on('close', (code) => resolve({ ok: code === 0, seconds: Math.round((Date.now() - started) / 1000) }));
 	});
@@ -55,10 +56,10 @@ async function main() {
 		row.e2eSeconds = tested.seconds;
 	}
 	console.log('\nn8n compatibility matrix:');
-	console.log('  line    version   install            e2e');
+	console.log('  line          version   install            e2e');
 	for (const r of results) {
 		console.log(
-			`  ${r.line.padEnd(7)} ${String(r.version).padEnd(9)} ${`${r.install} (${r.installSeconds}s)`.padEnd(18)} ${installOnly ? '-' : `${r.e2e} (${r.e2eSeconds}s)`}`,
+			`  ${r.line.padEnd(13)} ${String(r.version).padEnd(9)} ${`${r.install} (${r.installSeconds}s)`.padEnd(18)} ${installOnly ? '-' : `${r.e2e} (${r.e2eSeconds}s)`}`,
 		);
 	}
 	const failed = results.filter((r) => r.install === 'failed' || (!installOnly && r.e2e !== 'pass'));

@@ -1,8 +1,8 @@
 // Which n8n the e2e tests run against, and what differs between the n8n lines they support, in
 // one place. The default is e2e/n8n (n8n 2.8.4, what `npm test` runs). `npm run test:compat`
 // runs the same e2e files once per line of the matrix (e2e/compat/matrix.json), choosing one
-// with K2_E2E_N8N=<folder> (relative to the repository, or absolute); the matrix entry for that
-// folder says which Node runs n8n and which environment it needs.
+// with K2_E2E_N8N=<folder> (relative to the repository, or absolute) and K2_E2E_LINE=<line>; the
+// matrix entry says which Node runs n8n and which environment it needs.
 //
 // Differences handled here (each read from that line's source and seen against the sandbox):
 // - The same on 1.123, 2.8 and 2.41: owner setup, login ({emailOrLdapLoginId, password}),
@@ -16,7 +16,8 @@
 //   (seen once in a few runs: no node in runData): an execution counts as finished here when its
 //   status is final and, for a success, its run data has arrived.
 // - n8n 1.123 on Node 20: N8N_EXPRESSION_ENGINE=legacy (its default `vm` engine needs a native
-//   module with no Node 20 build) — set from the matrix entry.
+//   module with no Node 20 build) — set from the matrix entry. On Node 24 (line "1.123-node24") it
+//   runs its default `vm` engine, where `$('Node').first()` / `.all()` evaluate to null.
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 
@@ -82,7 +83,10 @@ export function n8nUnderTest(): N8nUnderTest {
 	if (cached) return cached;
 	const dir = process.env.K2_E2E_N8N ? path.resolve(ROOT, process.env.K2_E2E_N8N) : DEFAULT_N8N_DIR;
 	const relative = path.relative(ROOT, dir);
-	const entry = (existsSync(MATRIX_FILE) ? readMatrix() : []).find((e) => path.resolve(ROOT, e.dir) === dir) ?? {
+	const matrix = existsSync(MATRIX_FILE) ? readMatrix() : [];
+	// K2_E2E_LINE picks an entry when several share a folder (1.123 on Node 20 and on Node 24).
+	const entry = (process.env.K2_E2E_LINE ? matrix.find((e) => e.line === process.env.K2_E2E_LINE) : undefined) ??
+		matrix.find((e) => path.resolve(ROOT, e.dir) === dir) ?? {
 		line: 'custom',
 		dir: relative,
 		node: 'system',
