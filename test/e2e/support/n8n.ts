@@ -1,6 +1,7 @@
 // Real n8n (e2e/n8n, n8n@2.8.4; or the line K2_E2E_N8N / K2_E2E_LINE name: see n8n-version.ts)
 // with this package installed the way n8n installs community packages:
-// <user folder>/.n8n/nodes/node_modules/n8n-nodes-k2-scim. Starts and stops n8n on loopback, sets up the owner, and wraps the REST calls the e2e tests and `npm start` need.
+// <user folder>/.n8n/nodes/node_modules/n8n-nodes-k2-scim. Starts and stops n8n on loopback,
+// sets up the owner, and wraps the REST calls the e2e tests and `npm start` need.
 // Every wait has a hard timeout; n8n's output goes to a log file with secrets masked.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
