@@ -22,7 +22,7 @@ export function readMatrix() {
 	return JSON.parse(readFileSync(matrixFile, 'utf8')).lines;
 }
 
-/** The lines named on the command line (all when none): "1.123", "1.123-node24", "2.8", "2.41". */
+/** The lines named on the command line (all when none): "1.123", "1.123-node24", "2.8", "2.41", "2.41-ssrf". */
 export function selectLines(args) {
 	const all = readMatrix();
 	const wanted = args.filter((a) => !a.startsWith('-'));

@@ -7,7 +7,7 @@
 // line took to install and to test, and exits non-zero when a line fails.
 //
 //   npm run test:compat                 # every line
-//   npm run test:compat -- 2.41         # one line (or several: 1.123 1.123-node24 2.8 2.41)
+//   npm run test:compat -- 2.41         # one line (or several: 1.123 1.123-node24 2.8 2.41 2.41-ssrf)
 //   npm run test:compat -- --install-only
 import { spawn } from 'node:child_process';
 import { readdirSync } from 'node:fs';
