@@ -103,7 +103,7 @@ export function n8nUnderTest(): N8nUnderTest {
 		version,
 		major,
 		minor,
-		label: `n8n ${version} on Node ${nodeVersionOf(nodeBin)}`,
+		label: `n8n ${version} on Node ${nodeVersionOf(nodeBin)}${Object.keys(entry.env ?? {}).length ? ` (${Object.entries(entry.env!).map(([k, v]) => `${k}=${v}`).join(', ')})` : ''}`,
 		env: { ...(entry.env ?? {}) },
 	};
 	return cached;
