@@ -1,4 +1,4 @@
-// End to end: the example workflows in examples/ run in real n8n 2.8.4 (the package installed
+// End to end: the example workflows in examples/ run in real n8n (2.8.4, or the line K2_E2E_N8N names; the package installed
 // as a community package, the credential connected through n8n's own OAuth2 PKCE flow) against
 // the K2 sandbox. Each example is created from its file the way `npm start` imports it (every K2
 // node pointed at the connected credential); the effect is checked in the sandbox's SCIM data.
@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, ROOT, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8N_UNDER_TEST, N8n, NODE_TYPE, ROOT, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const DAY_MS = 86_400_000;
@@ -28,7 +28,7 @@ function loadExample(file: string, credential: { id: string; name: string }): Wo
 	return workflow;
 }
 
-describe('the example workflows in real n8n against the K2 sandbox', { timeout: 600_000 }, () => {
+describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 sandbox`, { timeout: 600_000 }, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let credential: { id: string; name: string };
@@ -138,6 +138,40 @@ describe('the example workflows in real n8n against the K2 sandbox', { timeout: 
 			const moved = await callExample(wf.id, 'k2/hr-user', { ...person, department: 'Treasury' });
 			assert.deepEqual(moved.response.body, { id: user.id, userName: person.userName, action: 'updated' });
 			assert.equal((await userByName(person.userName))[ENTERPRISE]?.department, 'Treasury');
+		} finally {
+			await n8n.deactivateWorkflow(wf.id);
+		}
+	});
+
+	test('#1 HR webhook: a failed K2 write answers 422 (fix the data) or 502 (K2 unavailable) with the error, never 200', async () => {
+		const wf = await n8n.createWorkflow(loadExample('01-hr-webhook-create-or-update.json', credential));
+		await n8n.activateWorkflow(wf.id, wf.versionId);
+		try {
+			// Data K2 cannot take (checked before any request): 422 with the node's message and what to fix.
+			const invalid = await callExample(wf.id, 'k2/hr-user', { userName: 'bad.email@example.com', email: 'not-an-email', givenName: 'Bad' });
+			assert.equal(invalid.response.status, 422, invalid.response.text);
+			assert.match(String(invalid.response.body.error), /not-an-email.*not a valid email/, invalid.response.text);
+			assert.match(String(invalid.response.body.description), /Fix the field/, invalid.response.text);
+			assert.equal(invalid.response.body.userName, 'bad.email@example.com');
+			assert.equal(await userByName('bad.email@example.com'), undefined, 'no user was created');
+
+			// K2 unavailable (503 on every SCIM request, retried, then given up): 502, so the HR system retries later.
+			sandbox.setFaults({ rate: 1, kinds: ['503'], retryAfterSeconds: 0 });
+			let down;
+			try {
+				down = await callExample(wf.id, 'k2/hr-user', { userName: 'k2.down@example.com', email: 'k2.down@example.com' });
+			} finally {
+				sandbox.setFaults({ rate: 0 });
+			}
+			assert.equal(down.response.status, 502, down.response.text);
+			assert.match(String(down.response.body.error), /\S/, down.response.text);
+			assert.equal(down.response.body.userName, 'k2.down@example.com');
+			assert.equal(await userByName('k2.down@example.com'), undefined);
+
+			// And K2 back: 200 with the new user's ID.
+			const ok = await callExample(wf.id, 'k2/hr-user', { userName: 'k2.down@example.com', email: 'k2.down@example.com' });
+			assert.equal(ok.response.status, 200, ok.response.text);
+			assert.equal(ok.response.body.action, 'created');
 		} finally {
 			await n8n.deactivateWorkflow(wf.id);
 		}

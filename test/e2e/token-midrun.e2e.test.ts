@@ -1,5 +1,5 @@
 // End to end: the K2 access token expires in the middle of a run while several requests are in
-// flight, in real n8n 2.8.4 (the package installed as a community package, the credential
+// flight, in real n8n (2.8.4, or the line K2_E2E_N8N names; the package installed as a community package, the credential
 // connected through n8n's own OAuth2 PKCE flow, read from n8n's database on every request).
 // n8n refreshes on every 401 it sees and K2's refresh tokens are single use, so parallel
 // refreshes would make all but one fail with invalid_grant; the transport sends the requests
@@ -15,7 +15,7 @@ import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 import { startTokenProxy, type TokenProxy } from './support/token-proxy';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8N_UNDER_TEST, N8n, NODE_TYPE, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
 
 const ITEMS = 60;
 const ACCESS_TOKEN_TTL_S = 2;
@@ -59,7 +59,7 @@ function createUsersWorkflow(credential: { id: string; name: string }): Workflow
 	};
 }
 
-describe('in real n8n, the access token expires mid-run with 4 requests in flight', { timeout: 300_000 }, () => {
+describe(`in real ${N8N_UNDER_TEST.label}, the access token expires mid-run with 4 requests in flight`, { timeout: 300_000 }, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let tokenProxy: TokenProxy;

@@ -1,6 +1,7 @@
-// Real n8n (e2e/n8n, n8n@2.8.4) with this package installed the way n8n installs community
-// packages: <user folder>/.n8n/nodes/node_modules/n8n-nodes-k2-scim. Starts and stops n8n on
-// loopback, sets up the owner, and wraps the REST calls the e2e tests and `npm start` need.
+// Real n8n (e2e/n8n, n8n@2.8.4; or the line K2_E2E_N8N / K2_E2E_LINE name: see n8n-version.ts)
+// with this package installed the way n8n installs community packages:
+// <user folder>/.n8n/nodes/node_modules/n8n-nodes-k2-scim. Starts and stops n8n on loopback,
+// sets up the owner, and wraps the REST calls the e2e tests and `npm start` need.
 // Every wait has a hard timeout; n8n's output goes to a log file with secrets masked.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, existsSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync, cpSync, readFileSync } from 'node:fs';
@@ -8,10 +9,15 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { randomUUID } from 'node:crypto';
+import * as versions from './n8n-version';
 
 export const ROOT = path.resolve(__dirname, '..', '..', '..');
-export const N8N_DIR = path.join(ROOT, 'e2e', 'n8n');
-export const N8N_BIN = path.join(N8N_DIR, 'node_modules', 'n8n', 'bin', 'n8n');
+/** The n8n under test (K2_E2E_N8N, default e2e/n8n); its version differences live in n8n-version.ts. */
+export const N8N_UNDER_TEST = versions.n8nUnderTest();
+export const N8N_DIR = N8N_UNDER_TEST.dir;
+export const N8N_BIN = N8N_UNDER_TEST.bin;
+/** The Node that runs n8n (a registry Node 24 for n8n 2.41, the system Node otherwise). */
+export const N8N_NODE = N8N_UNDER_TEST.nodeBin;
 export const PACKAGE_NAME = 'n8n-nodes-k2-scim';
 export const NODE_TYPE = `${PACKAGE_NAME}.k2Scim`;
 export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
@@ -247,11 +253,12 @@ export class N8n {
 			N8N_LOG_LEVEL: 'debug',
 			N8N_LOG_OUTPUT: 'console',
 			NO_COLOR: '1',
+			...N8N_UNDER_TEST.env,
 			...opts.env,
 		};
 
 		const logStream = createWriteStream(logFile, { flags: 'a' });
-		const child = spawn(process.execPath, [N8N_BIN, 'start'], {
+		const child = spawn(N8N_NODE, [N8N_BIN, 'start'], {
 			cwd: userFolder,
 			env,
 			stdio: ['ignore', 'pipe', 'pipe'],
@@ -464,13 +471,13 @@ export class N8n {
 		return { id: created.id, versionId: created.versionId, name: created.name };
 	}
 
-	/** POST /rest/workflows/:id/activate {versionId} (n8n 2.x publishes a version). */
+	/** POST /rest/workflows/:id/activate {versionId}, then wait until its production webhooks answer (2.41 registers them later). */
 	async activateWorkflow(id: string, versionId: string): Promise<void> {
-		await this.rest('POST', `/workflows/${id}/activate`, { versionId });
+		await versions.activateWorkflow(this, id, versionId);
 	}
 
 	async deactivateWorkflow(id: string): Promise<void> {
-		await this.rest('POST', `/workflows/${id}/deactivate`, {});
+		await versions.deactivateWorkflow(this, id);
 	}
 
 	async listWorkflows(): Promise<Array<{ id: string; name: string; active: boolean }>> {
@@ -515,7 +522,7 @@ export class N8n {
 			const list = await this.listExecutions(workflowId);
 			return list.find((e) => !after.has(String(e.id)) && !['running', 'new', 'waiting'].includes(e.status));
 		});
-		return this.getExecution(String(summary.id));
+		return this.waitForExecutionId(String(summary.id), timeoutMs);
 	}
 
 	/**
@@ -540,22 +547,18 @@ export class N8n {
 	/**
 	 * Run a workflow manually, like the editor's "Execute workflow" button: POST
 	 * /rest/workflows/:id/run {workflowData, triggerToStartFrom}. `workflowData` may differ from the
-	 * saved workflow (the editor sends its unsaved state too). Returns the execution id.
+	 * saved workflow (the editor sends its unsaved state too; n8n 2.41 runs the saved one, so there
+	 * the changes are saved first: see n8n-version.ts). Returns the execution id.
 	 */
 	async runManually(workflowData: WorkflowJson & { id: string }, triggerName: string): Promise<string> {
-		const result = await this.rest<{ executionId?: string; waitingForWebhook?: boolean }>('POST', `/workflows/${workflowData.id}/run`, {
-			workflowData,
-			triggerToStartFrom: { name: triggerName },
-		});
-		if (!result?.executionId) throw new Error(`n8n did not start a manual execution: ${JSON.stringify(result)}`);
-		return String(result.executionId);
+		return versions.runManually(this, workflowData, triggerName);
 	}
 
 	/** Wait until the execution with this id has finished; returns it with its data. */
 	async waitForExecutionId(executionId: string, timeoutMs = 60_000) {
 		return waitFor(`execution ${executionId} to finish`, timeoutMs, async () => {
 			const execution = await this.getExecution(executionId);
-			return ['running', 'new', 'waiting'].includes(execution.status) ? undefined : execution;
+			return versions.executionFinished(execution) ? execution : undefined;
 		});
 	}
 
@@ -589,7 +592,7 @@ export class N8n {
 /** Run an n8n CLI command against a user folder; hard timeout 60 s. */
 export async function runCli(args: string[], userFolder: string, port?: number): Promise<string> {
 	return new Promise((resolve, reject) => {
-		const child = spawn(process.execPath, [N8N_BIN, ...args], {
+		const child = spawn(N8N_NODE, [N8N_BIN, ...args], {
 			cwd: userFolder,
 			env: {
 				...process.env,
@@ -601,6 +604,7 @@ export async function runCli(args: string[], userFolder: string, port?: number):
 				N8N_DIAGNOSTICS_ENABLED: 'false',
 				N8N_RUNNERS_BROKER_PORT: String((port ?? 5678) + 1000),
 				NO_COLOR: '1',
+				...N8N_UNDER_TEST.env,
 			},
 			stdio: ['ignore', 'pipe', 'pipe'],
 		});
