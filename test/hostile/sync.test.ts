@@ -237,6 +237,24 @@ describe('hostile input to User > Sync', () => {
 		assertClean(result, 'groups of the wrong type');
 	});
 
+	test('16d. Dry Run from an expression that gives null or "yes": refused before any request, never a real sync', async () => {
+		for (const [value, shown] of [['={{ null }}', 'null'], ['={{ "yes" }}', '"yes"']] as const) {
+			k2.sandbox.resetStats();
+			const result = await k2.run(sync({ ...deleteAll, dryRun: value }), rows);
+			assert.equal(result.error?.message, `Dry Run must be true or false, not ${shown}`);
+			assert.equal(k2.sandbox.stats().total, 0);
+		}
+		await assertUsersIntact('dry run of the wrong type');
+	});
+
+	test('16e. Dry Run given as the text "true" is a dry run: nothing written', async () => {
+		const result = await k2.run(sync({ ...deleteAll, dryRun: '={{ "true" }}' }), rows);
+		assert.equal(result.error, undefined, result.error?.message);
+		assert.equal(writes(k2.sandbox), 0);
+		assert.ok(result.output!.some((item) => item.json.dryRun === true));
+		await assertUsersIntact('dry run as text');
+	});
+
 	test('17. duplicate rows of one user: both are errors, and that user is not deleted', async () => {
 		const result = await k2.run(sync(deleteAll, {}), [...rows, { mail: 'B@example.com', id: 'EB' }], { continueOnFail: true });
 		const errors = result.output!.filter((item) => item.json.error).map((item) => String(item.json.error));

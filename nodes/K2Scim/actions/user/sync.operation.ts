@@ -2,7 +2,7 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { rawFilterProblem } from '../../scim/filterParser';
-import { readGroupNames } from '../../scim/validate';
+import { describeValue, readBoolean, readGroupNames } from '../../scim/validate';
 import { createSyncPlanner, matchKey, matchKeyProblem } from '../../scim/reconcile';
 import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
@@ -159,7 +159,7 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 		deprovision: (raw.deprovision as SyncOptions['deprovision']) ?? 'none',
 		deprovisionScope: (raw.deprovisionScope as SyncOptions['deprovisionScope']) ?? 'withExternalId',
 		deprovisionFilter: String(raw.deprovisionFilter ?? '').trim(),
-		dryRun: raw.dryRun === true,
+		dryRun: readDryRun(ctx, raw.dryRun),
 		maxDeprovisions: readMaxDeprovisions(ctx, raw.maxDeprovisions),
 		output: (raw.output as SyncOptions['output']) ?? 'perUser',
 		requestsInFlight: readRequestsInFlight(ctx, 'syncOptions.requestsInFlight'),
@@ -176,6 +176,19 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 		});
 	}
 	return options;
+}
+
+/**
+ * Dry Run is often an expression (a switch earlier in the workflow): a value that is not true or
+ * false (null from a lookup that failed) must not quietly turn a dry run into a real sync.
+ */
+function readDryRun(ctx: IExecuteFunctions, value: unknown): boolean {
+	if (value === undefined) return false;
+	const read = readBoolean(value);
+	if ('value' in read) return read.value;
+	throw new NodeOperationError(ctx.getNode(), `Dry Run must be true or false, not ${describeValue(value)}`, {
+		description: 'Fix Options > Dry Run (an expression there must give true or false). Nothing was read from or sent to K2.',
+	});
 }
 
 /** A whole number >= 0; a numeric string (from an expression) counts as its number, so "0" is 0. */
