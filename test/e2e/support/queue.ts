@@ -255,6 +255,8 @@ export class N8nProcess {
 		secrets?: string[];
 		echo?: boolean;
 		startTimeoutMs?: number;
+		/** webhook: its HTTP port; worker: its health server's port. Free one when omitted. */
+		port?: number;
 	}): Promise<N8nProcess> {
 		const userFolder = path.join(opts.dir, opts.name);
 		mkdirSync(userFolder, { recursive: true });
@@ -262,7 +264,7 @@ export class N8nProcess {
 		// "Unrecognized node type: n8n-nodes-k2-scim.k2Scim".
 		installPackage(userFolder, 'symlink');
 		const logFile = path.join(opts.dir, `${opts.name}.log`);
-		const port = await freePort();
+		const port = opts.port ?? (await freePort());
 		const env: Record<string, string> = {
 			...(process.env as Record<string, string>),
 			...commonEnv(),
@@ -346,6 +348,8 @@ export interface QueueClusterOptions {
 	webhookProcessor?: boolean;
 	/** Main's port; free one when omitted. */
 	port?: number;
+	/** The webhook processor's port; free one when omitted. */
+	webhookPort?: number;
 	/** Folder for the run (user folders, logs, data); per-run folder under .queue-data by default. */
 	dir?: string;
 	removeOnStop?: boolean;
@@ -399,7 +403,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		);
 		for (const w of workers) stops.push(() => w.stop());
 		const webhook = opts.webhookProcessor
-			? await N8nProcess.start({ role: 'webhook', name: 'webhook-1', dir: infra.dir, env: shared, secrets: opts.secrets, echo: opts.echo })
+			? await N8nProcess.start({ role: 'webhook', name: 'webhook-1', dir: infra.dir, env: shared, port: opts.webhookPort, secrets: opts.secrets, echo: opts.echo })
 			: undefined;
 		if (webhook) stops.push(() => webhook.stop());
 		return {
