@@ -10,9 +10,10 @@
 //   refresh token (K2's behaviour): 0 failed executions, the credential alive afterwards;
 // - a Sync of K2_QUEUE_SYNC_USERS (default 2,000) users on a worker, and the same Sync in a
 //   single-process n8n (SQLite, regular mode) for the figure next to it (10,000: npm run bench:queue);
-// - last, the same bursts with the sandbox REVOKING the grant on reuse: reported, not asserted.
+// - the same bursts with the sandbox REVOKING the grant on reuse: reported, not asserted.
 //   Each worker process coordinates its own refreshes; two workers can still both spend the same
-//   refresh token, and a strict identity server then revokes the sign-in (see the README's Queue mode).
+//   refresh token, and a strict identity server then revokes the sign-in (see the README's Queue mode);
+// - a worker without the package: "Unrecognized node type: n8n-nodes-k2-scim.k2Scim".
 // Prerequisites (npm test does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
@@ -20,7 +21,7 @@ import { startSandbox, type RefreshReuse, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 import { CREDENTIAL_TYPE, N8n, freePort, sandboxCredentialData } from './support/n8n';
-import { startQueueCluster, type QueueCluster } from './support/queue';
+import { N8nProcess, startQueueCluster, type QueueCluster } from './support/queue';
 import { createOrUpdateWebhook, executionMs, loadExample, syncWorkflow } from './support/workflows';
 
 const BURST = 20;
@@ -165,6 +166,8 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 
 	test(`a Sync of ${SYNC_USERS} users runs on a worker`, async () => {
 		const wf = await main.createWorkflow(syncWorkflow(SYNC_USERS, 'queue-sync', credential));
+		// Both Syncs (here and in the single process) start from an empty K2.
+		await sandbox.reset();
 		const started = Date.now();
 		const execution: any = await main.waitForExecutionId(await main.runManually(await main.getWorkflow(wf.id), 'Start'), 300_000);
 		const wallMs = Date.now() - started;
@@ -236,6 +239,28 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 		sandbox.setTokenTtl({ accessTokenTtl: 3600 });
 	});
 
+	test('a worker without the package: its executions fail with "Unrecognized node type: n8n-nodes-k2-scim.k2Scim"', async () => {
+		// The only worker left is one whose user folder lacks the package (a worker image built
+		// without it). Main has it: the workflow saves and activates; the worker cannot run it.
+		for (const w of cluster.workers) await w.stop();
+		const bare = await N8nProcess.start({ role: 'worker', name: 'worker-bare', dir: cluster.infra.dir, env: cluster.sharedEnv, withPackage: false, secrets: [sandbox.scimToken] });
+		try {
+			const wf = await main.createWorkflow(createOrUpdateWebhook('k2/queue-bare', credential));
+			await main.activateWorkflow(wf.id, wf.versionId);
+			const response = await main.callWebhook('k2/queue-bare', { userName: 'bare@example.com' });
+			const [execution] = await main.waitForExecutions(wf.id, seenFor(wf.id), 1);
+			console.log(`# queue worker without the package: webhook ${response.status}, execution ${execution.status}: ${N8n.executionError(execution)}`);
+			assert.equal(execution.status, 'error');
+			assert.equal(N8n.executionError(execution), 'Unrecognized node type: n8n-nodes-k2-scim.k2Scim');
+			await sleep(300);
+			assert.match(bare.log(), /Unrecognized node type: n8n-nodes-k2-scim\.k2Scim \(execution \d+\)/);
+			assert.equal(await scim().findUser('bare@example.com'), undefined);
+			await main.deactivateWorkflow(wf.id);
+		} finally {
+			await bare.stop();
+		}
+	});
+
 	test(`the same Sync of ${SYNC_USERS} users in a single-process n8n, for comparison`, async () => {
 		// Queue mode stopped first: the single process gets the machine to itself, as the workers had.
 		await cluster.stop();
@@ -245,6 +270,7 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 			const cred = await single.createCredential('K2 SCIM account', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
 			await single.connectOAuth2(cred.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 			const wf = await single.createWorkflow(syncWorkflow(SYNC_USERS, 'single-sync', cred));
+			await sandbox.reset();
 			const started = Date.now();
 			const execution: any = await single.waitForExecutionId(await single.runManually(await single.getWorkflow(wf.id), 'Start'), 300_000);
 			const wallMs = Date.now() - started;

@@ -257,12 +257,14 @@ export class N8nProcess {
 		startTimeoutMs?: number;
 		/** webhook: its HTTP port; worker: its health server's port. Free one when omitted. */
 		port?: number;
+		/** false: a process without the package (what "Unrecognized node type" on a worker looks like). */
+		withPackage?: boolean;
 	}): Promise<N8nProcess> {
 		const userFolder = path.join(opts.dir, opts.name);
 		mkdirSync(userFolder, { recursive: true });
 		// The package must be on every process that runs executions, or they fail with
 		// "Unrecognized node type: n8n-nodes-k2-scim.k2Scim".
-		installPackage(userFolder, 'symlink');
+		if (opts.withPackage ?? true) installPackage(userFolder, 'symlink');
 		const logFile = path.join(opts.dir, `${opts.name}.log`);
 		const port = opts.port ?? (await freePort());
 		const env: Record<string, string> = {
@@ -334,6 +336,8 @@ export interface QueueCluster {
 	main: N8n;
 	workers: N8nProcess[];
 	webhook?: N8nProcess;
+	/** The environment every n8n process of the cluster got (database, queue, URLs, encryption key). */
+	sharedEnv: Record<string, string>;
 	/** Where production webhooks go: the webhook processor when there is one, else main. */
 	webhookBaseUrl: string;
 	/** The worker that ran an execution, by the worker logs. */
@@ -411,6 +415,7 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			main,
 			workers,
 			webhook,
+			sharedEnv: shared,
 			webhookBaseUrl: webhook?.baseUrl ?? main.baseUrl,
 			workerOf: (id) => workers.find((w) => w.executionIds().includes(String(id)))?.name,
 			describe: () => [
