@@ -1,11 +1,11 @@
 // End to end in n8n's queue mode (n8n 2.8.4): PostgreSQL 15 and Redis from Debian's packages
 // (installed by scripts/ensure-queue-infra.sh when missing), started on free loopback ports by the
-// test; a main `n8n start` and two `n8n worker` processes, each with this package installed as a
+// test; a main `n8n start`, an `n8n webhook` processor and two `n8n worker` processes, each with this package installed as a
 // community package, sharing N8N_ENCRYPTION_KEY and the database; executions, manual ones included
 // (OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS), run on the workers. Which worker ran an execution is read
 // from the worker logs ("Worker started execution <id>").
 // - the example workflows run on workers;
-// - 20 concurrent webhooks are spread over both workers, each user created once;
+// - 20 concurrent webhooks, sent to the webhook processor, are spread over both workers, each user created once;
 // - bursts of 20 webhooks right after the access token expired, 3 rounds, sandbox refusing a reused
 //   refresh token (K2's behaviour): 0 failed executions, the credential alive afterwards;
 // - a Sync of K2_QUEUE_SYNC_USERS (default 2,000) users on a worker, and the same Sync in a
@@ -39,7 +39,7 @@ function countOf(values: Array<string | number | undefined>): Record<string, num
 	return out;
 }
 
-describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on every process', { timeout: 480_000 }, () => {
+describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis, the package on every process', { timeout: 480_000 }, () => {
 	let sandbox: Sandbox;
 	let cluster: QueueCluster;
 	let main: N8n;
@@ -55,12 +55,24 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 	/** The single-process n8n of the last test (its OAuth2 redirect URI is registered at the start). */
 	let singlePort = 0;
 
-	async function burst(webhookPath: string, wfId: string, label: string) {
+	/** POST to a production webhook on `base` (main, or the webhook processor). */
+	async function post(base: string, webhookPath: string, body: unknown): Promise<{ status: number; text: string }> {
+		const res = await fetch(`${base}/webhook/${webhookPath}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify(body),
+			signal: AbortSignal.timeout(90_000),
+		});
+		return { status: res.status, text: await res.text() };
+	}
+
+	/** 20 concurrent webhook calls (to main unless `base` says otherwise); waits for their 20 executions. */
+	async function burst(webhookPath: string, wfId: string, label: string, base = main.baseUrl) {
 		const after = seenFor(wfId);
 		sandbox.resetStats();
 		const started = Date.now();
 		const responses = await Promise.all(
-			Array.from({ length: BURST }, (_, i) => main.callWebhook(webhookPath, { userName: `${label}-${i}@example.com`, department: label }, 'POST', 90_000)),
+			Array.from({ length: BURST }, (_, i) => post(base, webhookPath, { userName: `${label}-${i}@example.com`, department: label })),
 		);
 		const executions = await main.waitForExecutions(wfId, after, BURST, 150_000);
 		const durationMs = Date.now() - started;
@@ -88,7 +100,7 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 		const redirectUris = [port, singlePort].map((p) => `http://127.0.0.1:${p}/rest/oauth2-credential/callback`);
 		sandbox = await startSandbox({ quiet: true, latencyMs: LATENCY_MS, redirectUris });
 		const t0 = Date.now();
-		cluster = await startQueueCluster({ port, workers: 2, secrets: [sandbox.scimToken] });
+		cluster = await startQueueCluster({ port, workers: 2, webhookProcessor: true, secrets: [sandbox.scimToken] });
 		console.log(`# queue cluster up in ${Date.now() - t0} ms (Redis + PostgreSQL ${cluster.infra.startMs} ms)`);
 		for (const line of cluster.describe()) console.log(`#   ${line}`);
 		main = cluster.main;
@@ -151,11 +163,12 @@ describe('queue mode: main + 2 workers + PostgreSQL + Redis, the package on ever
 		assert.doesNotMatch(main.log(), /Unrecognized node type/);
 	});
 
-	test(`${BURST} concurrent webhooks are spread over both workers, each user created once`, async () => {
+	test(`${BURST} concurrent webhooks (through the webhook processor) are spread over both workers, each user created once`, async () => {
 		const wf = await main.createWorkflow(createOrUpdateWebhook('k2/queue-spread', credential));
 		await main.activateWorkflow(wf.id, wf.versionId);
-		const r = await burst('k2/queue-spread', wf.id, 'spread');
-		report('spread', r);
+		const r = await burst('k2/queue-spread', wf.id, 'spread', cluster.webhook!.baseUrl);
+		report('spread (via n8n webhook)', r);
+		assert.match(cluster.webhook!.log(), /Enqueued execution \d+/, 'the webhook processor enqueued them');
 		assert.deepEqual(r.errors, []);
 		assert.deepEqual(r.statuses, Array(BURST).fill(200));
 		assert.deepEqual(Object.keys(r.perWorker).sort(), ['worker-1', 'worker-2'], `both workers ran some: ${JSON.stringify(r.perWorker)}`);

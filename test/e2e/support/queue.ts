@@ -49,19 +49,22 @@ class Daemon {
 	constructor(
 		readonly name: string,
 		readonly child: ChildProcess,
-		logFile: string,
+		/** Raw output goes here; without one, the owner reads the output itself (n8n's, masked). */
+		logFile?: string,
 	) {
-		const log = createWriteStream(logFile, { flags: 'a' });
-		const onData = (c: Buffer) => {
-			this.output = (this.output + c.toString()).slice(-200_000);
-			log.write(c);
-		};
-		child.stdout?.on('data', onData);
-		child.stderr?.on('data', onData);
+		const log = logFile ? createWriteStream(logFile, { flags: 'a' }) : undefined;
+		if (log) {
+			const onData = (c: Buffer) => {
+				this.output = (this.output + c.toString()).slice(-200_000);
+				log.write(c);
+			};
+			child.stdout?.on('data', onData);
+			child.stderr?.on('data', onData);
+		}
 		this.exitedP = new Promise((resolve) =>
 			child.once('exit', () => {
 				this.exited = true;
-				log.end();
+				log?.end();
 				resolve();
 			}),
 		);
@@ -279,7 +282,7 @@ export class N8nProcess {
 		};
 		const args = opts.role === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : ['webhook'];
 		const child = spawn(process.execPath, [N8N_BIN, ...args], { cwd: userFolder, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-		const daemon = new Daemon(opts.name, child, `${logFile}.raw`);
+		const daemon = new Daemon(opts.name, child);
 		const proc = new N8nProcess(opts.role, opts.name, userFolder, logFile, port, daemon);
 		const redact = makeRedactor(() => opts.secrets ?? []);
 		const masked = createWriteStream(logFile, { flags: 'a' });
@@ -304,8 +307,6 @@ export class N8nProcess {
 			await daemon.stop('SIGKILL');
 			throw new Error(`${(error as Error).message}\n--- last lines of ${logFile} ---\n${proc.text.split('\n').slice(-30).join('\n')}`);
 		}
-		// The raw log held unmasked output only until start-up was checked: keep the masked one.
-		rmSync(`${logFile}.raw`, { force: true });
 		return proc;
 	}
 
@@ -400,16 +401,21 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 			startTimeoutMs: 150_000,
 		});
 		stops.push(() => main.stop());
-		const workers = await Promise.all(
-			Array.from({ length: opts.workers ?? 2 }, (_, i) =>
+		// Workers and the webhook processor start side by side; each one started is stopped on failure.
+		const started = await Promise.allSettled([
+			...Array.from({ length: opts.workers ?? 2 }, (_, i) =>
 				N8nProcess.start({ role: 'worker', name: `worker-${i + 1}`, dir: infra.dir, env: shared, concurrency: opts.concurrency, secrets: opts.secrets, echo: opts.echo }),
 			),
-		);
-		for (const w of workers) stops.push(() => w.stop());
-		const webhook = opts.webhookProcessor
-			? await N8nProcess.start({ role: 'webhook', name: 'webhook-1', dir: infra.dir, env: shared, port: opts.webhookPort, secrets: opts.secrets, echo: opts.echo })
-			: undefined;
-		if (webhook) stops.push(() => webhook.stop());
+			...(opts.webhookProcessor
+				? [N8nProcess.start({ role: 'webhook', name: 'webhook-1', dir: infra.dir, env: shared, port: opts.webhookPort, secrets: opts.secrets, echo: opts.echo })]
+				: []),
+		]);
+		for (const r of started) if (r.status === 'fulfilled') stops.push(() => r.value.stop());
+		const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+		if (failed) throw failed.reason;
+		const processes = started.map((r) => (r as PromiseFulfilledResult<N8nProcess>).value);
+		const workers = processes.filter((p) => p.role === 'worker');
+		const webhook = processes.find((p) => p.role === 'webhook');
 		return {
 			infra,
 			main,
