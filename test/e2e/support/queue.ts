@@ -6,7 +6,7 @@
 // QUEUE_BULL_PREFIX unique to the run. stop() ends everything it started, in reverse order.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { N8N_BIN, N8n, ROOT, freePort, installPackage, makeRedactor, waitFor } from './n8n';
 
@@ -119,10 +119,40 @@ export interface QueueInfraOptions {
 	runId?: string;
 }
 
+/**
+ * Remove run folders a killed test left behind: no live PostgreSQL in them and untouched for 10
+ * minutes (a run that is starting has a fresh folder; a running one has its postmaster alive).
+ */
+function removeStaleRuns(keep: string): void {
+	let entries: string[] = [];
+	try {
+		entries = readdirSync(QUEUE_DATA);
+	} catch {
+		return;
+	}
+	for (const name of entries) {
+		const dir = path.join(QUEUE_DATA, name);
+		if (name === 'start' || dir === keep) continue;
+		try {
+			if (Date.now() - statSync(dir).mtimeMs < 10 * 60_000) continue;
+			const pidFile = path.join(dir, 'pg', 'postmaster.pid');
+			if (existsSync(pidFile)) {
+				const pid = Number(readFileSync(pidFile, 'utf8').split('\n')[0]);
+				try {
+					process.kill(pid, 0);
+					continue;
+				} catch {}
+			}
+			rmSync(dir, { recursive: true, force: true });
+		} catch {}
+	}
+}
+
 /** Start Redis and PostgreSQL on free loopback ports; data under .queue-data/<run>. */
 export async function startQueueInfra(opts: QueueInfraOptions = {}): Promise<QueueInfra> {
 	const t0 = Date.now();
 	ensureQueueInfra();
+	removeStaleRuns(path.resolve(opts.dir ?? ''));
 	const runId = opts.runId ?? `${new Date().toISOString().replace(/[-:T]/g, '').slice(0, 14)}-${randomUUID().slice(0, 6)}`;
 	const dir = path.resolve(opts.dir ?? path.join(QUEUE_DATA, runId));
 	const removeOnStop = opts.removeOnStop ?? !opts.dir;
@@ -295,15 +325,29 @@ export class N8nProcess {
 		child.stdout!.on('data', onData);
 		child.stderr!.on('data', onData);
 		child.once('exit', () => masked.end());
+		// Fails at once when the process exits during start-up (a port in use, no database...).
+		let onExit: () => void = () => undefined;
+		const exited = new Promise<never>((_, reject) => {
+			onExit = () => reject(new Error(`${opts.name} (n8n ${opts.role}) exited during start-up`));
+			child.once('exit', onExit);
+		});
+		exited.catch(() => undefined);
 		try {
 			const ready = opts.role === 'worker' ? /n8n worker is now ready/ : /Webhook listener waiting for requests/;
-			await waitFor(`${opts.name} (n8n ${opts.role}) to be ready`, opts.startTimeoutMs ?? 120_000, async () => {
-				if (!daemon.running) throw new Error(`${opts.name} exited during start-up`);
+			const up = waitFor(`${opts.name} (n8n ${opts.role}) to be ready`, opts.startTimeoutMs ?? 120_000, async () => {
+				// Exited: stop polling (the exit has rejected the race already).
+				if (!daemon.running) return false;
 				if (!ready.test(proc.text)) return undefined;
 				const res = await fetch(`${proc.baseUrl}/healthz/readiness`, { signal: AbortSignal.timeout(2000) }).catch(() => undefined);
 				return res?.ok ? true : undefined;
 			}, 250);
+			up.catch(() => undefined);
+			await Promise.race([up, exited]);
+			child.off('exit', onExit);
 		} catch (error) {
+			child.off('exit', onExit);
+			// Let the last output arrive.
+			await sleep(200);
 			await daemon.stop('SIGKILL');
 			throw new Error(`${(error as Error).message}\n--- last lines of ${logFile} ---\n${proc.text.split('\n').slice(-30).join('\n')}`);
 		}
