@@ -13,6 +13,8 @@
 // - the same bursts with the sandbox REVOKING the grant on reuse: reported, not asserted.
 //   Each worker process coordinates its own refreshes; two workers can still both spend the same
 //   refresh token, and a strict identity server then revokes the sign-in (see the README's Queue mode);
+// - 'revoke' with ONE worker (every execution in one process, whose refreshes the package
+//   coordinates): 0 failed executions — the workaround on n8n 2.8 for a strict identity server;
 // - a worker without the package: "Unrecognized node type: n8n-nodes-k2-scim.k2Scim".
 // Prerequisites (npm test does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
@@ -250,6 +252,35 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		await main.deactivateWorkflow(wf.id);
 		sandbox.setRefreshReuse('refuse');
 		sandbox.setTokenTtl({ accessTokenTtl: 3600 });
+	});
+
+	test(`'revoke' on reuse with ONE worker (all executions in one process): 0 failed executions`, async () => {
+		// The workaround for a strict identity server on n8n 2.8: one worker process, whose refreshes
+		// the package coordinates. worker-2 stops; worker-1 (concurrency 10) runs the 20 of each burst.
+		await cluster.workers[1].stop();
+		sandbox.setRefreshReuse('revoke');
+		sandbox.setTokenTtl({ accessTokenTtl: ACCESS_TOKEN_TTL_S });
+		const oneCredential = await main.createCredential('K2 burst revoke one worker', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
+		await main.connectOAuth2(oneCredential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
+		const wf = await main.createWorkflow(createOrUpdateWebhook('k2/queue-burst-revoke-one', oneCredential));
+		await main.activateWorkflow(wf.id, wf.versionId);
+		try {
+			for (let b = 1; b <= ROUNDS; b++) {
+				await sleep(EXPIRED_AFTER_MS);
+				const r = await burst('k2/queue-burst-revoke-one', wf.id, `revokeone${b}`);
+				report(`revoke burst ${b}, one worker`, r);
+				assert.ok(r.scim401 >= 1, `burst ${b}: K2 refused the expired access token`);
+				assert.deepEqual(r.errors, [], `burst ${b}: no execution failed`);
+				assert.deepEqual(r.perWorker, { 'worker-1': BURST });
+				assert.equal(r.idp.invalidGrant, 0, `burst ${b}: no spent refresh token was sent again`);
+				assert.equal(r.idp.grantsRevoked, 0);
+				assert.equal(r.users.length, BURST);
+			}
+		} finally {
+			await main.deactivateWorkflow(wf.id);
+			sandbox.setRefreshReuse('refuse');
+			sandbox.setTokenTtl({ accessTokenTtl: 3600 });
+		}
 	});
 
 	test('a worker without the package: its executions fail with "Unrecognized node type: n8n-nodes-k2-scim.k2Scim"', async () => {
