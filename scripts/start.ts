@@ -77,7 +77,7 @@ async function main(): Promise<void> {
 	let stopping: Promise<void> | undefined;
 	const stop = (code: number) =>
 		(stopping ??= (async () => {
-			console.log(queue ? '\nStopping the webhook processor, workers, main, Redis, PostgreSQL and the sandbox...' : '\nStopping n8n and the sandbox...');
+			console.log(queue ? `\nStopping ${webhookProcessor ? 'the webhook processor, ' : ''}the workers, main, Redis, PostgreSQL and the sandbox...` : '\nStopping n8n and the sandbox...');
 			await cluster?.stop().catch((e) => console.error(`queue mode: ${e.message}`));
 			if (!cluster) await n8n?.stop().catch((e) => console.error(`n8n: ${e.message}`));
 			await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));
