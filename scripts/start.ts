@@ -3,7 +3,8 @@
 // this package installed as a community package, an owner account, the "K2 sandbox" credential
 // connected through n8n's own OAuth2 PKCE flow, and the workflows in examples/ imported.
 // Ctrl-C stops everything; the sandbox flushes its data first.
-// (npm start runs `node scripts/ensure-n8n.mjs && npm run build` before this.)
+// (npm start runs `npm run build` before this.) Which n8n: scripts/start-options.ts (--n8n <line>).
+import { N8N_HOME } from './start-options';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -58,7 +59,7 @@ async function main(): Promise<void> {
 			console.log('\nStopping n8n and the sandbox...');
 			await n8n?.stop().catch((e) => console.error(`n8n: ${e.message}`));
 			await sandbox?.stop().catch((e) => console.error(`sandbox: ${e.message}`));
-			console.log('Stopped. Sandbox data is in .sandbox-data, n8n data in .n8n-home.');
+			console.log(`Stopped. Sandbox data is in .sandbox-data, n8n data in ${N8N_HOME}.`);
 			process.exit(code);
 		})());
 	process.on('SIGINT', () => void stop(0));
@@ -70,8 +71,8 @@ async function main(): Promise<void> {
 		console.log('Starting n8n (about 10 s)...');
 		n8n = await N8n.start({
 			port: N8N_PORT,
-			userFolder: path.join(ROOT, '.n8n-home'),
-			logFile: path.join(ROOT, '.n8n-home', 'n8n.log'),
+			userFolder: path.join(ROOT, N8N_HOME),
+			logFile: path.join(ROOT, N8N_HOME, 'n8n.log'),
 			echo: verbose,
 			env: { N8N_LOG_LEVEL: verbose ? 'debug' : 'info' },
 		});
