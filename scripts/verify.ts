@@ -53,6 +53,9 @@ async function main(): Promise<void> {
 
 		const scannerDir = path.join(REGISTRY_TOOLS_DIR, 'node_modules', '@n8n', 'scan-community-package');
 		const scannerVersion = JSON.parse(readFileSync(path.join(scannerDir, 'package.json'), 'utf8')).version;
+		// The scanner makes a temp folder when it loads (tmp.dirSync): have tmp remove it at exit.
+		const tmp = await import(pathToFileURL(require.resolve('tmp', { paths: [scannerDir] })).href);
+		(tmp.default ?? tmp).setGracefulCleanup();
 		const scanner = await import(pathToFileURL(path.join(scannerDir, 'scanner', 'scanner.mjs')).href);
 		const provenance = await import(pathToFileURL(path.join(scannerDir, 'scanner', 'provenance.mjs')).href);
 		const legs: Array<[string, string, string[]]> = [
