@@ -7,7 +7,8 @@
 // PostgreSQL 15 (Debian's packages, installed by scripts/ensure-queue-infra.sh when missing) on free
 // loopback ports with data in .queue-data/start, a main `n8n start` on 5678, N `n8n worker` processes
 // (default 2) and optionally an `n8n webhook` process, each with the package installed.
-// (npm start runs `node scripts/ensure-n8n.mjs && npm run build` before this.)
+// (npm start runs `npm run build` before this.) Which n8n: scripts/start-options.ts (--n8n <line>).
+import { N8N_HOME } from './start-options';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -84,7 +85,7 @@ async function main(): Promise<void> {
 			console.log(
 				queue
 					? `Stopped. Sandbox data is in .sandbox-data, n8n's database and user folders in ${path.relative(ROOT, QUEUE_DIR)}.`
-					: 'Stopped. Sandbox data is in .sandbox-data, n8n data in .n8n-home.',
+					: `Stopped. Sandbox data is in .sandbox-data, n8n data in ${N8N_HOME}.`,
 			);
 			process.exit(code);
 		})());
@@ -119,8 +120,8 @@ async function main(): Promise<void> {
 			console.log('Starting n8n (about 10 s)...');
 			n8n = await N8n.start({
 				port: N8N_PORT,
-				userFolder: path.join(ROOT, '.n8n-home'),
-				logFile: path.join(ROOT, '.n8n-home', 'n8n.log'),
+				userFolder: path.join(ROOT, N8N_HOME),
+				logFile: path.join(ROOT, N8N_HOME, 'n8n.log'),
 				echo: verbose,
 				env: { N8N_LOG_LEVEL: verbose ? 'debug' : 'info' },
 			});

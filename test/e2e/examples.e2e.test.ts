@@ -268,6 +268,56 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		}
 	});
 
+	test('#3 offboarding webhook: a failed K2 write answers 502 with the node\'s error, never 200; the same call after K2 recovers finishes the job', async () => {
+		const leaver = await scim().createUser('failing.leaver@example.com');
+		const group = await scim().createGroup('Offboarding Faults', [leaver.id]);
+		const wf = await n8n.createWorkflow(loadExample('03-offboarding-webhook.json', credential));
+		await n8n.activateWorkflow(wf.id, wf.versionId);
+		const withFaults = async (only: string[] | undefined, body: unknown) => {
+			sandbox.setFaults({ rate: 1, kinds: ['503'], retryAfterSeconds: 0, only });
+			try {
+				return await callExample(wf.id, 'k2/offboard', body);
+			} finally {
+				sandbox.setFaults({ rate: 0 });
+			}
+		};
+		try {
+			// The deactivate PATCH fails for good (K2 answers 503, retried, then given up): 502 with the
+			// node's error; the user stays active and in its group (no removal was tried).
+			const deactivate = await withFaults(['PATCH /Users/:id'], { userName: 'failing.leaver@example.com' });
+			assert.equal(deactivate.response.status, 502, deactivate.response.text);
+			assert.match(String(deactivate.response.body.error), /\S/, deactivate.response.text);
+			assert.equal(deactivate.response.body.userName, 'failing.leaver@example.com');
+			assert.equal(deactivate.response.body.id, leaver.id);
+			assert.ok(!N8n.executedNodes(deactivate.execution).includes('Remove from Group'), N8n.executedNodes(deactivate.execution).join(', '));
+			assert.equal((await userByName('failing.leaver@example.com')).active, true);
+			assert.deepEqual((await groupById(group.id)).members?.map((m: any) => m.value), [leaver.id]);
+
+			// The group removal fails for good: 502 naming the group; the user is deactivated by then.
+			const removal = await withFaults(['PATCH /Groups/:id'], { userName: 'failing.leaver@example.com' });
+			assert.equal(removal.response.status, 502, removal.response.text);
+			assert.match(String(removal.response.body.error), /\S/, removal.response.text);
+			assert.equal(removal.response.body.group, 'Offboarding Faults', removal.response.text);
+			assert.equal((await userByName('failing.leaver@example.com')).active, false);
+			assert.deepEqual((await groupById(group.id)).members?.map((m: any) => m.value), [leaver.id]);
+
+			// K2 down altogether: the lookup fails, 502 with its error, nothing changed.
+			const down = await withFaults(undefined, { userName: 'failing.leaver@example.com' });
+			assert.equal(down.response.status, 502, down.response.text);
+			assert.match(String(down.response.body.error), /\S/, down.response.text);
+			assert.equal(down.response.body.userName, 'failing.leaver@example.com');
+			assert.ok(!N8n.executedNodes(down.execution).includes('Deactivate User'));
+
+			// K2 back: the same call finishes the job, 200.
+			const ok = await callExample(wf.id, 'k2/offboard', { userName: 'failing.leaver@example.com' });
+			assert.equal(ok.response.status, 200, ok.response.text);
+			assert.deepEqual(ok.response.body, { userName: 'failing.leaver@example.com', id: leaver.id, active: false, removedFromGroups: ['Offboarding Faults'] });
+			assert.deepEqual((await groupById(group.id)).members ?? [], []);
+		} finally {
+			await n8n.deactivateWorkflow(wf.id);
+		}
+	});
+
 	test('#4 daily connection check: reconnect by 30 days after sign-in, no warning; 7 days left takes the warning branch', async () => {
 		const wf = await n8n.createWorkflow(loadExample('04-daily-connection-check.json', credential));
 		const execution = await runExample(wf.id, 'Every Morning at 07:00');

@@ -23,7 +23,7 @@ export function returnAllAndLimit(resource: string, operation: string): INodePro
 			type: 'number',
 			typeOptions: { minValue: 1 },
 			default: 50,
-			description: 'Max number of results to return (a whole number, at least 1)',
+			description: 'Max number of results to return',
 			displayOptions: { show: { ...show, returnAll: [false] } },
 		},
 	];

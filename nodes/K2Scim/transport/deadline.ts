@@ -2,7 +2,35 @@
  * A total deadline per request. n8n's `timeout` is axios's socket idle timeout: a server that
  * sends a byte now and then keeps a request alive forever. So each attempt races a timer.
  */
-import { sleepWithAbort } from 'n8n-workflow';
+import * as n8nWorkflow from 'n8n-workflow';
+import { sleep } from 'n8n-workflow';
+
+type AbortableSleep = (ms: number, signal?: AbortSignal) => Promise<void>;
+
+/**
+ * n8n-workflow's `sleep`, settled early (rejected) when `signal` aborts. Its timer runs out on its
+ * own: the fallback for an n8n-workflow without `sleepWithAbort`.
+ */
+export function sleepUntilAborted(ms: number, signal?: AbortSignal): Promise<void> {
+	return new Promise<void>((resolve, reject) => {
+		if (signal?.aborted) return reject(new Error('Aborted'));
+		const onAbort = () => reject(new Error('Aborted'));
+		signal?.addEventListener('abort', onAbort, { once: true });
+		void sleep(ms).then(() => {
+			signal?.removeEventListener('abort', onAbort);
+			resolve();
+		});
+	});
+}
+
+/**
+ * The node runs on the n8n-workflow of the n8n that loads it (a peer dependency). Up to 2.8 it
+ * exports `sleepWithAbort`, whose timer is cleared on abort; n8n 2.41's does not (found by
+ * installing the packed package through n8n 2.41's Community Nodes installer: every request failed
+ * with "sleepWithAbort is not a function"), so there the fallback waits.
+ */
+const sleepWithAbort: AbortableSleep =
+	(n8nWorkflow as unknown as { sleepWithAbort?: AbortableSleep }).sleepWithAbort ?? sleepUntilAborted;
 
 /** How long one request may take, answer included, unless the credential's Request Timeout says otherwise. */
 export const DEFAULT_TIMEOUT_MS = 120_000;

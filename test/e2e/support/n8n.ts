@@ -49,8 +49,11 @@ export interface N8nOptions {
 	userFolder?: string;
 	/** Where n8n's output goes; `<temp>/n8n.log` by default. */
 	logFile?: string;
-	/** How the package gets into n8n: a symlink to the repo (default) or a copy of package.json + dist. */
-	install?: 'symlink' | 'copy';
+	/**
+	 * How the package gets into n8n: a symlink to the repo (default), a copy of package.json + dist,
+	 * or 'none' (n8n starts without it: a test installs it through n8n's Community Nodes installer).
+	 */
+	install?: 'symlink' | 'copy' | 'none';
 	/** Extra environment (overrides the defaults). */
 	env?: Record<string, string>;
 	/** Values masked in the log (tokens are masked by pattern anyway). */
@@ -222,7 +225,7 @@ export class N8n {
 		const base = ownsUserFolder ? mkdtempSync(path.join(os.tmpdir(), 'k2-e2e-n8n-')) : undefined;
 		const userFolder = path.resolve(opts.userFolder ?? path.join(base!, 'home'));
 		mkdirSync(userFolder, { recursive: true });
-		installPackage(userFolder, opts.install ?? 'symlink');
+		if (opts.install !== 'none') installPackage(userFolder, opts.install ?? 'symlink');
 		const logFile = opts.logFile ?? path.join(base ?? userFolder, 'n8n.log');
 		mkdirSync(path.dirname(logFile), { recursive: true });
 
@@ -324,7 +327,7 @@ export class N8n {
 	// ---------------------------------------------------------------------------------
 
 	/** A raw request to n8n (with the session cookie). */
-	async request(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}): Promise<Response> {
+	async request(method: string, urlPath: string, body?: unknown, headers: Record<string, string> = {}, timeoutMs = REQUEST_TIMEOUT_MS): Promise<Response> {
 		const url = urlPath.startsWith('http') ? urlPath : `${this.baseUrl}${urlPath}`;
 		const res = await fetch(url, {
 			method,
@@ -336,7 +339,7 @@ export class N8n {
 				...headers,
 			},
 			body: body === undefined ? undefined : JSON.stringify(body),
-			signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+			signal: AbortSignal.timeout(timeoutMs),
 		});
 		const setCookie = res.headers.getSetCookie().find((c) => c.startsWith('n8n-auth='));
 		if (setCookie) this.cookie = setCookie.split(';')[0];
@@ -373,6 +376,38 @@ export class N8n {
 		this.cookie = '';
 		await this.rest('POST', '/login', { emailOrLdapLoginId: email, password });
 		if (!this.cookie) throw new Error('n8n did not set the n8n-auth cookie on login');
+	}
+
+	// ---------------------------------------------------------------------------------
+	// Community packages (Settings > Community Nodes)
+	// ---------------------------------------------------------------------------------
+
+	/**
+	 * What the Community Nodes screen's Install button sends: POST /rest/community-packages
+	 * {name, version?}. n8n runs `npm pack` and `npm install` against its registry
+	 * (N8N_COMMUNITY_PACKAGES_REGISTRY) and loads the package. Returns the installed package.
+	 */
+	async installCommunityPackage(name: string, version?: string): Promise<{ packageName: string; installedVersion: string; installedNodes: Array<{ name: string; type: string }> }> {
+		const res = await this.request('POST', '/rest/community-packages', { name, ...(version ? { version } : {}) }, {}, 180_000);
+		const text = await res.text();
+		if (!res.ok) throw new HttpError('POST', '/rest/community-packages', res.status, text);
+		const json = JSON.parse(text);
+		return json.data ?? json;
+	}
+
+	/** GET /rest/community-packages: what the Community Nodes screen lists. */
+	async listCommunityPackages(): Promise<Array<{ packageName: string; installedVersion: string; installedNodes: Array<{ name: string; type: string }> }>> {
+		return this.rest('GET', '/community-packages');
+	}
+
+	/**
+	 * Turn a license feature on in a test instance, through n8n's own end-to-end test hook
+	 * (PATCH /rest/e2e/feature, served only when n8n runs with E2E_TESTS=true, on 1.123, 2.8 and
+	 * 2.41 alike). A custom community-package registry is a licensed feature
+	 * (feat:communityNodes:customRegistry): users install from registry.npmjs.org without it.
+	 */
+	async enableLicenseFeatureForTests(feature: string): Promise<void> {
+		await this.rest('PATCH', '/e2e/feature', { feature, enabled: true });
 	}
 
 	// ---------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ export function displayNameField(operation: string, description: string): INodeP
 		default: '',
 		required: true,
 		placeholder: 'e.g. Finance Approvers',
-		description: `${description} At most 256 characters.`,
+		description,
 		displayOptions: { show: { resource: ['group'], operation: [operation] } },
 	};
 }
@@ -73,7 +73,7 @@ export function readExternalId(ctx: IExecuteFunctions, itemIndex: number): strin
 }
 
 export const description: INodeProperties[] = [
-	displayNameField('create', 'The name of the new group. Group names are unique in K2.'),
+	displayNameField('create', 'The name of the new group. Group names are unique in K2. At most 256 characters.'),
 	memberReferenceField(['create']),
 	{ ...membersField(['create'], false), description: `Optional users to put in the group. ${membersField([], false).description}` },
 	externalIdFields('create'),

@@ -19,7 +19,7 @@ import { groupPath, sendMemberPatches, stateOf } from './membership';
 export const description: INodeProperties[] = [
 	displayNameField(
 		'createOrUpdate',
-		'The name to match on (not case-sensitive): the group is created when K2 has none with this name',
+		'The name to match on (not case-sensitive): the group is created when K2 has none with this name. At most 256 characters.',
 	),
 	memberReferenceField(['createOrUpdate']),
 	{

@@ -23,7 +23,7 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			type: 'json',
 			default: '{}',
 			description:
-				'Any other SCIM attributes, in SCIM resource shape, e.g. {"nickName": "Bob"} or {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}}. Not allowed: id, meta, schemas, userName (use Username), the keys __proto__, constructor and prototype, and text values over 1024 characters or with control characters other than tabs and line breaks.',
+				'Any other SCIM attributes, in SCIM resource shape, e.g. {"nickName": "Bob"} or {"urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"costCenter": "4130"}}. Not allowed: the ID, meta, schemas, userName (use Username), the keys __proto__, constructor and prototype, and text values over 1024 characters or with control characters other than tabs and line breaks.',
 		},
 		{ displayName: 'Department', name: 'department', type: 'string', default: '', description: `Enterprise extension department.${clear}` },
 		{ displayName: 'Display Name', name: 'displayName', type: 'string', default: '', description: `Name shown in K2.${clear}` },
