@@ -8,7 +8,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { chmodSync, chownSync, createWriteStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { N8N_BIN, N8n, ROOT, freePort, installPackage, makeRedactor, waitFor } from './n8n';
+import { N8N_BIN, N8N_NODE, N8N_UNDER_TEST, N8n, ROOT, freePort, installPackage, makeRedactor, waitFor } from './n8n';
 
 export const QUEUE_DATA = path.join(ROOT, '.queue-data');
 const ENCRYPTION_KEY = 'k2-scim-sandbox-only-encryption-key';
@@ -305,13 +305,15 @@ export class N8nProcess {
 			...commonEnv(),
 			N8N_USER_FOLDER: userFolder,
 			N8N_RUNNERS_BROKER_PORT: String(await freePort()),
+			// The line's own settings (e.g. N8N_EXPRESSION_ENGINE=legacy for n8n 1.123 on Node 20).
+			...N8N_UNDER_TEST.env,
 			...(opts.role === 'worker'
 				? { QUEUE_HEALTH_CHECK_ACTIVE: 'true', QUEUE_HEALTH_CHECK_PORT: String(port), N8N_WORKER_SERVER_ADDRESS: '127.0.0.1' }
 				: { N8N_PORT: String(port), N8N_LISTEN_ADDRESS: '127.0.0.1' }),
 			...opts.env,
 		};
 		const args = opts.role === 'worker' ? ['worker', `--concurrency=${opts.concurrency ?? 10}`] : ['webhook'];
-		const child = spawn(process.execPath, [N8N_BIN, ...args], { cwd: userFolder, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+		const child = spawn(N8N_NODE, [N8N_BIN, ...args], { cwd: userFolder, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
 		const daemon = new Daemon(opts.name, child);
 		const proc = new N8nProcess(opts.role, opts.name, userFolder, logFile, port, daemon);
 		const redact = makeRedactor(() => opts.secrets ?? []);
