@@ -10,6 +10,7 @@ import type { IdpStats, RefreshReuse } from './idp';
 import { startScim } from './scim';
 import { ScimStore } from './store';
 import { Knobs, FaultKind, RequestStats } from './faults';
+import type { ThrottleSettings } from './throttle';
 import { createVerifier } from './auth';
 
 export type { FaultKind, RequestStats } from './faults';
@@ -70,6 +71,8 @@ export interface Sandbox {
 	 */
 	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number; firstOf?: string[] }): void;
 	setLatency(ms: number): void;
+	/** The throttle model (sandbox/throttle.ts): at most K in flight and/or N per second, then 429 with Retry-After. */
+	setThrottle(t: Partial<ThrottleSettings>): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
 	setUsersListGroups(enabled: boolean): void;
 	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. */
@@ -182,6 +185,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		setRefreshReuse: (mode) => idp.setRefreshReuse(mode),
 		setFaults: (f) => knobs.setFaults(f),
 		setLatency: (ms) => knobs.setLatency(ms),
+		setThrottle: (t) => knobs.throttle.set(t),
 		setFilterOperators: (operators) => knobs.setFilterOperators(operators),
 		setUsersListGroups: (enabled) => {
 			knobs.usersListGroups = enabled;

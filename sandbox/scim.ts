@@ -99,6 +99,17 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 			res.status(400).json({ error: (ex as Error).message });
 		}
 	});
+	control.get('/throttle', (_req, res) => res.json(knobs.throttle.settings));
+	control.post('/throttle', (req, res) => {
+		try {
+			const b = req.body ?? {};
+			const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(v));
+			knobs.throttle.set({ maxInFlight: num(b.maxInFlight), perSecond: num(b.perSecond), retryAfterSeconds: num(b.retryAfterSeconds) });
+			res.json(knobs.throttle.settings);
+		} catch (ex) {
+			res.status(400).json({ error: (ex as Error).message });
+		}
+	});
 	control.post('/latency', (req, res) => {
 		try {
 			knobs.setLatency(Number(req.body?.ms ?? req.body?.latencyMs ?? 0));
