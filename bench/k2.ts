@@ -36,6 +36,8 @@ export interface BenchK2 {
 	stats(): Promise<RequestStats>;
 	resetStats(): Promise<void>;
 	setLatency(ms: number): Promise<void>;
+	/** The sandbox's throttle model (sandbox/throttle.ts); `{}` turns it off. */
+	setThrottle(t: { maxInFlight?: number; perSecond?: number; retryAfterSeconds?: number }): Promise<void>;
 	/** Wipe all users and groups. */
 	reset(): Promise<void>;
 	/** Child mode: the sandbox process's own CPU time so far and RSS (in-process: undefined, it is ours). */
@@ -61,6 +63,7 @@ async function startInProcess(latencyMs: number): Promise<BenchK2> {
 		stats: async () => sandbox.stats(),
 		resetStats: async () => sandbox.resetStats(),
 		setLatency: async (ms) => sandbox.setLatency(ms),
+		setThrottle: async (t) => sandbox.setThrottle(t),
 		reset: async () => await sandbox.reset(),
 		sandboxUsage: async () => undefined,
 		run: async (parameters, items, options = {}) => await k2.run(parameters, items, options),
@@ -186,6 +189,7 @@ async function startChild(latencyMs: number): Promise<BenchK2> {
 		stats: async () => (await control('GET', '/stats')) as RequestStats,
 		resetStats: async () => void (await control('POST', '/stats/reset')),
 		setLatency: async (ms) => void (await control('POST', '/latency', { ms })),
+		setThrottle: async (t) => void (await control('POST', '/throttle', t)),
 		reset: async () => void (await control('POST', '/reset')),
 		sandboxUsage: async () => {
 			if (child.exitCode !== null || child.signalCode !== null) throw new Error('sandbox child is gone');

@@ -688,7 +688,11 @@ async function main(): Promise<void> {
 	console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
 }
 
-main()
+if (process.argv.includes('--auto')) {
+	// `npm run bench -- --auto [options]`: the Requests in Flight: Auto scenarios (bench/auto.bench.ts).
+	process.argv.splice(process.argv.indexOf('--auto'), 1);
+	require('./auto.bench');
+} else main()
 	.then(() => process.exit(0))
 	.catch((error) => {
 		console.error(error);

@@ -47,14 +47,14 @@ test('after a throttle the limit climbs back to just under where it came, and pr
 	assert.equal(limit.limit, 11, 'and then a wait again');
 });
 
-test('climbing latency lowers the limit; other failures change nothing', () => {
+test('latency that climbs holds the limit, latency that climbs far lowers it; other failures change nothing', () => {
 	const limit = new AdaptiveLimit(1, 32, 8);
 	answer(limit, 8, 20, 0);
 	assert.equal(limit.limit, 9);
-	answer(limit, 9, 60, 0);
-	assert.equal(limit.limit, 8);
-	answer(limit, 8, 35, 0);
-	assert.equal(limit.limit, 8, 'neither steady nor climbing: kept');
+	answer(limit, 9, 50, 0);
+	assert.equal(limit.limit, 9, 'climbing (2.5x the lowest): held');
+	answer(limit, 9, 100, 0);
+	assert.equal(limit.limit, 8, 'far (5x the lowest): one fewer');
 	limit.record({ kind: 'other' }, 0);
 	assert.equal(limit.limit, 8);
 });
