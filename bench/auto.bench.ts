@@ -12,6 +12,7 @@ import path from 'node:path';
 import type { IDataObject, IExecuteFunctions, INodeParameters, INodeType } from 'n8n-workflow';
 
 import type { requestGateOf as RequestGateOf } from '../nodes/K2Scim/transport';
+import type { AdaptiveLimit } from '../nodes/K2Scim/utils/adaptiveConcurrency';
 import { NODE_TYPE, PACKAGE_DIR } from '../test/harness/run-workflow';
 import { benchUsers } from './data';
 import { startBenchK2, type BenchK2 } from './k2';
@@ -88,7 +89,7 @@ async function runOne(k2: BenchK2, throttle: string, setting: Setting, users: ID
 			const { requestGateOf } = require(path.join(PACKAGE_DIR, 'dist/nodes/K2Scim/transport')) as { requestGateOf: typeof RequestGateOf };
 			const gate = requestGateOf(this);
 			if (gate) {
-				const t = gate.adaptive.changes;
+				const t = (gate.adaptive as AdaptiveLimit).changes;
 				trace = t.map((c) => `${Math.round(c.at - (t[0]?.at ?? 0))}ms:${c.limit}${c.why === 'raise' ? '' : `(${c.why})`}`).join(' ');
 			}
 		}

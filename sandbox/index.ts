@@ -11,6 +11,7 @@ import { startScim } from './scim';
 import { ScimStore } from './store';
 import { Knobs, FaultKind, RequestStats } from './faults';
 import type { ThrottleSettings } from './throttle';
+import { ensureTls } from './tls';
 import { createVerifier } from './auth';
 
 export type { FaultKind, RequestStats } from './faults';
@@ -32,6 +33,8 @@ export interface SandboxOptions {
 	refreshTokenTtl?: number;
 	/** What a second use of a rotated refresh token does: 'refuse' (default, K2) or 'revoke' the grant. */
 	refreshReuse?: RefreshReuse;
+	/** Serve both services over HTTPS with a CA + certificate generated into the data folder on first start (sandbox/tls.ts). */
+	https?: boolean;
 	latencyMs?: number;
 	faultRate?: number;
 	faultKinds?: FaultKind[];
@@ -58,6 +61,8 @@ export interface Sandbox {
 	/** 'https://scim.onk2.com/write' */
 	ccScope: string;
 	dataDir: string;
+	/** With `https`: the CA certificate clients trust (NODE_EXTRA_CA_CERTS). */
+	caCertPath?: string;
 	stats(): RequestStats;
 	/** IdentityToken answers by grant type (refresh grants ok, invalid_grant, ...) since the last resetStats(). */
 	idpStats(): IdpStats;
@@ -130,7 +135,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		refreshTokenTtl: opts.refreshTokenTtl ?? 30 * 24 * 3600,
 	};
 
+	const tls = opts.https ? ensureTls(dataDir) : undefined;
 	const idp = await startIdp({
+		tls,
 		host,
 		port: opts.idpPort ?? 0,
 		dataDir,
@@ -155,7 +162,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 	const verify = createVerifier({ issuer: idp.authority, audience: SCIM_RESOURCE, requiredScope: SCIM_SCOPE, jwks: idp.publicJwks, grantAlive: idp.grantAlive });
 	let scim;
 	try {
-		scim = await startScim({ host, port: opts.scimPort ?? 0, scimToken, store, knobs, verify, requiredScope: SCIM_SCOPE, log, quiet: !!opts.quiet });
+		scim = await startScim({ tls, host, port: opts.scimPort ?? 0, scimToken, store, knobs, verify, requiredScope: SCIM_SCOPE, log, quiet: !!opts.quiet });
 	} catch (ex) {
 		await close(idp.server, killIdpSockets);
 		throw ex;
@@ -176,6 +183,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		scope: `openid profile ${SCIM_SCOPE} offline_access`,
 		ccScope: SCIM_SCOPE,
 		dataDir,
+		caCertPath: tls?.caPath,
 		stats: () => knobs.getStats(),
 		idpStats: () => idp.stats(),
 		resetStats: () => {
