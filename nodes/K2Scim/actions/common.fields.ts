@@ -4,7 +4,7 @@ import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 import { readLimit, readWholeNumber } from '../scim/validate';
 import { useRequestGate } from '../transport';
 import { AUTO_MAX } from '../utils/adaptiveConcurrency';
-import { RequestGate } from '../utils/requestGate';
+import { FixedLimit, RequestGate } from '../utils/requestGate';
 import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 import { valueOrThrow } from './inputError';
 
@@ -60,11 +60,13 @@ export const DEFAULT_REQUESTS_IN_FLIGHT_MODE: RequestsInFlightMode = 'fixed';
 
 /**
  * Requests in Flight, read once for the run (`parameter` is where the operation keeps it, the mode
- * sits beside it as `requestsInFlightMode`). Fixed: a whole number; a wrong value (0, 2.5, "abc"
- * from an expression) fails the run before any request. Auto: the run's requests go through an
- * adaptive gate (utils/adaptiveConcurrency.ts) and the returned number is how many items may be
- * under way at once (the gate decides how many of their requests are in flight). A workflow that
- * set only the number (before Auto existed) stays Fixed.
+ * sits beside it as `requestsInFlightMode`). The run's requests go through a gate that keeps at
+ * most that many in flight: Fixed, a whole number (a wrong value, 0, 2.5, "abc" from an
+ * expression, fails the run before any request); Auto, a limit that adapts
+ * (utils/adaptiveConcurrency.ts). The returned number is how many items may be under way at once:
+ * more than the requests in flight, so that an item's own work (its expressions, its plan) is
+ * done while other items' requests are in flight. A workflow that set only the number (before
+ * Auto existed) stays Fixed.
  */
 export function readRequestsInFlight(ctx: IExecuteFunctions, parameter = 'options.requestsInFlight'): number {
 	const modeParameter = parameter.replace(/requestsInFlight$/, 'requestsInFlightMode');
@@ -78,7 +80,7 @@ export function readRequestsInFlight(ctx: IExecuteFunctions, parameter = 'option
 	}
 	if (mode === 'auto') {
 		useRequestGate(ctx, new RequestGate(sleep));
-		return AUTO_MAX;
+		return AUTO_MAX + ITEMS_AHEAD;
 	}
 	const read = readWholeNumber(number ?? DEFAULT_REQUESTS_IN_FLIGHT, 1, MAX_REQUESTS_IN_FLIGHT);
 	if ('problem' in read) {
@@ -86,8 +88,13 @@ export function readRequestsInFlight(ctx: IExecuteFunctions, parameter = 'option
 			description: `Set Options > Requests in Flight to a whole number from 1 to ${MAX_REQUESTS_IN_FLIGHT}, or Requests in Flight Mode to Auto. Nothing was sent to K2.`,
 		});
 	}
-	return read.value;
+	useRequestGate(ctx, new RequestGate(sleep, Date.now, new FixedLimit(read.value)));
+	// One at a time means one item after another, in input order (a later row may depend on an earlier one).
+	return read.value === 1 ? 1 : read.value + ITEMS_AHEAD;
 }
+
+/** Items prepared ahead of a free place, so the next request leaves as soon as one frees. */
+const ITEMS_AHEAD = 4;
 
 export function requestsInFlightOption(
 	description = 'How many input items are sent to K2 at the same time. Results keep the input order.',

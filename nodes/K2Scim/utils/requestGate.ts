@@ -1,13 +1,35 @@
 import type { Answer } from './adaptiveConcurrency';
 import { AdaptiveLimit } from './adaptiveConcurrency';
 
+/** What decides how many requests may be in flight: AdaptiveLimit (Auto) or FixedLimit. */
+export interface Limit {
+	readonly limit: number;
+	/** No new request before this time (ms). */
+	readonly pausedUntil: number;
+	readonly epoch: number;
+	record(answer: Answer, now: number, startedInEpoch: number): void;
+}
+
 /**
- * Admits requests under a limit that may change while they run (Requests in Flight: Auto): a
- * request waits for a free place and for any Retry-After, and reports how its answer went.
- * `sleep` is n8n-workflow's (nodes may not use timers directly); `now` a millisecond clock.
+ * Requests in Flight: Fixed. Exactly C requests at most; a throttled answer delays only its own
+ * request (the transport's retry waits its Retry-After), as before Auto existed.
+ */
+export class FixedLimit implements Limit {
+	readonly pausedUntil = 0;
+	readonly epoch = 0;
+	constructor(readonly limit: number) {}
+	record(): void {}
+}
+
+/**
+ * Admits requests under a limit that may change while they run: a request waits for a free
+ * place and for any Retry-After, and reports how its answer went. Gating requests, not items,
+ * lets the items' own work (reading expressions, planning, building output) overlap the requests
+ * in flight instead of holding a place. `sleep` is n8n-workflow's (nodes may not use timers
+ * directly); `now` a millisecond clock.
  */
 export class RequestGate {
-	readonly adaptive: AdaptiveLimit;
+	readonly adaptive: Limit;
 	private inFlight = 0;
 	/** Most requests in flight at once in this run (for tests and logs). */
 	peakInFlight = 0;
@@ -16,7 +38,7 @@ export class RequestGate {
 	constructor(
 		private readonly sleep: (ms: number) => Promise<void>,
 		private readonly now: () => number = Date.now,
-		adaptive = new AdaptiveLimit(),
+		adaptive: Limit = new AdaptiveLimit(),
 	) {
 		this.adaptive = adaptive;
 	}
