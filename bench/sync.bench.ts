@@ -10,13 +10,17 @@
 //            --latency 20, --diff-users 100000, --sides sync,baseline, --no-diff,
 //            --in-process (sandbox in this process, sharing its CPU, instead of a child process),
 //            --no-plain-client (skip the diagnostic first sync with n8n's request path swapped out)
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 import type { IDataObject, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
+import { ensureTls } from '../sandbox/tls';
 import { NODE_TYPE } from '../test/harness/run-workflow';
 import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers, countChanged, type BenchUser } from './data';
@@ -43,6 +47,10 @@ interface Args {
 	sandboxMode: SandboxMode;
 	/** Also run each first sync with a plain HTTP client instead of n8n's (a diagnostic). */
 	plainClient: boolean;
+	/** --https: the TLS scenarios (runHttps) instead of the sync scenarios. */
+	https: boolean;
+	/** --https: added latencies to run the first sync at. */
+	latencies: number[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -57,6 +65,8 @@ function parseArgs(argv: string[]): Args {
 		sides: ['sync', 'baseline'],
 		sandboxMode: 'child-process',
 		plainClient: true,
+		https: false,
+		latencies: [20, 80],
 	};
 	let sizesGiven = false;
 	for (let i = 0; i < argv.length; i++) {
@@ -97,6 +107,12 @@ function parseArgs(argv: string[]): Args {
 			case '--in-process':
 				args.sandboxMode = 'in-process';
 				break;
+			case '--https':
+				args.https = true;
+				break;
+			case '--latencies':
+				args.latencies = value().split(',').map(Number);
+				break;
 			case '--no-plain-client':
 				args.plainClient = false;
 				break;
@@ -114,7 +130,7 @@ function parseArgs(argv: string[]): Args {
 				throw new Error(`unknown argument "${flag}" (try --help)`);
 		}
 	}
-	if (args.quick && !sizesGiven) args.sizes = [1000];
+	if ((args.quick || args.https) && !sizesGiven) args.sizes = [1000];
 	return args;
 }
 
@@ -474,10 +490,117 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 	return checks;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// --https: K2 is served over TLS, and n8n-core 2.8 opens a new connection, so a new TLS
+// handshake, for every request. The same scenarios against a plain-HTTP sandbox in the same run
+// give the ratios.
+
+/** Median time to a TCP connection and to a finished TLS handshake (new connection each, as n8n does). */
+async function measureHandshake(url: string): Promise<{ tcpMs: number; tlsMs: number; samples: number }> {
+	const { hostname, port } = new URL(url);
+	const once = async (secure: boolean) => {
+		const t0 = performance.now();
+		await withTimeout(
+			new Promise<void>((resolve, reject) => {
+				const socket = secure
+					? tls.connect({ host: hostname, port: Number(port) }, () => {
+							socket.destroy();
+							resolve();
+						})
+					: net.connect({ host: hostname, port: Number(port) }, () => {
+							socket.destroy();
+							resolve();
+						});
+				socket.once('error', reject);
+			}),
+			10_000,
+			'handshake',
+		);
+		return performance.now() - t0;
+	};
+	const tcp: number[] = [];
+	const secure: number[] = [];
+	for (let i = 0; i < 45; i++) {
+		const a = await once(false);
+		const b = await once(true);
+		if (i >= 5) {
+			tcp.push(a);
+			secure.push(b);
+		}
+	}
+	return { tcpMs: median(tcp), tlsMs: median(secure), samples: secure.length };
+}
+
+async function runHttps(args: Args): Promise<void> {
+	const tlsRoot = path.join(os.tmpdir(), 'k2-bench-tls');
+	const { caPath } = ensureTls(tlsRoot);
+	if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
+		// Node reads NODE_EXTRA_CA_CERTS once, at start-up: run again trusting the sandbox's CA.
+		const again = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], {
+			cwd: path.resolve(__dirname, '..'),
+			stdio: 'inherit',
+			env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+		});
+		process.exit(again.status ?? 1);
+	}
+	const startedAt = new Date();
+	const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+	console.log(`K2 SCIM HTTPS benchmark — ${startedAt.toISOString()}`);
+	console.log(`node ${process.version}, ${os.cpus().length} CPU, load average ${load()}; CA ${caPath} trusted via NODE_EXTRA_CA_CERTS (certificate checks on)`);
+	console.log(`first sync of ${args.sizes.map((s) => fmt(s)).join(', ')} users at C = ${args.inFlight.join(', ')}, added latency ${args.latencies.join(', ')} ms; over HTTPS and over HTTP, same run\n`);
+	const rows: Array<{ scheme: string; latencyMs: number; size: number; inFlight: number; rN8nMs: number; wallMs: number; createdPerSecond: number; shareOfCR: number; connections: number; anomalies: string[]; load: number[] }> = [];
+	const handshakes: Record<string, unknown> = {};
+	for (const scheme of ['https', 'http'] as const) {
+		const k2 = await startBenchK2('child-process', args.latencies[0], scheme === 'https' ? tlsRoot : undefined);
+		try {
+			if (!k2.sandbox.scimBaseUrl.startsWith(`${scheme}:`)) throw new Error(`expected a ${scheme} sandbox, got ${k2.sandbox.scimBaseUrl}`);
+			const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
+			await k2.run(syncParameters(args.inFlight[0]), benchUsers(9_000_000, 9_000_050) as unknown as IDataObject[], { continueOnFail: true });
+			if (scheme === 'https') {
+				const h = await measureHandshake(k2.sandbox.scimBaseUrl);
+				handshakes.https = h;
+				console.log(`[${scheme}] new connection: TCP ${fmt(h.tcpMs, 2)} ms, TCP + TLS handshake ${fmt(h.tlsMs, 2)} ms: TLS costs ${fmt(h.tlsMs - h.tcpMs, 2)} ms per request on a new connection (median of ${h.samples}; loopback, RSA 2048)`);
+			}
+			await k2.setLatency(0);
+			const r0 = await measureN8nRoundTrip(k2, nodeType, syncParameters(4));
+			handshakes[`${scheme}RN8nNoLatencyMs`] = r0.medianMs;
+			console.log(`[${scheme}] R_n8n with no added latency: ${fmt(r0.medianMs, 2)} ms (min ${fmt(r0.minMs, 2)})`);
+			for (const latencyMs of args.latencies) {
+				await k2.setLatency(latencyMs);
+				for (const size of args.sizes) {
+					for (const inFlight of args.inFlight) {
+						await k2.reset();
+						const rN8n = (await measureN8nRoundTrip(k2, nodeType, syncParameters(inFlight))).medianMs;
+						process.stdout.write(`[${scheme}] latency ${latencyMs} ms, ${fmt(size)} users, C = ${inFlight} (R_n8n just before ${fmt(rN8n, 2)} ms)... `);
+						const r = await runScenario(k2, { size, scenario: 'first sync', side: 'sync', sampled: false, expected: { created: size } }, syncParameters(inFlight), benchUsers(0, size), Math.max(120_000, size * (latencyMs + 10) * 3));
+						const rate = ((r.actions.created ?? 0) / r.wallMs) * 1000;
+						rows.push({ scheme, latencyMs, size, inFlight, rN8nMs: rN8n, wallMs: r.wallMs, createdPerSecond: rate, shareOfCR: rate / ((inFlight / rN8n) * 1000), connections: r.requests.tcpConnections, anomalies: r.anomalies, load: r.loadAverage });
+						console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(rate, 1)} created/s = ${fmt((rate / ((inFlight / rN8n) * 1000)) * 100, 1)}% of C/R_n8n, ${fmt(r.requests.tcpConnections)} connections, load ${r.loadAverage.join(' ')}${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+					}
+				}
+			}
+		} finally {
+			await k2.stop();
+		}
+	}
+	console.log(`\n=== HTTPS vs HTTP, first sync (load average now ${load()}) ===`);
+	for (const r of rows.filter((x) => x.scheme === 'https')) {
+		const plain = rows.find((x) => x.scheme === 'http' && x.latencyMs === r.latencyMs && x.size === r.size && x.inFlight === r.inFlight);
+		console.log(`latency ${r.latencyMs} ms, ${fmt(r.size)} users, C = ${r.inFlight}: HTTPS ${fmt(r.createdPerSecond, 1)} created/s (R_n8n ${fmt(r.rN8nMs, 2)} ms)${plain ? `, HTTP ${fmt(plain.createdPerSecond, 1)} created/s (R_n8n ${fmt(plain.rN8nMs, 2)} ms): HTTPS at ${fmt((r.createdPerSecond / plain.createdPerSecond) * 100, 1)}% of HTTP` : ''}`);
+	}
+	const outDir = path.join(__dirname, 'results');
+	mkdirSync(outDir, { recursive: true });
+	const file = path.join(outDir, `https-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+	writeFileSync(file, JSON.stringify({ startedAt, finishedAt: new Date(), args, loadAverageAtEnd: os.loadavg(), handshakes, rows }, null, 2));
+	console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
 	const args = parseArgs(process.argv.slice(2));
+	if (args.https) return await runHttps(args);
 	const startedAt = new Date();
 	const skipped: string[] = [];
 	const notes: string[] = [];

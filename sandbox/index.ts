@@ -35,6 +35,8 @@ export interface SandboxOptions {
 	refreshReuse?: RefreshReuse;
 	/** Serve both services over HTTPS with a CA + certificate generated into the data folder on first start (sandbox/tls.ts). */
 	https?: boolean;
+	/** With `https`: the folder whose `tls/` holds the CA and certificate (default: the data folder), e.g. one a benchmark trusts across runs. */
+	tlsDataDir?: string;
 	latencyMs?: number;
 	faultRate?: number;
 	faultKinds?: FaultKind[];
@@ -135,7 +137,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		refreshTokenTtl: opts.refreshTokenTtl ?? 30 * 24 * 3600,
 	};
 
-	const tls = opts.https ? ensureTls(dataDir) : undefined;
+	const tls = opts.https ? ensureTls(opts.tlsDataDir ?? dataDir) : undefined;
 	const idp = await startIdp({
 		tls,
 		host,
