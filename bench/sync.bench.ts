@@ -469,6 +469,28 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 		});
 	}
 
+	// 6. 100,000 users end to end (issue #10): no-change re-sync in <= 1,001 requests, peak RSS
+	// < 1.5 GB, and CPU per user within 25% of the cost per user at 10,000 (nothing quadratic).
+	for (const r of syncRows.filter((x) => x.size === 100_000)) {
+		const at = `100,000 users, ${r.scenario}, C = ${r.inFlight}`;
+		if (r.scenario === 'no change') {
+			checks.push({ target: `no-change re-sync of 100,000 users in <= 1,001 requests (C = ${r.inFlight})`, status: r.requests.total <= 1001 ? 'PASS' : 'FAIL', detail: `${fmt(r.requests.total)} requests (${methodsCell(r.requests.byMethod)}), ${r.writes} writes` });
+		}
+		checks.push({ target: `peak RSS < 1.5 GB (${at})`, status: r.memory.rssPeakMB < 1536 ? 'PASS' : 'FAIL', detail: `peak RSS ${fmt(r.memory.rssPeakMB)} MB (benchmark process: n8n-core + the node + 100,000 input items)` });
+		const small = syncRows.find((x) => x.size === 10_000 && x.scenario === r.scenario && x.inFlight === r.inFlight);
+		if (!small) {
+			checks.push({ target: `CPU per user at 100,000 within 25% of 10,000 (${r.scenario})`, status: 'SKIPPED', detail: '10,000 users not run at the same C' });
+			continue;
+		}
+		const big = r.cpu.totalMs / r.usersMeasured;
+		const base = small.cpu.totalMs / small.usersMeasured;
+		checks.push({
+			target: `CPU per user at 100,000 within 25% of 10,000 (${r.scenario}, C = ${r.inFlight})`,
+			status: big <= base * 1.25 ? 'PASS' : 'FAIL',
+			detail: `${fmt(big, 3)} ms/user at 100,000 vs ${fmt(base, 3)} ms/user at 10,000 = ${fmt((big / base) * 100, 1)}%; wall ${fmt(r.wallMs / 1000, 1)} s vs ${fmt(small.wallMs / 1000, 1)} s (${fmt(r.msPerUser, 3)} vs ${fmt(small.msPerUser, 3)} ms/user)`,
+		});
+	}
+
 	// 5. The 100,000-user diff under 2 s CPU and 500 MB.
 	if (!diff) {
 		checks.push({ target: `${fmt(args.diffUsers)}-user diff < 2 s CPU and < 500 MB`, status: 'SKIPPED', detail: skipped.find((s) => s.startsWith('diff')) ?? 'not run' });
