@@ -56,7 +56,7 @@ export const MAX_REQUESTS_IN_FLIGHT = 32;
 
 export type RequestsInFlightMode = 'auto' | 'fixed';
 /** Used when neither Requests in Flight nor its mode is set. */
-export const DEFAULT_REQUESTS_IN_FLIGHT_MODE: RequestsInFlightMode = 'fixed';
+export const DEFAULT_REQUESTS_IN_FLIGHT_MODE: RequestsInFlightMode = 'auto';
 
 /**
  * Requests in Flight, read once for the run (`parameter` is where the operation keeps it, the mode

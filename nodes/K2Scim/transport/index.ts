@@ -210,15 +210,15 @@ export async function scimRequest<T = IDataObject>(
 		const gate = gates.get(ctx);
 		const leave = gate ? await gate.enter() : undefined;
 		let outcome: Outcome | typeof TIMED_OUT;
+		let answer: Answer = { kind: 'other' }; // what the gate hears if sending threw
 		try {
 			outcome = await withDeadline(connection.timeoutMs, async (signal) =>
 				await send(ctx, { ...httpOptions, abortSignal: signal }),
 			);
-		} catch (error) {
-			leave?.({ kind: 'other' });
-			throw error;
+			answer = answerOf(outcome);
+		} finally {
+			leave?.(answer);
 		}
-		leave?.(answerOf(outcome));
 		// The answer may echo tokens n8n refreshed while this request was under way: mask those too.
 		const secrets = await secretsNow(ctx, connection);
 		if (outcome === TIMED_OUT) {
