@@ -88,8 +88,8 @@ async function runOne(k2: BenchK2, throttle: string, setting: Setting, users: ID
 			// eslint-disable-next-line @typescript-eslint/no-require-imports
 			const { requestGateOf } = require(path.join(PACKAGE_DIR, 'dist/nodes/K2Scim/transport')) as { requestGateOf: typeof RequestGateOf };
 			const gate = requestGateOf(this);
-			if (gate) {
-				const t = (gate.adaptive as AdaptiveLimit).changes;
+			const t = gate ? (gate.adaptive as Partial<AdaptiveLimit>).changes : undefined; // Fixed: a FixedLimit, no changes
+			if (t) {
 				trace = t.map((c) => `${Math.round(c.at - (t[0]?.at ?? 0))}ms:${c.limit}${c.why === 'raise' ? '' : `(${c.why})`}`).join(' ');
 			}
 		}
