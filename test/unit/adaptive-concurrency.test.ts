@@ -41,9 +41,11 @@ test('after a throttle the limit climbs back to just under where it came, and pr
 	assert.equal(limit.limit, 5);
 	for (let i = 0; i < 50; i++) answer(limit, limit.limit, 20, 1000 + i);
 	assert.equal(limit.limit, 10, 'back to just under the throttled limit, and no higher yet');
-	answer(limit, limit.limit, 20, 11_000);
-	assert.equal(limit.limit, 11, 'one probe after 10 s without a throttle');
-	answer(limit, limit.limit, 20, 11_001);
+	answer(limit, limit.limit, 20, 20_000);
+	assert.equal(limit.limit, 10, 'not after 20 s');
+	answer(limit, limit.limit, 20, 31_000);
+	assert.equal(limit.limit, 11, 'one probe after 30 s without a throttle');
+	answer(limit, limit.limit, 20, 31_001);
 	assert.equal(limit.limit, 11, 'and then a wait again');
 });
 

@@ -8,7 +8,7 @@
  * - a 429 or 503 halves the limit (once per burst: the answers of requests already in flight
  *   are the same news), and no new request starts before its Retry-After;
  * - the limit a throttle came at is remembered: the limit climbs back to just under it quickly,
- *   and probes above it only after a long quiet stretch (a throttle costs a Retry-After).
+ *   and probes above it only after 30 s without a throttle (a throttle costs a Retry-After).
  * Pure logic: time comes in as arguments, waiting is the gate's business (requestGate.ts).
  */
 
@@ -22,8 +22,11 @@ const CLIMBING = 4;
 const STEADY = 2;
 /** The lowest latency follows a window's lowest upwards by at most this factor per window (one lucky answer must not pin it). */
 const LOWEST_DRIFT = 1.05;
-/** Above a limit that was throttled, a raise waits this long without any throttle. */
-const PROBE_AFTER_MS = 10_000;
+/**
+ * Above a limit that was throttled, a raise waits this long without any throttle: a probe that
+ * is throttled costs a Retry-After (>= 1 s) for every request, so one per 30 s costs at most ~3%.
+ */
+export const PROBE_AFTER_MS = 30_000;
 
 export type Answer =
 	| { kind: 'ok'; latencyMs: number }
