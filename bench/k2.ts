@@ -36,6 +36,8 @@ export interface BenchK2 {
 	stats(): Promise<RequestStats>;
 	resetStats(): Promise<void>;
 	setLatency(ms: number): Promise<void>;
+	/** The sandbox's throttle model (sandbox/throttle.ts); `{}` turns it off. */
+	setThrottle(t: { maxInFlight?: number; perSecond?: number; retryAfterSeconds?: number }): Promise<void>;
 	/** Wipe all users and groups. */
 	reset(): Promise<void>;
 	/** Child mode: the sandbox process's own CPU time so far and RSS (in-process: undefined, it is ours). */
@@ -46,8 +48,10 @@ export interface BenchK2 {
 
 const CONTROL_TIMEOUT_MS = 30_000;
 
-export async function startBenchK2(mode: SandboxMode, latencyMs: number): Promise<BenchK2> {
-	return mode === 'in-process' ? await startInProcess(latencyMs) : await startChild(latencyMs);
+/** `tlsDataDir`: serve over HTTPS with the CA in `<tlsDataDir>/tls` (child mode; this process must trust it via NODE_EXTRA_CA_CERTS). */
+export async function startBenchK2(mode: SandboxMode, latencyMs: number, tlsDataDir?: string): Promise<BenchK2> {
+	if (tlsDataDir && mode === 'in-process') throw new Error('--https runs the sandbox in a child process');
+	return mode === 'in-process' ? await startInProcess(latencyMs) : await startChild(latencyMs, tlsDataDir);
 }
 
 async function startInProcess(latencyMs: number): Promise<BenchK2> {
@@ -61,6 +65,7 @@ async function startInProcess(latencyMs: number): Promise<BenchK2> {
 		stats: async () => sandbox.stats(),
 		resetStats: async () => sandbox.resetStats(),
 		setLatency: async (ms) => sandbox.setLatency(ms),
+		setThrottle: async (t) => sandbox.setThrottle(t),
 		reset: async () => await sandbox.reset(),
 		sandboxUsage: async () => undefined,
 		run: async (parameters, items, options = {}) => await k2.run(parameters, items, options),
@@ -69,9 +74,9 @@ async function startInProcess(latencyMs: number): Promise<BenchK2> {
 }
 
 /** Spawns bench/sandbox-child.ts (node --import tsx), waits for its config line, bounded. */
-async function spawnSandbox(latencyMs: number): Promise<{ child: ChildProcess; info: SandboxInfo & { pid: number }; lines: readline.Interface }> {
+async function spawnSandbox(latencyMs: number, tlsDataDir?: string): Promise<{ child: ChildProcess; info: SandboxInfo & { pid: number }; lines: readline.Interface }> {
 	const root = path.resolve(__dirname, '..');
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sandbox-child.ts'), '--latency', String(latencyMs)], {
+	const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sandbox-child.ts'), '--latency', String(latencyMs), ...(tlsDataDir ? ['--https', tlsDataDir] : [])], {
 		cwd: root,
 		stdio: ['pipe', 'pipe', 'inherit'],
 		env: { ...process.env, NODE_OPTIONS: '' },
@@ -121,8 +126,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 	}
 }
 
-async function startChild(latencyMs: number): Promise<BenchK2> {
-	const { child, info, lines } = await spawnSandbox(latencyMs);
+async function startChild(latencyMs: number, tlsDataDir?: string): Promise<BenchK2> {
+	const { child, info, lines } = await spawnSandbox(latencyMs, tlsDataDir);
 	const pendingUsage: Array<(usage: SandboxUsage) => void> = [];
 	lines.on('line', (line) => {
 		try {
@@ -186,6 +191,7 @@ async function startChild(latencyMs: number): Promise<BenchK2> {
 		stats: async () => (await control('GET', '/stats')) as RequestStats,
 		resetStats: async () => void (await control('POST', '/stats/reset')),
 		setLatency: async (ms) => void (await control('POST', '/latency', { ms })),
+		setThrottle: async (t) => void (await control('POST', '/throttle', t)),
 		reset: async () => void (await control('POST', '/reset')),
 		sandboxUsage: async () => {
 			if (child.exitCode !== null || child.signalCode !== null) throw new Error('sandbox child is gone');

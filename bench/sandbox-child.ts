@@ -21,7 +21,9 @@ async function main(): Promise<void> {
 	const latencyArg = process.argv.indexOf('--latency');
 	const latencyMs = latencyArg > 0 ? Number(process.argv[latencyArg + 1]) : 0;
 	const dataDir = mkdtempSync(path.join(os.tmpdir(), 'k2-bench-'));
-	const sb = await startSandbox({ dataDir, quiet: true, latencyMs, idpPort: 0, scimPort: 0 });
+	const tlsArg = process.argv.indexOf('--https');
+	const tlsDataDir = tlsArg > 0 ? process.argv[tlsArg + 1] : undefined;
+	const sb = await startSandbox({ dataDir, quiet: true, latencyMs, idpPort: 0, scimPort: 0, https: tlsDataDir !== undefined, tlsDataDir });
 
 	let stopping = false;
 	const stop = (why: string) => {

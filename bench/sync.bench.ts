@@ -10,18 +10,23 @@
 //            --latency 20, --diff-users 100000, --sides sync,baseline, --no-diff,
 //            --in-process (sandbox in this process, sharing its CPU, instead of a child process),
 //            --no-plain-client (skip the diagnostic first sync with n8n's request path swapped out)
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import tls from 'node:tls';
 
 import type { IDataObject, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
+import { ensureTls } from '../sandbox/tls';
 import { NODE_TYPE } from '../test/harness/run-workflow';
 import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers, countChanged, type BenchUser } from './data';
 import { runDiffInChild, type DiffResult } from './diff';
 import { startBenchK2, type BenchK2, type SandboxMode } from './k2';
+import { measureN8nRoundTrip } from './n8n-round-trip';
 import { withPlainClient } from './plain-client';
 import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
 
@@ -32,7 +37,8 @@ interface Args {
 	sizes: number[];
 	quick: boolean;
 	baselineSample: number;
-	inFlight: number;
+	/** The Sync's requestsInFlight values; the sync scenarios run once per value. */
+	inFlight: number[];
 	latencyMs: number;
 	diffUsers: number;
 	diff: boolean;
@@ -41,6 +47,10 @@ interface Args {
 	sandboxMode: SandboxMode;
 	/** Also run each first sync with a plain HTTP client instead of n8n's (a diagnostic). */
 	plainClient: boolean;
+	/** --https: the TLS scenarios (runHttps) instead of the sync scenarios. */
+	https: boolean;
+	/** --https: added latencies to run the first sync at. */
+	latencies: number[];
 }
 
 function parseArgs(argv: string[]): Args {
@@ -48,13 +58,15 @@ function parseArgs(argv: string[]): Args {
 		sizes: [1000, 10000],
 		quick: false,
 		baselineSample: 1000,
-		inFlight: 4,
+		inFlight: [4, 8],
 		latencyMs: 20,
 		diffUsers: 100_000,
 		diff: true,
 		sides: ['sync', 'baseline'],
 		sandboxMode: 'child-process',
 		plainClient: true,
+		https: false,
+		latencies: [20, 80],
 	};
 	let sizesGiven = false;
 	for (let i = 0; i < argv.length; i++) {
@@ -81,7 +93,7 @@ function parseArgs(argv: string[]): Args {
 				args.baselineSample = positive(value());
 				break;
 			case '--in-flight':
-				args.inFlight = positive(value());
+				args.inFlight = value().split(',').map(positive);
 				break;
 			case '--latency':
 				args.latencyMs = Number(value());
@@ -95,6 +107,12 @@ function parseArgs(argv: string[]): Args {
 			case '--in-process':
 				args.sandboxMode = 'in-process';
 				break;
+			case '--https':
+				args.https = true;
+				break;
+			case '--latencies':
+				args.latencies = value().split(',').map(Number);
+				break;
 			case '--no-plain-client':
 				args.plainClient = false;
 				break;
@@ -105,14 +123,14 @@ function parseArgs(argv: string[]): Args {
 				});
 				break;
 			case '--help':
-				console.log('usage: tsx bench/sync.bench.ts [--quick] [--sizes 1000,10000] [--baseline-sample 1000] [--in-flight 4] [--latency 20] [--diff-users 100000] [--no-diff] [--sides sync,baseline] [--in-process] [--no-plain-client]');
+				console.log('usage: tsx bench/sync.bench.ts [--quick] [--sizes 1000,10000] [--baseline-sample 1000] [--in-flight 4,8] [--latency 20] [--diff-users 100000] [--no-diff] [--sides sync,baseline] [--in-process] [--no-plain-client]');
 				process.exit(0);
 				break;
 			default:
 				throw new Error(`unknown argument "${flag}" (try --help)`);
 		}
 	}
-	if (args.quick && !sizesGiven) args.sizes = [1000];
+	if ((args.quick || args.https) && !sizesGiven) args.sizes = [1000];
 	return args;
 }
 
@@ -153,8 +171,12 @@ interface ScenarioResult {
 	expected: Record<string, number>;
 	anomalies: string[];
 	nodeError?: string;
+	/** Sync rows: the Requests in Flight of the run. */
+	inFlight?: number;
 	/** First-sync rows: R measured right before this scenario (the machine's load drifts). */
 	roundTripMs?: number;
+	/** First-sync rows: R_n8n (one request through httpRequestWithAuthentication) measured right before. */
+	roundTripN8nMs?: number;
 	/** For sync rows: baseline ms/user divided by sync ms/user, same size and scenario. */
 	speedupVsBaseline?: number;
 }
@@ -335,11 +357,12 @@ function methodsCell(byMethod: Record<string, number>): string {
 }
 
 function printTable(rows: ScenarioResult[]): void {
-	const header = ['size', 'scenario', 'side', 'users run', 'wall s', 'users/s', 'requests by method', 'req/user', 'CPU s', 'sandbox CPU s', 'peak RSS MB (+Δ)', 'heap Δ MB', 'vs baseline'];
+	const header = ['size', 'scenario', 'side', 'C', 'users run', 'wall s', 'users/s', 'requests by method', 'req/user', 'CPU s', 'sandbox CPU s', 'peak RSS MB (+Δ)', 'heap Δ MB', 'vs baseline'];
 	const lines = rows.map((r) => [
 		fmt(r.size),
 		r.scenario,
 		r.side,
+		r.inFlight !== undefined ? String(r.inFlight) : '1',
 		r.sampled ? `${fmt(r.usersMeasured)} (sample)` : fmt(r.usersMeasured),
 		fmt(r.wallMs / 1000, 2),
 		fmt(r.usersPerSecond, 1),
@@ -352,7 +375,7 @@ function printTable(rows: ScenarioResult[]): void {
 		r.side === 'baseline' ? '1x' : r.speedupVsBaseline !== undefined ? `${fmt(r.speedupVsBaseline, 1)}x faster` : 'n/a',
 	]);
 	const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i].length)));
-	const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i !== 6 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
+	const line = (cells: string[]) => cells.map((c, i) => (i >= 3 && i !== 7 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join('  ');
 	console.log(line(header));
 	console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 	for (const l of lines) console.log(line(l));
@@ -365,10 +388,10 @@ function printTable(rows: ScenarioResult[]): void {
 function printPlainClientDiagnostic(args: Args, rows: ScenarioResult[]): void {
 	const plain = rows.filter((r) => r.side === 'plain client');
 	if (plain.length === 0) return;
-	const share = (r: ScenarioResult) => (((r.actions.created ?? 0) / r.wallMs) * 1000) / ((args.inFlight / (r.roundTripMs ?? NaN)) * 1000);
-	console.log(`\n=== Diagnostic: first sync through n8n's httpRequestWithAuthentication vs a plain keep-alive client (same node code otherwise; C = ${args.inFlight}) ===`);
+	const share = (r: ScenarioResult) => (((r.actions.created ?? 0) / r.wallMs) * 1000) / (((r.inFlight ?? NaN) / (r.roundTripMs ?? NaN)) * 1000);
+	console.log(`\n=== Diagnostic: first sync through n8n's httpRequestWithAuthentication vs a plain keep-alive client (same node code otherwise; C = ${plain[0].inFlight}; R = keep-alive R) ===`);
 	for (const p of plain) {
-		const n8n = rows.find((r) => r.side === 'sync' && r.scenario === 'first sync' && r.size === p.size);
+		const n8n = rows.find((r) => r.side === 'sync' && r.scenario === 'first sync' && r.size === p.size && r.inFlight === p.inFlight);
 		const n8nText = n8n ? `n8n's request path ${fmt(n8n.wallMs / 1000, 2)} s = ${fmt(share(n8n) * 100, 1)}% of C/R` : 'n8n side not run';
 		console.log(`${fmt(p.size)} users: ${n8nText}; plain client ${fmt(p.wallMs / 1000, 2)} s = ${fmt(share(p) * 100, 1)}% of C/R (each with R measured just before)`);
 	}
@@ -406,19 +429,23 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 			: { target: 'no-change re-sync of 10,000 users in <= 101 requests', status: 'SKIPPED', detail: '10,000 users not run' },
 	);
 
-	// 3. Creates at >= 80% of C/R users per second.
+	// 3. Creates at >= 90% of C/R_n8n users per second: R_n8n is one request through n8n's own
+	// request path, measured just before the run; no node sends faster than C of those at a time.
+	// The share of C/R with R from a keep-alive client is printed beside it, as context.
 	const firstRows = syncRows.filter((r) => r.scenario === 'first sync');
-	const atC = `at C = ${args.inFlight}`;
-	if (firstRows.length === 0) checks.push({ target: `creates >= 80% of C/R users/s (${atC})`, status: 'SKIPPED', detail: 'no first sync run' });
+	if (firstRows.length === 0) checks.push({ target: 'creates >= 90% of C/R_n8n users/s', status: 'SKIPPED', detail: 'no first sync run' });
 	for (const r of firstRows) {
+		const c = r.inFlight ?? NaN;
 		const created = r.actions.created ?? 0;
 		const rate = (created / r.wallMs) * 1000;
-		const rMs = r.roundTripMs ?? roundTripMs;
-		const ideal = (args.inFlight / rMs) * 1000;
+		const rN8n = r.roundTripN8nMs ?? NaN;
+		const ideal = (c / rN8n) * 1000;
+		const rKeepAlive = r.roundTripMs ?? roundTripMs;
+		const idealKeepAlive = (c / rKeepAlive) * 1000;
 		checks.push({
-			target: `creates >= 80% of C/R users/s (${fmt(r.size)} users, ${atC})`,
-			status: rate >= 0.8 * ideal ? 'PASS' : 'FAIL',
-			detail: `${fmt(rate, 1)} created/s (whole run, ${fmt(created)} in ${fmt(r.wallMs / 1000, 2)} s) = ${fmt((rate / ideal) * 100, 1)}% of C/R = ${args.inFlight}/${fmt(rMs, 2)} ms${r.roundTripMs === undefined ? '' : ' (R measured just before)'} = ${fmt(ideal, 1)}/s; 80% = ${fmt(0.8 * ideal, 1)}/s`,
+			target: `creates >= 90% of C/R_n8n users/s (${fmt(r.size)} users, C = ${c})`,
+			status: rate >= 0.9 * ideal ? 'PASS' : 'FAIL',
+			detail: `${fmt(rate, 1)} created/s (whole run, ${fmt(created)} in ${fmt(r.wallMs / 1000, 2)} s) = ${fmt((rate / ideal) * 100, 1)}% of C/R_n8n = ${c}/${fmt(rN8n, 2)} ms (measured just before) = ${fmt(ideal, 1)}/s; 90% = ${fmt(0.9 * ideal, 1)}/s. Context: ${fmt((rate / idealKeepAlive) * 100, 1)}% of C/R with keep-alive R = ${fmt(rKeepAlive, 2)} ms`,
 		});
 	}
 
@@ -426,9 +453,10 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 	const at10k = syncRows.filter((r) => r.size === 10000);
 	// The baseline is 2 sequential round trips per user, the sync ~1 round trip with C in flight:
 	// the ceiling is about 2C (8x at C = 4), so the line says which C it was measured at.
-	const ceiling = `ceiling ~2C = ${2 * args.inFlight}x`;
-	if (at10k.length === 0) checks.push({ target: `>= 10x faster than the baseline at 10,000 users (${atC})`, status: 'SKIPPED', detail: '10,000 users not run' });
+	if (at10k.length === 0) checks.push({ target: '>= 10x faster than the baseline at 10,000 users', status: 'SKIPPED', detail: '10,000 users not run' });
 	for (const r of at10k) {
+		const atC = `at C = ${r.inFlight}`;
+		const ceiling = `ceiling ~2C = ${2 * (r.inFlight ?? NaN)}x`;
 		const base = rows.find((b) => b.side === 'baseline' && b.size === r.size && b.scenario === r.scenario);
 		if (!base || r.speedupVsBaseline === undefined) {
 			checks.push({ target: `>= 10x faster than the baseline at 10,000 (${r.scenario}, ${atC})`, status: 'SKIPPED', detail: 'baseline not run' });
@@ -438,6 +466,28 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 			target: `>= 10x faster than the baseline at 10,000 (${r.scenario}, ${atC})`,
 			status: r.speedupVsBaseline >= 10 ? 'PASS' : 'FAIL',
 			detail: `${fmt(r.speedupVsBaseline, 1)}x${r.scenario === 'first sync' ? ` (${ceiling})` : ''}: sync ${fmt(r.msPerUser, 2)} ms/user vs baseline ${fmt(base.msPerUser, 2)} ms/user${base.sampled ? ` (baseline measured on ${fmt(base.usersMeasured)} of ${fmt(base.size)} users in a ${fmt(base.size)}-user tenant)` : ''}`,
+		});
+	}
+
+	// 6. 100,000 users end to end (issue #10): no-change re-sync in <= 1,001 requests, peak RSS
+	// < 1.5 GB, and CPU per user within 25% of the cost per user at 10,000 (nothing quadratic).
+	for (const r of syncRows.filter((x) => x.size === 100_000)) {
+		const at = `100,000 users, ${r.scenario}, C = ${r.inFlight}`;
+		if (r.scenario === 'no change') {
+			checks.push({ target: `no-change re-sync of 100,000 users in <= 1,001 requests (C = ${r.inFlight})`, status: r.requests.total <= 1001 ? 'PASS' : 'FAIL', detail: `${fmt(r.requests.total)} requests (${methodsCell(r.requests.byMethod)}), ${r.writes} writes` });
+		}
+		checks.push({ target: `peak RSS < 1.5 GB (${at})`, status: r.memory.rssPeakMB < 1536 ? 'PASS' : 'FAIL', detail: `peak RSS ${fmt(r.memory.rssPeakMB)} MB (benchmark process: n8n-core + the node + 100,000 input items)` });
+		const small = syncRows.find((x) => x.size === 10_000 && x.scenario === r.scenario && x.inFlight === r.inFlight);
+		if (!small) {
+			checks.push({ target: `CPU per user at 100,000 within 25% of 10,000 (${r.scenario})`, status: 'SKIPPED', detail: '10,000 users not run at the same C' });
+			continue;
+		}
+		const big = r.cpu.totalMs / r.usersMeasured;
+		const base = small.cpu.totalMs / small.usersMeasured;
+		checks.push({
+			target: `CPU per user at 100,000 within 25% of 10,000 (${r.scenario}, C = ${r.inFlight})`,
+			status: big <= base * 1.25 ? 'PASS' : 'FAIL',
+			detail: `${fmt(big, 3)} ms/user at 100,000 vs ${fmt(base, 3)} ms/user at 10,000 = ${fmt((big / base) * 100, 1)}%; wall ${fmt(r.wallMs / 1000, 1)} s vs ${fmt(small.wallMs / 1000, 1)} s (${fmt(r.msPerUser, 3)} vs ${fmt(small.msPerUser, 3)} ms/user)`,
 		});
 	}
 
@@ -462,10 +512,117 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 	return checks;
 }
 
+
+// ---------------------------------------------------------------------------------------------
+// --https: K2 is served over TLS, and n8n-core 2.8 opens a new connection, so a new TLS
+// handshake, for every request. The same scenarios against a plain-HTTP sandbox in the same run
+// give the ratios.
+
+/** Median time to a TCP connection and to a finished TLS handshake (new connection each, as n8n does). */
+async function measureHandshake(url: string): Promise<{ tcpMs: number; tlsMs: number; samples: number }> {
+	const { hostname, port } = new URL(url);
+	const once = async (secure: boolean) => {
+		const t0 = performance.now();
+		await withTimeout(
+			new Promise<void>((resolve, reject) => {
+				const socket = secure
+					? tls.connect({ host: hostname, port: Number(port) }, () => {
+							socket.destroy();
+							resolve();
+						})
+					: net.connect({ host: hostname, port: Number(port) }, () => {
+							socket.destroy();
+							resolve();
+						});
+				socket.once('error', reject);
+			}),
+			10_000,
+			'handshake',
+		);
+		return performance.now() - t0;
+	};
+	const tcp: number[] = [];
+	const secure: number[] = [];
+	for (let i = 0; i < 45; i++) {
+		const a = await once(false);
+		const b = await once(true);
+		if (i >= 5) {
+			tcp.push(a);
+			secure.push(b);
+		}
+	}
+	return { tcpMs: median(tcp), tlsMs: median(secure), samples: secure.length };
+}
+
+async function runHttps(args: Args): Promise<void> {
+	const tlsRoot = path.join(os.tmpdir(), 'k2-bench-tls');
+	const { caPath } = ensureTls(tlsRoot);
+	if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
+		// Node reads NODE_EXTRA_CA_CERTS once, at start-up: run again trusting the sandbox's CA.
+		const again = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], {
+			cwd: path.resolve(__dirname, '..'),
+			stdio: 'inherit',
+			env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+		});
+		process.exit(again.status ?? 1);
+	}
+	const startedAt = new Date();
+	const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
+	console.log(`K2 SCIM HTTPS benchmark — ${startedAt.toISOString()}`);
+	console.log(`node ${process.version}, ${os.cpus().length} CPU, load average ${load()}; CA ${caPath} trusted via NODE_EXTRA_CA_CERTS (certificate checks on)`);
+	console.log(`first sync of ${args.sizes.map((s) => fmt(s)).join(', ')} users at C = ${args.inFlight.join(', ')}, added latency ${args.latencies.join(', ')} ms; over HTTPS and over HTTP, same run\n`);
+	const rows: Array<{ scheme: string; latencyMs: number; size: number; inFlight: number; rN8nMs: number; wallMs: number; createdPerSecond: number; shareOfCR: number; connections: number; anomalies: string[]; load: number[] }> = [];
+	const handshakes: Record<string, unknown> = {};
+	for (const scheme of ['https', 'http'] as const) {
+		const k2 = await startBenchK2('child-process', args.latencies[0], scheme === 'https' ? tlsRoot : undefined);
+		try {
+			if (!k2.sandbox.scimBaseUrl.startsWith(`${scheme}:`)) throw new Error(`expected a ${scheme} sandbox, got ${k2.sandbox.scimBaseUrl}`);
+			const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
+			await k2.run(syncParameters(args.inFlight[0]), benchUsers(9_000_000, 9_000_050) as unknown as IDataObject[], { continueOnFail: true });
+			if (scheme === 'https') {
+				const h = await measureHandshake(k2.sandbox.scimBaseUrl);
+				handshakes.https = h;
+				console.log(`[${scheme}] new connection: TCP ${fmt(h.tcpMs, 2)} ms, TCP + TLS handshake ${fmt(h.tlsMs, 2)} ms: TLS costs ${fmt(h.tlsMs - h.tcpMs, 2)} ms per request on a new connection (median of ${h.samples}; loopback, RSA 2048)`);
+			}
+			await k2.setLatency(0);
+			const r0 = await measureN8nRoundTrip(k2, nodeType, syncParameters(4));
+			handshakes[`${scheme}RN8nNoLatencyMs`] = r0.medianMs;
+			console.log(`[${scheme}] R_n8n with no added latency: ${fmt(r0.medianMs, 2)} ms (min ${fmt(r0.minMs, 2)})`);
+			for (const latencyMs of args.latencies) {
+				await k2.setLatency(latencyMs);
+				for (const size of args.sizes) {
+					for (const inFlight of args.inFlight) {
+						await k2.reset();
+						const rN8n = (await measureN8nRoundTrip(k2, nodeType, syncParameters(inFlight))).medianMs;
+						process.stdout.write(`[${scheme}] latency ${latencyMs} ms, ${fmt(size)} users, C = ${inFlight} (R_n8n just before ${fmt(rN8n, 2)} ms)... `);
+						const r = await runScenario(k2, { size, scenario: 'first sync', side: 'sync', sampled: false, expected: { created: size } }, syncParameters(inFlight), benchUsers(0, size), Math.max(120_000, size * (latencyMs + 10) * 3));
+						const rate = ((r.actions.created ?? 0) / r.wallMs) * 1000;
+						rows.push({ scheme, latencyMs, size, inFlight, rN8nMs: rN8n, wallMs: r.wallMs, createdPerSecond: rate, shareOfCR: rate / ((inFlight / rN8n) * 1000), connections: r.requests.tcpConnections, anomalies: r.anomalies, load: r.loadAverage });
+						console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(rate, 1)} created/s = ${fmt((rate / ((inFlight / rN8n) * 1000)) * 100, 1)}% of C/R_n8n, ${fmt(r.requests.tcpConnections)} connections, load ${r.loadAverage.join(' ')}${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+					}
+				}
+			}
+		} finally {
+			await k2.stop();
+		}
+	}
+	console.log(`\n=== HTTPS vs HTTP, first sync (load average now ${load()}) ===`);
+	for (const r of rows.filter((x) => x.scheme === 'https')) {
+		const plain = rows.find((x) => x.scheme === 'http' && x.latencyMs === r.latencyMs && x.size === r.size && x.inFlight === r.inFlight);
+		console.log(`latency ${r.latencyMs} ms, ${fmt(r.size)} users, C = ${r.inFlight}: HTTPS ${fmt(r.createdPerSecond, 1)} created/s (R_n8n ${fmt(r.rN8nMs, 2)} ms)${plain ? `, HTTP ${fmt(plain.createdPerSecond, 1)} created/s (R_n8n ${fmt(plain.rN8nMs, 2)} ms): HTTPS at ${fmt((r.createdPerSecond / plain.createdPerSecond) * 100, 1)}% of HTTP` : ''}`);
+	}
+	const outDir = path.join(__dirname, 'results');
+	mkdirSync(outDir, { recursive: true });
+	const file = path.join(outDir, `https-${startedAt.toISOString().replace(/[:.]/g, '-')}.json`);
+	writeFileSync(file, JSON.stringify({ startedAt, finishedAt: new Date(), args, loadAverageAtEnd: os.loadavg(), handshakes, rows }, null, 2));
+	console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
 	const args = parseArgs(process.argv.slice(2));
+	if (args.https) return await runHttps(args);
 	const startedAt = new Date();
 	const skipped: string[] = [];
 	const notes: string[] = [];
@@ -473,7 +630,7 @@ async function main(): Promise<void> {
 	const loadAtStart = os.loadavg();
 	console.log(`node ${process.version}, ${os.cpus().length} CPU (${os.cpus()[0]?.model ?? '?'}), ${os.platform()} ${os.release()}, load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')}`);
 	console.log(`sandbox: ${args.sandboxMode === 'in-process' ? 'IN THIS PROCESS (--in-process; its CPU competes with the node\'s)' : 'child process (its own CPU; as a remote K2 would be)'}`);
-	console.log(`sizes ${args.sizes.map((s) => fmt(s)).join(', ')}; sides ${args.sides.join(' + ')}; latency ${args.latencyMs} ms per SCIM request; sync requestsInFlight C = ${args.inFlight}; baseline runs at most ${fmt(args.baselineSample)} users per size\n`);
+	console.log(`sizes ${args.sizes.map((s) => fmt(s)).join(', ')}; sides ${args.sides.join(' + ')}; latency ${args.latencyMs} ms per SCIM request; sync requestsInFlight C = ${args.inFlight.join(', ')}; baseline runs at most ${fmt(args.baselineSample)} users per size\n`);
 	if (args.quick && !args.sizes.includes(10000)) skipped.push('10,000 users: skipped (--quick); nothing is extrapolated to it');
 
 	// 1. The diff alone, first and in its own process: no sandbox competing for the CPU.
@@ -503,7 +660,7 @@ async function main(): Promise<void> {
 			process.stdout.write('[warm-up] 50 users through each side, not measured... ');
 			const w0 = performance.now();
 			if (sides.includes('sync')) {
-				await withTimeout(k2.run(syncParameters(args.inFlight), warm as unknown as IDataObject[], { continueOnFail: true }), 60_000, 'warm-up');
+				await withTimeout(k2.run(syncParameters(args.inFlight[0]), warm as unknown as IDataObject[], { continueOnFail: true }), 60_000, 'warm-up');
 			}
 			if (sides.includes('baseline')) {
 				await withTimeout(k2.run(baselineParameters(), warm as unknown as IDataObject[], { continueOnFail: true }), 60_000, 'warm-up');
@@ -519,33 +676,41 @@ async function main(): Promise<void> {
 			const changed = benchUsers(0, size, true);
 			const nChanged = countChanged(0, size);
 			if (sides.includes('sync')) {
-				const params = syncParameters(args.inFlight);
 				const timeout = Math.max(120_000, size * (args.latencyMs + 5) * 3);
-				await k2.reset();
+				const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
 				const expectations: Record<ScenarioName, [BenchUser[], Record<string, number>]> = {
 					'first sync': [desired, { created: size }],
 					'no change': [desired, { unchanged: size }],
 					'5% changed': [changed, { updated: nChanged, unchanged: size - nChanged }],
 				};
-				for (const scenario of SCENARIOS) {
-					const [users, expected] = expectations[scenario];
-					const rNow = scenario === 'first sync' ? (await measureRoundTrip(k2)).medianMs : undefined;
-					process.stdout.write(`[${fmt(size)}] sync ${scenario}${rNow === undefined ? '' : ` (R just before: ${fmt(rNow, 2)} ms)`}... `);
-					const r = await runScenario(k2, { size, scenario, side: 'sync', sampled: false, expected }, params, users, timeout);
-					if (rNow !== undefined) r.roundTripMs = rNow;
-					rows.push(r);
-					console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests, load ${r.loadAverage.map((l) => l.toFixed(2)).join(' ')}${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+				for (const inFlight of args.inFlight) {
+					const params = syncParameters(inFlight);
+					await k2.reset();
+					for (const scenario of SCENARIOS) {
+						const [users, expected] = expectations[scenario];
+						// Right before each first sync: R from a keep-alive client (context) and R_n8n (the target's R).
+						const rNow = scenario === 'first sync' ? (await measureRoundTrip(k2)).medianMs : undefined;
+						const rN8n = scenario === 'first sync' ? (await measureN8nRoundTrip(k2, nodeType, params)).medianMs : undefined;
+						process.stdout.write(`[${fmt(size)}] C = ${inFlight} sync ${scenario}${rNow === undefined ? '' : ` (just before: R_n8n ${fmt(rN8n!, 2)} ms, keep-alive R ${fmt(rNow, 2)} ms)`}... `);
+						const r = await runScenario(k2, { size, scenario, side: 'sync', sampled: false, expected }, params, users, timeout);
+						r.inFlight = inFlight;
+						if (rNow !== undefined) r.roundTripMs = rNow;
+						if (rN8n !== undefined) r.roundTripN8nMs = rN8n;
+						rows.push(r);
+						console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests, load ${r.loadAverage.map((l) => l.toFixed(2)).join(' ')}${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
+					}
+					const after = await tenantUserCount(k2);
+					if (after !== size) notes.push(`after the ${fmt(size)}-user sync scenarios at C = ${inFlight} the tenant holds ${fmt(after)} users (expected ${fmt(size)})`);
 				}
-				const after = await tenantUserCount(k2);
-				if (after !== size) notes.push(`after the ${fmt(size)}-user sync scenarios the tenant holds ${fmt(after)} users (expected ${fmt(size)})`);
 				if (args.plainClient) {
+					const inFlight = args.inFlight[0];
 					await k2.reset();
 					const rNow = (await measureRoundTrip(k2)).medianMs;
-					process.stdout.write(`[${fmt(size)}] diagnostic: first sync with a plain keep-alive client instead of n8n's request path (R just before: ${fmt(rNow, 2)} ms)... `);
-					const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
+					process.stdout.write(`[${fmt(size)}] diagnostic: first sync at C = ${inFlight} with a plain keep-alive client instead of n8n's request path (R just before: ${fmt(rNow, 2)} ms)... `);
 					const r = await withPlainClient(nodeType, async () =>
-						await runScenario(k2, { size, scenario: 'first sync', side: 'plain client', sampled: false, expected: { created: size } }, params, desired, timeout),
+						await runScenario(k2, { size, scenario: 'first sync', side: 'plain client', sampled: false, expected: { created: size } }, syncParameters(inFlight), desired, timeout),
 					);
+					r.inFlight = inFlight;
 					r.roundTripMs = rNow;
 					rows.push(r);
 					console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
@@ -591,7 +756,7 @@ async function main(): Promise<void> {
 	if (!args.sides.includes('baseline')) skipped.push('baseline side: skipped (--sides)');
 
 	// 3. Print.
-	console.log(`\n=== Scenarios (sandbox: ${args.sandboxMode}; latency ${args.latencyMs} ms/request, C = ${args.inFlight}, R = ${fmt(roundTrip.medianMs, 2)} ms; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}) ===`);
+	console.log(`\n=== Scenarios (sandbox: ${args.sandboxMode}; latency ${args.latencyMs} ms/request, C = ${args.inFlight.join(', ')}, keep-alive R = ${fmt(roundTrip.medianMs, 2)} ms; load average now ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}) ===`);
 	printTable(rows);
 	console.log(
 		args.sandboxMode === 'in-process'
@@ -619,7 +784,7 @@ async function main(): Promise<void> {
 
 	const targets = checkTargets(args, rows, roundTrip.medianMs, diff, skipped);
 	printPlainClientDiagnostic(args, rows);
-	console.log('\n=== Targets (issue #4) ===');
+	console.log('\n=== Targets (issues #4, #10) ===');
 	for (const t of targets) console.log(`${t.status.padEnd(7)} ${t.target}: ${t.detail}`);
 
 	const anomalies = rows.flatMap((r) => r.anomalies.map((a) => `${fmt(r.size)} ${r.side} ${r.scenario}: ${a}${r.nodeError ? ` (first error: ${r.nodeError})` : ''}`));
@@ -668,7 +833,11 @@ async function main(): Promise<void> {
 	console.log(`\nfigures written to ${path.relative(process.cwd(), file)}`);
 }
 
-main()
+if (process.argv.includes('--auto')) {
+	// `npm run bench -- --auto [options]`: the Requests in Flight: Auto scenarios (bench/auto.bench.ts).
+	process.argv.splice(process.argv.indexOf('--auto'), 1);
+	require('./auto.bench');
+} else main()
 	.then(() => process.exit(0))
 	.catch((error) => {
 		console.error(error);

@@ -25,9 +25,14 @@ const HELP = `Usage: npx tsx sandbox/cli.ts [options]
                         or revoke (revoke the whole grant, every token of it) (K2_SANDBOX_REFRESH_REUSE)
   --redirect-uri <uri>  extra redirect URI for the PKCE client, repeatable (K2_SANDBOX_REDIRECT_URIS, comma list)
   --users-without-groups  User reads leave out the groups attribute (K2_SANDBOX_USERS_WITHOUT_GROUPS=1)
+  --https               serve both services over HTTPS, as K2 is: a CA and certificate are generated into
+                        <data>/tls on first start; clients trust <data>/tls/ca.pem via NODE_EXTRA_CA_CERTS (K2_SANDBOX_HTTPS=1)
+  --throttle-in-flight <K>  answer 429 + Retry-After above K requests being handled at once (K2_SANDBOX_THROTTLE_IN_FLIGHT)
+  --throttle-per-second <N> answer 429 + Retry-After above N requests in any rolling second (K2_SANDBOX_THROTTLE_PER_SECOND)
   --quiet               no request log (K2_SANDBOX_QUIET=1)
 Control endpoints on the SCIM port: GET /_sandbox/stats, POST /_sandbox/stats/reset,
 POST /_sandbox/faults {"rate":0.1,"kinds":["429"],"retryAfterSeconds":2}, POST /_sandbox/latency {"ms":50},
+POST /_sandbox/throttle {"maxInFlight":10,"perSecond":null,"retryAfterSeconds":1} ({} = off),
 POST /_sandbox/filter-operators {"operators":["eq","sw","and"]} (null for all),
 POST /_sandbox/users-list-groups {"enabled":false}, POST /_sandbox/reset`;
 
@@ -65,6 +70,9 @@ async function main(): Promise<void> {
 			'refresh-reuse': { type: 'string' },
 			'redirect-uri': { type: 'string', multiple: true },
 			'users-without-groups': { type: 'boolean' },
+			https: { type: 'boolean' },
+			'throttle-in-flight': { type: 'string' },
+			'throttle-per-second': { type: 'string' },
 			quiet: { type: 'boolean' },
 			help: { type: 'boolean', short: 'h' },
 		},
@@ -96,10 +104,16 @@ async function main(): Promise<void> {
 		refreshTokenTtl: num(pick(values['refresh-ttl'], 'REFRESH_TTL'), '--refresh-ttl'),
 		refreshReuse: reuseMode(pick(values['refresh-reuse'], 'REFRESH_REUSE')),
 		redirectUris,
+		https: values.https ?? ['1', 'true'].includes(env.K2_SANDBOX_HTTPS ?? ''),
 		quiet: values.quiet ?? ['1', 'true'].includes(env.K2_SANDBOX_QUIET ?? ''),
 	};
 
 	const sb = await startSandbox(opts);
+	const throttleInFlight = num(pick(values['throttle-in-flight'], 'THROTTLE_IN_FLIGHT'), '--throttle-in-flight');
+	const throttlePerSecond = num(pick(values['throttle-per-second'], 'THROTTLE_PER_SECOND'), '--throttle-per-second');
+	if (throttleInFlight !== undefined || throttlePerSecond !== undefined) {
+		sb.setThrottle({ maxInFlight: throttleInFlight, perSecond: throttlePerSecond, retryAfterSeconds: opts.retryAfterSeconds ?? 1 });
+	}
 	const operators = pick(values['filter-operators'], 'FILTER_OPERATORS');
 	if (operators) sb.setFilterOperators(operators.split(',').map((op) => op.trim()).filter(Boolean));
 	if (values['users-without-groups'] ?? ['1', 'true'].includes(env.K2_SANDBOX_USERS_WITHOUT_GROUPS ?? '')) sb.setUsersListGroups(false);
@@ -122,7 +136,7 @@ Authorization endpoint:     ${sb.authority}/connect/authorize
 Registered redirect URIs:   ${sb.redirectUris.join(', ')}  (any port on loopback hosts)
 Users endpoint:             ${sb.scimBaseUrl}/tokens/<token>/scim/v2/Users
 Control:                    ${sb.scimBaseUrl}/_sandbox/stats
-Data folder:                ${sb.dataDir}
+Data folder:                ${sb.dataDir}${sb.caCertPath ? `\nHTTPS CA certificate:       ${sb.caCertPath}  (trust it: NODE_EXTRA_CA_CERTS=${sb.caCertPath})` : ''}
 Sign-in: any login name and password. Ctrl+C to stop (data is flushed).`);
 
 	let stopping = false;

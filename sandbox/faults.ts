@@ -4,6 +4,8 @@
 // was applied (the client then cannot tell whether it landed: the case idempotency is about).
 import type { Request, Response, NextFunction } from 'express';
 
+import { Throttle, type ThrottleStats } from './throttle';
+
 /**
  * - `429`: Retry-After in seconds; `429-date`: Retry-After as an HTTP date (RFC 9110 §10.2.3)
  * - `503`: Service Unavailable
@@ -41,6 +43,8 @@ export interface RequestStats {
 	faults: { total: number; byKind: Record<string, number>; byRoute: Record<string, number> };
 	/** TCP connections opened to the SCIM server: a client without keep-alive opens one per request. */
 	connections: number;
+	/** The throttle model (sandbox/throttle.ts): 429s it answered, and the most requests handled at once. */
+	throttle: ThrottleStats;
 	since: string;
 }
 
@@ -84,6 +88,8 @@ export class Knobs {
 	/** Filter operators the SCIM server accepts (others get 400 invalidFilter); undefined = all. */
 	filterOperators: string[] | undefined;
 	faults: FaultSettings;
+	/** At most K requests in flight and/or N per second, above which 429 with Retry-After. */
+	readonly throttle = new Throttle();
 	private rng: () => number;
 	private faultsLeft = Infinity;
 	private readonly firstSeen = new Set<string>();
@@ -130,7 +136,8 @@ export class Knobs {
 	}
 
 	resetStats(): void {
-		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {}, byRoute: {} }, connections: 0, since: new Date().toISOString() };
+		this.throttle.resetStats();
+		this.stats = { total: 0, byMethod: {}, byRoute: {}, byStatus: {}, timing: {}, faults: { total: 0, byKind: {}, byRoute: {} }, connections: 0, throttle: this.throttle.stats, since: new Date().toISOString() };
 	}
 
 	countConnection(): void {
@@ -138,7 +145,7 @@ export class Knobs {
 	}
 
 	getStats(): RequestStats {
-		return structuredClone(this.stats);
+		return structuredClone({ ...this.stats, throttle: this.throttle.stats });
 	}
 
 	/** Express middleware for SCIM routes: count, delay, then maybe fail. */
@@ -161,6 +168,18 @@ export class Knobs {
 				t.totalMs += ms;
 				t.maxMs = Math.max(t.maxMs, ms);
 			});
+
+			// The throttle sees the request as it arrives: one above its limits is answered at once.
+			const admission = this.throttle.admit();
+			if (!admission.admitted) {
+				res.setHeader('Retry-After', String(admission.retryAfterSeconds));
+				res.status(429).type('application/scim+json').send(
+					JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '429', detail: 'Too many requests, retry later' }),
+				);
+				return;
+			}
+			res.once('finish', admission.done);
+			res.once('close', admission.done);
 
 			if (this.latencyMs > 0) {
 				await new Promise((r) => setTimeout(r, this.latencyMs));

@@ -3,6 +3,9 @@
 // a confidential client-credentials client, JWT access tokens for the SCIM resource,
 // refresh-token rotation with an absolute lifetime, and state that survives restarts.
 import http from 'node:http';
+import https from 'node:https';
+
+import type { SandboxTls } from './tls';
 import path from 'node:path';
 import crypto from 'node:crypto';
 import express from 'express';
@@ -15,6 +18,8 @@ export const SCIM_RESOURCE = 'https://scim.onk2.com';
 export const SCIM_SCOPE = 'https://scim.onk2.com/write';
 
 export interface IdpOptions {
+	/** Serve over HTTPS with this certificate (sandbox/tls.ts). */
+	tls?: SandboxTls;
 	host: string;
 	port: number;
 	dataDir: string;
@@ -203,14 +208,14 @@ function toPublic(jwk: crypto.JsonWebKey): crypto.JsonWebKey {
 
 export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	const app = express();
-	const server = http.createServer(app);
+	const server = opts.tls ? (https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, app) as unknown as http.Server) : http.createServer(app);
 	// The issuer has to contain the real port, so listen first and build the provider after.
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(opts.port, opts.host, () => resolve());
 	});
 	const { port } = server.address() as { port: number };
-	const idpUrl = `http://${opts.host}:${port}`;
+	const idpUrl = `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`;
 	const authority = `${idpUrl}/${opts.tenantId}`;
 
 	const keys = loadOrCreateKeys(opts.dataDir);

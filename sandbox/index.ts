@@ -10,6 +10,8 @@ import type { IdpStats, RefreshReuse } from './idp';
 import { startScim } from './scim';
 import { ScimStore } from './store';
 import { Knobs, FaultKind, RequestStats } from './faults';
+import type { ThrottleSettings } from './throttle';
+import { ensureTls } from './tls';
 import { createVerifier } from './auth';
 
 export type { FaultKind, RequestStats } from './faults';
@@ -31,6 +33,10 @@ export interface SandboxOptions {
 	refreshTokenTtl?: number;
 	/** What a second use of a rotated refresh token does: 'refuse' (default, K2) or 'revoke' the grant. */
 	refreshReuse?: RefreshReuse;
+	/** Serve both services over HTTPS with a CA + certificate generated into the data folder on first start (sandbox/tls.ts). */
+	https?: boolean;
+	/** With `https`: the folder whose `tls/` holds the CA and certificate (default: the data folder), e.g. one a benchmark trusts across runs. */
+	tlsDataDir?: string;
 	latencyMs?: number;
 	faultRate?: number;
 	faultKinds?: FaultKind[];
@@ -57,6 +63,8 @@ export interface Sandbox {
 	/** 'https://scim.onk2.com/write' */
 	ccScope: string;
 	dataDir: string;
+	/** With `https`: the CA certificate clients trust (NODE_EXTRA_CA_CERTS). */
+	caCertPath?: string;
 	stats(): RequestStats;
 	/** IdentityToken answers by grant type (refresh grants ok, invalid_grant, ...) since the last resetStats(). */
 	idpStats(): IdpStats;
@@ -70,6 +78,8 @@ export interface Sandbox {
 	 */
 	setFaults(f: { rate: number; kinds?: FaultKind[]; retryAfterSeconds?: number; seed?: number; only?: string[]; limit?: number; firstOf?: string[] }): void;
 	setLatency(ms: number): void;
+	/** The throttle model (sandbox/throttle.ts): at most K in flight and/or N per second, then 429 with Retry-After. */
+	setThrottle(t: Partial<ThrottleSettings>): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
 	setUsersListGroups(enabled: boolean): void;
 	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. */
@@ -127,7 +137,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		refreshTokenTtl: opts.refreshTokenTtl ?? 30 * 24 * 3600,
 	};
 
+	const tls = opts.https ? ensureTls(opts.tlsDataDir ?? dataDir) : undefined;
 	const idp = await startIdp({
+		tls,
 		host,
 		port: opts.idpPort ?? 0,
 		dataDir,
@@ -152,7 +164,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 	const verify = createVerifier({ issuer: idp.authority, audience: SCIM_RESOURCE, requiredScope: SCIM_SCOPE, jwks: idp.publicJwks, grantAlive: idp.grantAlive });
 	let scim;
 	try {
-		scim = await startScim({ host, port: opts.scimPort ?? 0, scimToken, store, knobs, verify, requiredScope: SCIM_SCOPE, log, quiet: !!opts.quiet });
+		scim = await startScim({ tls, host, port: opts.scimPort ?? 0, scimToken, store, knobs, verify, requiredScope: SCIM_SCOPE, log, quiet: !!opts.quiet });
 	} catch (ex) {
 		await close(idp.server, killIdpSockets);
 		throw ex;
@@ -173,6 +185,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		scope: `openid profile ${SCIM_SCOPE} offline_access`,
 		ccScope: SCIM_SCOPE,
 		dataDir,
+		caCertPath: tls?.caPath,
 		stats: () => knobs.getStats(),
 		idpStats: () => idp.stats(),
 		resetStats: () => {
@@ -182,6 +195,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		setRefreshReuse: (mode) => idp.setRefreshReuse(mode),
 		setFaults: (f) => knobs.setFaults(f),
 		setLatency: (ms) => knobs.setLatency(ms),
+		setThrottle: (t) => knobs.throttle.set(t),
 		setFilterOperators: (operators) => knobs.setFilterOperators(operators),
 		setUsersListGroups: (enabled) => {
 			knobs.usersListGroups = enabled;

@@ -2,6 +2,9 @@
 // token-less /scim/v2/ServiceProviderConfig, plus /_sandbox/ control endpoints for tests and
 // benchmarks (never faulted, never delayed, no auth: loopback dev tool only).
 import http from 'node:http';
+import https from 'node:https';
+
+import type { SandboxTls } from './tls';
 import express, { Router } from 'express';
 import type { Request, Response, NextFunction } from 'express';
 import SCIMMY from 'scimmy';
@@ -14,6 +17,8 @@ import { scimErrorHandler, sendScimError } from './scim-errors';
 import type { AuthResult } from './auth';
 
 export interface ScimServerOptions {
+	/** Serve over HTTPS with this certificate (sandbox/tls.ts). */
+	tls?: SandboxTls;
 	host: string;
 	port: number;
 	scimToken: string;
@@ -52,14 +57,14 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 	initScimmy();
 	const app = express();
 	app.disable('x-powered-by');
-	const server = http.createServer(app);
+	const server = opts.tls ? (https.createServer({ key: opts.tls.key, cert: opts.tls.cert }, app) as unknown as http.Server) : http.createServer(app);
 	server.on('connection', () => opts.knobs.countConnection());
 	await new Promise<void>((resolve, reject) => {
 		server.once('error', reject);
 		server.listen(opts.port, opts.host, () => resolve());
 	});
 	const { port } = server.address() as { port: number };
-	const baseUrl = `http://${opts.host}:${port}`;
+	const baseUrl = `${opts.tls ? 'https' : 'http'}://${opts.host}:${port}`;
 	const scimRoot = `${baseUrl}/tokens/${opts.scimToken}/scim/v2`;
 	const { knobs, store } = opts;
 
@@ -95,6 +100,17 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 				firstOf: Array.isArray(b.firstOf) ? b.firstOf.map(String) : undefined,
 			});
 			res.json(knobs.faults);
+		} catch (ex) {
+			res.status(400).json({ error: (ex as Error).message });
+		}
+	});
+	control.get('/throttle', (_req, res) => res.json(knobs.throttle.settings));
+	control.post('/throttle', (req, res) => {
+		try {
+			const b = req.body ?? {};
+			const num = (v: unknown) => (v === undefined || v === null ? undefined : Number(v));
+			knobs.throttle.set({ maxInFlight: num(b.maxInFlight), perSecond: num(b.perSecond), retryAfterSeconds: num(b.retryAfterSeconds) });
+			res.json(knobs.throttle.settings);
 		} catch (ex) {
 			res.status(400).json({ error: (ex as Error).message });
 		}

@@ -46,7 +46,7 @@ lines.push(
 	'| 10,000 unknown member IDs | Add Members: 10,000 unknown IDs + a valid item | error naming them (first 10 and "9990 more"); the valid item added; 302 requests (1 group read, 101 PATCHes, 200 lookups of 50 IDs) |',
 	'| Beyond 100 members | Add / Remove Members on a group of 120 | exact via users\' `groups`; without them, listed as `unverified` (sent, idempotent) |',
 	'| Active as text | Get Many, Active `"false"` / `"TRUE"` | read as booleans: only inactive / only active users |',
-	'| Requests in Flight out of range | Add Members with Requests in Flight 0, 2.5, "many", 17 | the run fails: `Requests in Flight must be a whole number from 1 to 16`; 0 requests |',
+	'| Requests in Flight out of range | Add Members with Requests in Flight 0, 2.5, "many", 33 | the run fails: `Requests in Flight must be a whole number from 1 to 32`; 0 requests |',
 	'| A group named `__proto__` | Create or Update `__proto__`, then `__PROTO__` | created, then unchanged; no prototype written |',
 );
 console.log(lines.join('\n'));

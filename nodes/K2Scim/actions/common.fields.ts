@@ -1,7 +1,10 @@
-import { NodeOperationError } from 'n8n-workflow';
+import { NodeOperationError, sleep } from 'n8n-workflow';
 import type { IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
 import { readLimit, readWholeNumber } from '../scim/validate';
+import { useRequestGate } from '../transport';
+import { AUTO_MAX } from '../utils/adaptiveConcurrency';
+import { FixedLimit, RequestGate } from '../utils/requestGate';
 import { DEFAULT_REQUESTS_IN_FLIGHT } from './constants';
 import { valueOrThrow } from './inputError';
 
@@ -49,21 +52,49 @@ export function simplifyField(resource: string, operations: string[]): INodeProp
 
 /** How many requests run at once: K2 round trips dominate, so a few in flight multiply throughput. */
 // The field's maxValue: more would only queue at K2.
-const MAX_REQUESTS_IN_FLIGHT = 16;
+export const MAX_REQUESTS_IN_FLIGHT = 32;
+
+export type RequestsInFlightMode = 'auto' | 'fixed';
+/** Used when neither Requests in Flight nor its mode is set. */
+export const DEFAULT_REQUESTS_IN_FLIGHT_MODE: RequestsInFlightMode = 'auto';
 
 /**
- * Requests in Flight, read once for the run (`parameter` is where the operation keeps it): a wrong
- * value (0, 2.5, "abc" from an expression) fails the run before any request.
+ * Requests in Flight, read once for the run (`parameter` is where the operation keeps it, the mode
+ * sits beside it as `requestsInFlightMode`). The run's requests go through a gate that keeps at
+ * most that many in flight: Fixed, a whole number (a wrong value, 0, 2.5, "abc" from an
+ * expression, fails the run before any request); Auto, a limit that adapts
+ * (utils/adaptiveConcurrency.ts). The returned number is how many items may be under way at once:
+ * more than the requests in flight, so that an item's own work (its expressions, its plan) is
+ * done while other items' requests are in flight. A workflow that set only the number (before
+ * Auto existed) stays Fixed.
  */
 export function readRequestsInFlight(ctx: IExecuteFunctions, parameter = 'options.requestsInFlight'): number {
-	const read = readWholeNumber(ctx.getNodeParameter(parameter, 0, DEFAULT_REQUESTS_IN_FLIGHT), 1, MAX_REQUESTS_IN_FLIGHT);
-	if ('problem' in read) {
-		throw new NodeOperationError(ctx.getNode(), `Requests in Flight ${read.problem}`, {
-			description: `Set Options > Requests in Flight to a whole number from 1 to ${MAX_REQUESTS_IN_FLIGHT}. Nothing was sent to K2.`,
+	const modeParameter = parameter.replace(/requestsInFlight$/, 'requestsInFlightMode');
+	const number = ctx.getNodeParameter(parameter, 0, null) as unknown;
+	const rawMode = ctx.getNodeParameter(modeParameter, 0, null) as unknown;
+	const mode = rawMode ?? (number !== null && number !== undefined ? 'fixed' : DEFAULT_REQUESTS_IN_FLIGHT_MODE);
+	if (mode !== 'auto' && mode !== 'fixed') {
+		throw new NodeOperationError(ctx.getNode(), `Requests in Flight Mode must be "auto" or "fixed", got ${JSON.stringify(rawMode)}`, {
+			description: 'Set Options > Requests in Flight Mode to Auto or Fixed. Nothing was sent to K2.',
 		});
 	}
-	return read.value;
+	if (mode === 'auto') {
+		useRequestGate(ctx, new RequestGate(sleep));
+		return AUTO_MAX + ITEMS_AHEAD;
+	}
+	const read = readWholeNumber(number ?? DEFAULT_REQUESTS_IN_FLIGHT, 1, MAX_REQUESTS_IN_FLIGHT);
+	if ('problem' in read) {
+		throw new NodeOperationError(ctx.getNode(), `Requests in Flight ${read.problem}`, {
+			description: `Set Options > Requests in Flight to a whole number from 1 to ${MAX_REQUESTS_IN_FLIGHT}, or Requests in Flight Mode to Auto. Nothing was sent to K2.`,
+		});
+	}
+	useRequestGate(ctx, new RequestGate(sleep, Date.now, new FixedLimit(read.value)));
+	// One at a time means one item after another, in input order (a later row may depend on an earlier one).
+	return read.value === 1 ? 1 : read.value + ITEMS_AHEAD;
 }
+
+/** Items prepared ahead of a free place, so the next request leaves as soon as one frees. */
+const ITEMS_AHEAD = 4;
 
 export function requestsInFlightOption(
 	description = 'How many input items are sent to K2 at the same time. Results keep the input order.',
@@ -74,7 +105,25 @@ export function requestsInFlightOption(
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: MAX_REQUESTS_IN_FLIGHT },
 		default: DEFAULT_REQUESTS_IN_FLIGHT,
-		description,
+		description: `${description} Used when Requests in Flight Mode is Fixed.`,
+	};
+}
+
+export function requestsInFlightModeOption(): INodeProperties {
+	return {
+		displayName: 'Requests in Flight Mode',
+		name: 'requestsInFlightMode',
+		type: 'options',
+		options: [
+			{
+				name: 'Auto',
+				value: 'auto',
+				description: `Start at 4 and adapt during the run: more while K2 answers quickly, half as many when K2 answers 429 or 503 (waiting for its Retry-After), between 1 and ${AUTO_MAX}`,
+			},
+			{ name: 'Fixed', value: 'fixed', description: 'Always the number set in Requests in Flight' },
+		],
+		default: DEFAULT_REQUESTS_IN_FLIGHT_MODE,
+		description: 'Whether the number of requests sent to K2 at the same time adapts to how K2 answers',
 	};
 }
 
@@ -87,6 +136,6 @@ export function requestsInFlightOptions(resource: string, operations: string[], 
 		placeholder: 'Add Option',
 		default: {},
 		displayOptions: { show: { resource: [resource], operation: operations } },
-		options: [requestsInFlightOption(description)],
+		options: [requestsInFlightOption(description), requestsInFlightModeOption()],
 	};
 }

@@ -201,7 +201,7 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 	if (status === 429) {
 		return withDetails(
 			'K2 is throttling requests (429 Too Many Requests)',
-			'K2 received more requests than it allows. Lower the node\'s Requests in Flight option, or run the workflow again later.',
+			'K2 received more requests than it allows. Set the node\'s Options > Requests in Flight Mode to Auto (it slows down when K2 throttles) or lower Requests in Flight, or run the workflow again later.',
 			info,
 		);
 	}

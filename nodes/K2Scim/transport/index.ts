@@ -9,6 +9,8 @@ import type {
 } from 'n8n-workflow';
 
 import type { ScimErrorContext } from '../scim/error';
+import type { Answer } from '../utils/adaptiveConcurrency';
+import type { RequestGate } from '../utils/requestGate';
 import { assertSafeCredential } from './connection';
 import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
 import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
@@ -63,6 +65,31 @@ export interface ScimConnection {
 // Read again after any refresh of this credential in this process (any execution's): the new
 // tokens are secrets to redact too, even in a run that never met a 401 itself.
 const connections = new WeakMap<ScimContext, { generation: number; connection: Promise<ScimConnection> }>();
+
+// Requests in Flight: Auto. The run's gate, when the operation set one: every attempt waits for a
+// place under the adaptive limit (and any Retry-After), and tells it how its answer went.
+const gates = new WeakMap<ScimContext, RequestGate>();
+
+/** Sends this run's requests through `gate` (once per run; a second call keeps the first gate). */
+export function useRequestGate(ctx: ScimContext, gate: RequestGate): RequestGate {
+	const existing = gates.get(ctx);
+	if (existing) return existing;
+	gates.set(ctx, gate);
+	return gate;
+}
+
+export function requestGateOf(ctx: ScimContext): RequestGate | undefined {
+	return gates.get(ctx);
+}
+
+/** What an attempt's outcome says about K2's load: only 429 and 503 mean "slow down". */
+function answerOf(outcome: Outcome | typeof TIMED_OUT): Answer {
+	if (outcome === TIMED_OUT) return { kind: 'other' };
+	if (outcome.ok) return { kind: 'ok', latencyMs: 0 }; // the gate measures the latency itself
+	const status = outcome.failure.status;
+	if (status === 429 || status === 503) return { kind: 'throttled', retryAfterMs: parseRetryAfter(outcome.failure.headers?.['retry-after']) };
+	return { kind: 'other' };
+}
 
 export async function scimConnection(ctx: ScimContext): Promise<ScimConnection> {
 	const generation = refreshGeneration(ctx);
@@ -180,9 +207,18 @@ export async function scimRequest<T = IDataObject>(
 			if (existing) return existing as T;
 		}
 		sentOnce = true;
-		const outcome = await withDeadline(connection.timeoutMs, async (signal) =>
-			await send(ctx, { ...httpOptions, abortSignal: signal }),
-		);
+		const gate = gates.get(ctx);
+		const leave = gate ? await gate.enter() : undefined;
+		let outcome: Outcome | typeof TIMED_OUT;
+		let answer: Answer = { kind: 'other' }; // what the gate hears if sending threw
+		try {
+			outcome = await withDeadline(connection.timeoutMs, async (signal) =>
+				await send(ctx, { ...httpOptions, abortSignal: signal }),
+			);
+			answer = answerOf(outcome);
+		} finally {
+			leave?.(answer);
+		}
 		// The answer may echo tokens n8n refreshed while this request was under way: mask those too.
 		const secrets = await secretsNow(ctx, connection);
 		if (outcome === TIMED_OUT) {

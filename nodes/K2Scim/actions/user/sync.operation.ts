@@ -11,7 +11,7 @@ import type { UserFields } from '../../scim/user';
 import { scimRequest } from '../../transport';
 import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
-import { readRequestsInFlight, requestsInFlightOption } from '../common.fields';
+import { readRequestsInFlight, requestsInFlightModeOption, requestsInFlightOption } from '../common.fields';
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
 import { findUser, userPath } from './locate';
@@ -132,7 +132,8 @@ export const description: INodeProperties[] = [
 				],
 				default: 'perUser',
 			},
-			requestsInFlightOption('How many writes are sent to K2 at the same time'),
+			requestsInFlightOption('How many writes are sent to K2 at the same time.'),
+			requestsInFlightModeOption(),
 		],
 	},
 ];

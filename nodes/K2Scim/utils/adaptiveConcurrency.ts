@@ -1,0 +1,102 @@
+/**
+ * Requests in Flight: Auto. K2's throttling is undocumented, so the number of requests sent at
+ * once adapts during a run, from what the answers say (additive increase, multiplicative decrease):
+ * - start at 4; after each window of `limit` answers without a throttle, one more, while the
+ *   window's latency stays near the lowest seen; when it climbs, hold (the client's own CPU or a
+ *   busy machine also shows as latency); when it climbs far (a server that queues instead of
+ *   throttling), one fewer;
+ * - a 429 or 503 halves the limit (once per burst: the answers of requests already in flight
+ *   are the same news), and no new request starts before its Retry-After;
+ * - the limit a throttle came at is remembered: the limit climbs back to just under it quickly,
+ *   and probes above it only after 30 s without a throttle (a throttle costs a Retry-After).
+ * Pure logic: time comes in as arguments, waiting is the gate's business (requestGate.ts).
+ */
+
+export const AUTO_START = 4;
+export const AUTO_MIN = 1;
+export const AUTO_MAX = 32;
+
+/** A window's mean latency above the lowest seen by this factor: K2 is queueing, one fewer. */
+const CLIMBING = 4;
+/** A window's mean latency within this factor of the lowest seen allows a raise; between: hold. */
+const STEADY = 2;
+/** The lowest latency follows a window's lowest upwards by at most this factor per window (one lucky answer must not pin it). */
+const LOWEST_DRIFT = 1.05;
+/**
+ * Above a limit that was throttled, a raise waits this long without any throttle: a probe that
+ * is throttled costs a Retry-After (>= 1 s) for every request, so one per 30 s costs at most ~3%.
+ */
+export const PROBE_AFTER_MS = 30_000;
+
+export type Answer =
+	| { kind: 'ok'; latencyMs: number }
+	/** 429 or 503. */
+	| { kind: 'throttled'; retryAfterMs?: number }
+	/** Any other failure (404, 400, a dropped connection): says nothing about load. */
+	| { kind: 'other' };
+
+export class AdaptiveLimit {
+	limit: number;
+	/** No new request before this time (ms, the caller's clock): the latest Retry-After. */
+	pausedUntil = 0;
+	/** The limit the last throttle came at; raises above it wait PROBE_AFTER_MS. */
+	private ceiling = Infinity;
+	private lastThrottleAt = -Infinity;
+	private lowestLatency = Infinity;
+	private window = { answers: 0, latencySum: 0, lowest: Infinity };
+	/** Answers to requests started before the last cut still arrive: they do not cut again. */
+	private cutEpoch = 0;
+	/** The first changes of the limit (time, new limit, why), for logs and the benchmark. */
+	readonly changes: Array<{ at: number; limit: number; why: 'raise' | 'probe' | 'throttled' | 'latency' }> = [];
+
+	constructor(
+		readonly min = AUTO_MIN,
+		readonly max = AUTO_MAX,
+		start = AUTO_START,
+	) {
+		this.limit = Math.min(max, Math.max(min, start));
+	}
+
+	/** A token for a request starting now: which cut it started after. */
+	get epoch(): number {
+		return this.cutEpoch;
+	}
+
+	record(answer: Answer, now: number, startedInEpoch = this.cutEpoch): void {
+		if (answer.kind === 'throttled') {
+			if (answer.retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + answer.retryAfterMs);
+			if (startedInEpoch !== this.cutEpoch) return; // sent before the last cut: already counted
+			this.ceiling = this.limit;
+			this.lastThrottleAt = now;
+			this.limit = Math.max(this.min, Math.floor(this.limit / 2));
+			this.note(now, 'throttled');
+			this.cutEpoch++;
+			this.window = { answers: 0, latencySum: 0, lowest: Infinity };
+			return;
+		}
+		if (answer.kind !== 'ok') return;
+		this.window.answers++;
+		this.window.latencySum += answer.latencyMs;
+		this.window.lowest = Math.min(this.window.lowest, answer.latencyMs);
+		if (this.window.answers < this.limit) return;
+		const mean = this.window.latencySum / this.window.answers;
+		this.lowestLatency = Math.min(this.lowestLatency * LOWEST_DRIFT, this.window.lowest);
+		this.window = { answers: 0, latencySum: 0, lowest: Infinity };
+		if (mean > this.lowestLatency * CLIMBING) {
+			this.limit = Math.max(this.min, this.limit - 1);
+			this.note(now, 'latency');
+			return;
+		}
+		if (mean > this.lowestLatency * STEADY) return;
+		if (this.limit + 1 >= this.ceiling && now - this.lastThrottleAt < PROBE_AFTER_MS) return;
+		if (this.limit >= this.max) return;
+		const probe = this.limit + 1 >= this.ceiling;
+		if (probe) this.lastThrottleAt = now; // one probe, then wait again
+		this.limit++;
+		this.note(now, probe ? 'probe' : 'raise');
+	}
+
+	private note(at: number, why: AdaptiveLimit['changes'][number]['why']): void {
+		if (this.changes.length < 1000) this.changes.push({ at, limit: this.limit, why });
+	}
+}
