@@ -107,7 +107,7 @@ export function requestsInFlightOption(
 		type: 'number',
 		typeOptions: { minValue: 1, maxValue: MAX_REQUESTS_IN_FLIGHT },
 		default: DEFAULT_REQUESTS_IN_FLIGHT,
-		description: `${description} Used when Requests in Flight Mode is Fixed.`,
+		description: `${description} Used when Requests in Flight Mode is Fixed`,
 	};
 }
 
