@@ -8,12 +8,12 @@
 // fail with the reconnect message naming the credential, and nothing else.
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
 import { after, before, describe, test } from 'node:test';
 import { startSandbox, type RefreshReuse, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
-import { CREDENTIAL_TYPE, N8n, NODE_TYPE, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8n, freePort, sandboxCredentialData } from './support/n8n';
+import { createOrUpdateWebhook, syncWorkflow } from './support/workflows';
 
 const BURST = 20;
 const BURSTS = 3;
@@ -23,75 +23,6 @@ const ACCESS_TOKEN_TTL_S = 4;
 const EXPIRED_AFTER_MS = 4500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const RECONNECT = /sign-in of credential .* has expired|needs to be reconnected/;
-
-/** Webhook -> K2 SCIM User > Create or Update; answers with the node's output once it finished. */
-function webhookWorkflow(webhookPath: string, credential: { id: string; name: string }): WorkflowJson {
-	return {
-		name: `e2e burst ${webhookPath} ${randomUUID().slice(0, 8)}`,
-		nodes: [
-			{
-				name: 'HR Webhook',
-				type: 'n8n-nodes-base.webhook',
-				typeVersion: 2.1,
-				position: [0, 0],
-				parameters: { httpMethod: 'POST', path: webhookPath, responseMode: 'lastNode', options: {} },
-				webhookId: randomUUID(),
-			},
-			{
-				name: 'K2 SCIM',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [240, 0],
-				parameters: {
-					resource: 'user',
-					operation: 'createOrUpdate',
-					matchOn: 'userName',
-					userName: '={{ $json.body.userName }}',
-					additionalFields: { department: '={{ $json.body.department }}' },
-				},
-				credentials: { [CREDENTIAL_TYPE]: credential },
-			},
-		],
-		connections: { 'HR Webhook': { main: [[{ node: 'K2 SCIM', type: 'main', index: 0 }]] } },
-	};
-}
-
-/** Manual trigger -> Code (n people) -> K2 SCIM User > Sync, one summary item. */
-function syncWorkflow(users: number, credential: { id: string; name: string }): WorkflowJson {
-	return {
-		name: `e2e nightly sync during a burst ${randomUUID().slice(0, 8)}`,
-		nodes: [
-			{ name: 'Start', type: 'n8n-nodes-base.manualTrigger', typeVersion: 1, position: [0, 0], parameters: {} },
-			{
-				name: 'HR Export',
-				type: 'n8n-nodes-base.code',
-				typeVersion: 2,
-				position: [220, 0],
-				parameters: {
-					jsCode: `return Array.from({ length: ${users} }, (_, i) => ({ json: { userName: 'nightly-sync' + i + '@example.com' } }));`,
-				},
-			},
-			{
-				name: 'K2 SCIM Sync',
-				type: NODE_TYPE,
-				typeVersion: 1,
-				position: [440, 0],
-				parameters: {
-					resource: 'user',
-					operation: 'sync',
-					matchOn: 'userName',
-					userName: '={{ $json.userName }}',
-					syncOptions: { deprovision: 'none', output: 'summary' },
-				},
-				credentials: { [CREDENTIAL_TYPE]: credential },
-			},
-		],
-		connections: {
-			Start: { main: [[{ node: 'HR Export', type: 'main', index: 0 }]] },
-			'HR Export': { main: [[{ node: 'K2 SCIM Sync', type: 'main', index: 0 }]] },
-		},
-	};
-}
 
 interface BurstResult {
 	statuses: number[];
@@ -159,7 +90,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		n8n = await N8n.start({ port, secrets: [sandbox.scimToken] });
 		await n8n.setupOwner();
 		credential = await n8n.createCredential('K2 HR burst', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
-		const wf = await n8n.createWorkflow(webhookWorkflow('k2/burst', credential));
+		const wf = await n8n.createWorkflow(createOrUpdateWebhook('k2/burst', credential));
 		await n8n.activateWorkflow(wf.id, wf.versionId);
 		workflowId = wf.id;
 		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
@@ -208,7 +139,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		sandbox.setRefreshReuse('revoke');
 		sandbox.setLatency(60);
 		const SYNC_USERS = 200;
-		const sync = await n8n.createWorkflow(syncWorkflow(SYNC_USERS, credential));
+		const sync = await n8n.createWorkflow(syncWorkflow(SYNC_USERS, 'nightly-sync', credential));
 		const syncData = await n8n.getWorkflow(sync.id);
 		// A refresh now, at a known time: the token it gives expires 3-4 s later.
 		await sleep(EXPIRED_AFTER_MS);
@@ -251,7 +182,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		sandbox.setRefreshReuse('refuse');
 		sandbox.setTokenTtl({ accessTokenTtl: 2, refreshTokenTtl: 3 });
 		const expiring = await n8n.createCredential('K2 expiring sign-in', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
-		const wf = await n8n.createWorkflow(webhookWorkflow('k2/burst-expired', expiring));
+		const wf = await n8n.createWorkflow(createOrUpdateWebhook('k2/burst-expired', expiring));
 		await n8n.activateWorkflow(wf.id, wf.versionId);
 		await n8n.connectOAuth2(expiring.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 		sandbox.setTokenTtl({ accessTokenTtl: ACCESS_TOKEN_TTL_S, refreshTokenTtl: 30 * 24 * 3600 });
