@@ -20,19 +20,39 @@ test('Auto starts at 4 and raises the limit by one per window of quick answers, 
 	assert.equal(limit.limit, AUTO_MAX);
 });
 
-test('a 429 halves the limit once per burst, and sets the pause to its Retry-After', () => {
+test('a 429 halves the limit once per burst; only a throttle before the halved limit got a window through pauses every request', () => {
 	const limit = new AdaptiveLimit(1, 32, 12);
 	const epoch = limit.epoch;
 	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 5000, epoch);
 	assert.equal(limit.limit, 6);
-	assert.equal(limit.pausedUntil, 6000);
+	assert.equal(limit.pausedUntil, 0, 'the first throttle: the cut is the answer, the throttled request waits its own Retry-After');
 	// Other requests sent before the cut come back throttled too: the same news, no second cut.
 	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 5001, epoch);
 	assert.equal(limit.limit, 6);
-	assert.equal(limit.pausedUntil, 6001);
-	// A throttle to a request sent after the cut cuts again, never below 1.
-	for (let i = 0; i < 10; i++) limit.record({ kind: 'throttled' }, 5002, limit.epoch);
+	assert.equal(limit.pausedUntil, 0);
+	// A request sent after the cut is throttled before a window of 6 came back: K2 insists.
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 5002, limit.epoch);
+	assert.equal(limit.limit, 3);
+	assert.equal(limit.pausedUntil, 6002, 'no new request before its Retry-After');
+	// And again, never below 1.
+	for (let i = 0; i < 10; i++) limit.record({ kind: 'throttled' }, 5003, limit.epoch);
 	assert.equal(limit.limit, 1);
+});
+
+test('a throttle after the halved limit got a whole window through is a new episode: a cut, no pause', () => {
+	const limit = new AdaptiveLimit(1, 32, 12);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 0, limit.epoch);
+	assert.equal(limit.limit, 6);
+	answer(limit, 5, 20, 100);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 200, limit.epoch);
+	assert.equal(limit.pausedUntil, 1200, '5 answers of a window of 6 is not a recovery: paused');
+	const later = new AdaptiveLimit(1, 32, 12);
+	later.record({ kind: 'throttled', retryAfterMs: 1000 }, 0, later.epoch);
+	answer(later, 6, 20, 100);
+	assert.equal(later.limit, 7, 'a window of 6 quick answers: one more');
+	later.record({ kind: 'throttled', retryAfterMs: 1000 }, 200, later.epoch);
+	assert.equal(later.limit, 3);
+	assert.equal(later.pausedUntil, 0);
 });
 
 test('after a throttle the limit climbs back to just under where it came, and probes above only after a quiet stretch', () => {
@@ -61,29 +81,41 @@ test('latency that climbs holds the limit, latency that climbs far lowers it; ot
 	assert.equal(limit.limit, 8);
 });
 
-test('the gate keeps at most the limit in flight and waits out a Retry-After before any new request', async () => {
+test('the gate keeps at most the limit in flight and waits out a Retry-After before any new request when K2 insists', async () => {
 	let clock = 0;
 	const slept: number[] = [];
 	const gate = new RequestGate(async (ms) => {
 		slept.push(ms);
 		clock += ms;
-	}, () => clock, new AdaptiveLimit(1, 32, 2));
+	}, () => clock, new AdaptiveLimit(1, 32, 4));
 	const a = await gate.enter();
 	const b = await gate.enter();
-	let third = false;
+	const b2 = await gate.enter();
+	const b3 = await gate.enter();
+	let fifth = false;
 	const c = gate.enter().then((leave) => {
-		third = true;
+		fifth = true;
 		return leave;
 	});
 	await new Promise((resolve) => setImmediate(resolve));
-	assert.equal(third, false, 'a third request waits while two are in flight');
+	assert.equal(fifth, false, 'a fifth request waits while four are in flight');
 	a({ kind: 'throttled', retryAfterMs: 1500 });
-	assert.equal(gate.limit, 1);
+	assert.equal(gate.limit, 2);
+	b2({ kind: 'throttled', retryAfterMs: 1500 }); // sent before the cut: the same news
 	await new Promise((resolve) => setImmediate(resolve));
-	assert.equal(third, false, 'the limit is now 1 and one request is still in flight');
+	assert.equal(fifth, false, 'the limit is now 2 and two requests are still in flight');
 	b({ kind: 'other' });
 	const leaveC = await c;
-	assert.deepEqual(slept, [1500], 'the waiting request started after the Retry-After');
-	leaveC({ kind: 'ok', latencyMs: 0 });
-	assert.equal(gate.peakInFlight, 2);
+	assert.deepEqual(slept, [], 'the first cut pauses nobody');
+	b3({ kind: 'other' });
+	const d = await gate.enter();
+	// Sent after the cut and throttled before a window came back: every new request waits.
+	leaveC({ kind: 'throttled', retryAfterMs: 1500 });
+	assert.equal(gate.limit, 1);
+	const e = gate.enter();
+	d({ kind: 'other' });
+	const leaveE = await e;
+	assert.deepEqual(slept, [1500], 'the next request started after the Retry-After');
+	leaveE({ kind: 'ok', latencyMs: 0 });
+	assert.equal(gate.peakInFlight, 4);
 });

@@ -6,7 +6,11 @@
  *   busy machine also shows as latency); when it climbs far (a server that queues instead of
  *   throttling), one fewer;
  * - a 429 or 503 halves the limit (once per burst: the answers of requests already in flight
- *   are the same news), and no new request starts before its Retry-After;
+ *   are the same news); the throttled request waits its own Retry-After before it is sent again
+ *   (the transport's retry). If K2 throttles again before a window of answers at the halved limit
+ *   has come back, the cut was not enough: then no request at all starts before the Retry-After.
+ *   (Pausing every request on the first 429 cost a whole Retry-After, >= 1 s, each time Auto
+ *   found K2's limit: 3-30% of a 5,000-user run in the benchmark, for one over-eager request.)
  * - the limit a throttle came at is remembered: the limit climbs back to just under it quickly,
  *   and probes above it only after 30 s without a throttle (a throttle costs a Retry-After).
  * Pure logic: time comes in as arguments, waiting is the gate's business (requestGate.ts).
@@ -24,7 +28,7 @@ const STEADY = 2;
 const LOWEST_DRIFT = 1.05;
 /**
  * Above a limit that was throttled, a raise waits this long without any throttle: a probe that
- * is throttled costs a Retry-After (>= 1 s) for every request, so one per 30 s costs at most ~3%.
+ * is throttled costs a halved limit until it climbs back, and a Retry-After for the probe.
  */
 export const PROBE_AFTER_MS = 30_000;
 
@@ -46,6 +50,8 @@ export class AdaptiveLimit {
 	private window = { answers: 0, latencySum: 0, lowest: Infinity };
 	/** Answers to requests started before the last cut still arrive: they do not cut again. */
 	private cutEpoch = 0;
+	/** Whether a whole window of answers came back without a throttle since the last cut. */
+	private recoveredSinceCut = true;
 	/** The first changes of the limit (time, new limit, why), for logs and the benchmark. */
 	readonly changes: Array<{ at: number; limit: number; why: 'raise' | 'probe' | 'throttled' | 'latency' }> = [];
 
@@ -64,8 +70,12 @@ export class AdaptiveLimit {
 
 	record(answer: Answer, now: number, startedInEpoch = this.cutEpoch): void {
 		if (answer.kind === 'throttled') {
-			if (answer.retryAfterMs !== undefined) this.pausedUntil = Math.max(this.pausedUntil, now + answer.retryAfterMs);
 			if (startedInEpoch !== this.cutEpoch) return; // sent before the last cut: already counted
+			// Throttled again at the halved limit, before it got a window through: K2 means everyone.
+			if (!this.recoveredSinceCut && answer.retryAfterMs !== undefined) {
+				this.pausedUntil = Math.max(this.pausedUntil, now + answer.retryAfterMs);
+			}
+			this.recoveredSinceCut = false;
 			this.ceiling = this.limit;
 			this.lastThrottleAt = now;
 			this.limit = Math.max(this.min, Math.floor(this.limit / 2));
@@ -82,6 +92,7 @@ export class AdaptiveLimit {
 		const mean = this.window.latencySum / this.window.answers;
 		this.lowestLatency = Math.min(this.lowestLatency * LOWEST_DRIFT, this.window.lowest);
 		this.window = { answers: 0, latencySum: 0, lowest: Infinity };
+		this.recoveredSinceCut = true;
 		if (mean > this.lowestLatency * CLIMBING) {
 			this.limit = Math.max(this.min, this.limit - 1);
 			this.note(now, 'latency');
