@@ -5,6 +5,7 @@ import { explainScimError, parseScimError } from '../scim/error';
 import type { ScimErrorContext } from '../scim/error';
 import { redact, redactInPlace } from './redact';
 import type { Secrets } from './redact';
+import { isDroppedConnection } from './retry';
 import { describeExpectation } from './shape';
 import type { Expectation } from './shape';
 
@@ -188,6 +189,21 @@ function redirectHost(location: unknown, requested: string | undefined, secrets:
 	}
 }
 
+/** The host a request went to (never the path: K2's holds the SCIM token). */
+function requestHost(url: string | undefined, secrets: Secrets): string | undefined {
+	if (!url) return undefined;
+	try {
+		return redact(new URL(url).host, secrets);
+	} catch {
+		return undefined;
+	}
+}
+
+/** Node's codes for a TLS certificate it would not accept (OpenSSL's X509 verify errors, and the host-name check). */
+function isCertificateProblem(code: string): boolean {
+	return /CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH/.test(code);
+}
+
 /** Turns a failed SCIM request into an error a user can act on, with no secret in it. */
 export function scimApiError(
 	node: INode,
@@ -227,13 +243,30 @@ export function scimApiError(
 
 	if (failure.status === undefined) {
 		const code = failure.code ?? 'ENETWORK';
+		const host = requestHost(failure.url, secrets);
+		// n8n repeats the socket's message in its own: say it once.
+		const said = [...new Set((failure.message ?? '').split(' / ').map((part) => part.trim()).filter(Boolean))].join(' / ');
+		if (isCertificateProblem(code)) {
+			return new NodeApiError(node, { code } as JsonObject, {
+				message: `K2's TLS certificate was not accepted (${redact(code, secrets)})`,
+				description: redact(
+					`n8n could not verify the certificate${host ? ` of ${host}` : ''} (${said || code}), so nothing was sent to it: not the access token, not the data. ` +
+						`Check that the SCIM Base URL in the credential "${credentialName(node)}" is the address K2 gave you (e.g. https://scim.onk2.com). ` +
+						'If your network inspects TLS with its own certificate authority (a corporate proxy), start n8n with NODE_EXTRA_CA_CERTS set to that authority\'s PEM file. This node never turns certificate checks off.',
+					secrets,
+				),
+				httpCode: code,
+				itemIndex,
+			});
+		}
+		const retried = isDroppedConnection(failure.code, failure.message) ? ' Requests that failed this way were retried before giving up.' : '';
 		return new NodeApiError(
 			node,
 			{ code } as JsonObject,
 			{
 				message: `Could not reach the K2 SCIM service (${redact(code, secrets)})`,
 				description: redact(
-					`${failure.message ?? 'The connection failed'}. Check the SCIM Base URL in the credential "${credentialName(node)}" and that n8n can reach it. Requests that failed this way were retried before giving up.`,
+					`${said || 'The connection failed'}. Check the SCIM Base URL in the credential "${credentialName(node)}" and that n8n can reach it${host ? ` (${host})` : ''}.${retried}`,
 					secrets,
 				),
 				httpCode: code,
