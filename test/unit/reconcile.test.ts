@@ -109,7 +109,8 @@ test('users without the match key are never deprovisioned', () => {
 	assert.deepEqual(plan.deprovision, []);
 });
 
-test('plans 100,000 users in well under 2 seconds', () => {
+// Its speed is bench/'s business (`npm run bench`: the 100,000-user diff target); this checks the plan at that size.
+test('plans 100,000 users: 10% updates, the rest unchanged, nothing deprovisioned', () => {
 	const n = 100_000;
 	const existing: ScimUser[] = [];
 	const desired: UserFields[] = [];
@@ -131,13 +132,10 @@ test('plans 100,000 users in well under 2 seconds', () => {
 			active: true,
 		});
 	}
-	const started = performance.now();
 	const plan = planUserSync(existing, desired, { matchOn: 'userName', deprovision: { mode: 'deactivate', ...everyone } });
-	const elapsed = performance.now() - started;
 	assert.equal(plan.items.filter((i) => i.action === 'update').length, n / 10);
 	assert.equal(plan.items.filter((i) => i.action === 'unchanged').length, n - n / 10);
 	assert.equal(plan.deprovision.length, 0);
-	assert.ok(elapsed < 2000, `took ${elapsed.toFixed(0)} ms`);
 });
 
 test('a match key is usable only as non-blank text', () => {

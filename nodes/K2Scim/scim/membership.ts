@@ -20,18 +20,6 @@ export interface MembershipPlan {
 	remove: string[];
 }
 
-/** Group names as typed in an export: a list or one comma-separated string; trimmed, deduplicated. */
-export function parseGroupNames(value: unknown): string[] {
-	const raw = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [];
-	const seen = new Map<string, string>();
-	for (const entry of raw) {
-		if (typeof entry !== 'string') continue;
-		const name = entry.trim();
-		if (name && !seen.has(name.toLowerCase())) seen.set(name.toLowerCase(), name);
-	}
-	return [...seen.values()];
-}
-
 /**
  * @param wanted groups by lower-cased displayName
  * @param existingGroups K2 groups by lower-cased displayName
