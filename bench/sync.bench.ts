@@ -26,7 +26,7 @@ import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers, countChanged, type BenchUser } from './data';
 import { runDiffInChild, type DiffResult } from './diff';
 import { startBenchK2, type BenchK2, type SandboxMode } from './k2';
-import { measureN8nRoundTrip } from './n8n-round-trip';
+import { measureN8nPathAlone, measureN8nRoundTrip, type PathAlone } from './n8n-round-trip';
 import { withPlainClient } from './plain-client';
 import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
 
@@ -140,6 +140,9 @@ function parseArgs(argv: string[]): Args {
 type ScenarioName = 'first sync' | 'no change' | '5% changed';
 // 'plain client': the diagnostic first sync with n8n's request path swapped out (bench/plain-client.ts).
 type Side = 'sync' | 'baseline' | 'plain client';
+/** Creates sent by n8n's request path alone before each first sync (fewer at smaller sizes). */
+const PATH_ALONE_CREATES = 2_000;
+
 const SCENARIOS: ScenarioName[] = ['first sync', 'no change', '5% changed'];
 
 interface ScenarioResult {
@@ -177,6 +180,8 @@ interface ScenarioResult {
 	roundTripMs?: number;
 	/** First-sync rows: R_n8n (one request through httpRequestWithAuthentication) measured right before. */
 	roundTripN8nMs?: number;
+	/** First-sync rows: creates/s of n8n's request path alone at the same C (no node code), measured right before. */
+	n8nPathAlone?: PathAlone;
 	/** For sync rows: baseline ms/user divided by sync ms/user, same size and scenario. */
 	speedupVsBaseline?: number;
 }
@@ -442,11 +447,30 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 		const ideal = (c / rN8n) * 1000;
 		const rKeepAlive = r.roundTripMs ?? roundTripMs;
 		const idealKeepAlive = (c / rKeepAlive) * 1000;
+		const pass = rate >= 0.9 * ideal;
+		const alone = r.n8nPathAlone;
+		const aloneShare = alone ? alone.createdPerSecond / ideal : NaN;
+		// Why it fails, when it does, in figures: whether n8n's request path alone, with no node
+		// code, reaches 90% at this C on this machine.
+		const reason = pass || !alone
+			? ''
+			: aloneShare < 0.9
+				? ` Reason: n8n's request path alone (${fmt(alone.creates)} creates, C in flight, no node code) reaches ${fmt(alone.createdPerSecond, 1)}/s = ${fmt(aloneShare * 100, 1)}% of C/R_n8n here, under 90% by itself: with C in flight, n8n-core's CPU per request (credential read and expression resolution, a new agent and TCP connection, axios) queues on the one event loop and the sandbox shares the 2 cores, so the answers wait longer than one request alone (R_n8n). No node reaches 90% of C/R_n8n through that helper on this machine; the node reaches ${fmt((rate / alone.createdPerSecond) * 100, 1)}% of what the helper alone does (next line).`
+				: ` n8n's request path alone reaches ${fmt(aloneShare * 100, 1)}% of C/R_n8n here: the gap is the node's own.`;
 		checks.push({
 			target: `creates >= 90% of C/R_n8n users/s (${fmt(r.size)} users, C = ${c})`,
-			status: rate >= 0.9 * ideal ? 'PASS' : 'FAIL',
-			detail: `${fmt(rate, 1)} created/s (whole run, ${fmt(created)} in ${fmt(r.wallMs / 1000, 2)} s) = ${fmt((rate / ideal) * 100, 1)}% of C/R_n8n = ${c}/${fmt(rN8n, 2)} ms (measured just before) = ${fmt(ideal, 1)}/s; 90% = ${fmt(0.9 * ideal, 1)}/s. Context: ${fmt((rate / idealKeepAlive) * 100, 1)}% of C/R with keep-alive R = ${fmt(rKeepAlive, 2)} ms`,
+			status: pass ? 'PASS' : 'FAIL',
+			detail: `${fmt(rate, 1)} created/s (whole run, ${fmt(created)} in ${fmt(r.wallMs / 1000, 2)} s) = ${fmt((rate / ideal) * 100, 1)}% of C/R_n8n = ${c}/${fmt(rN8n, 2)} ms (measured just before) = ${fmt(ideal, 1)}/s; 90% = ${fmt(0.9 * ideal, 1)}/s. Context: ${fmt((rate / idealKeepAlive) * 100, 1)}% of C/R with keep-alive R = ${fmt(rKeepAlive, 2)} ms.${reason}`,
 		});
+		// The node's own share of the time, apart from the machine and n8n-core: this project's target, not the issue's.
+		if (alone) {
+			const share = rate / alone.createdPerSecond;
+			checks.push({
+				target: `creates >= 90% of n8n's request path alone at the same C (${fmt(r.size)} users, C = ${c})`,
+				status: share >= 0.9 ? 'PASS' : 'FAIL',
+				detail: `${fmt(rate, 1)} created/s = ${fmt(share * 100, 1)}% of ${fmt(alone.createdPerSecond, 1)}/s: ${fmt(alone.creates)} creates sent through httpRequestWithAuthentication by ${c} loops with bodies built beforehand, measured just before (the node's expressions, planning and output are the rest)`,
+			});
+		}
 	}
 
 	// 4. At least 10x faster than the baseline at 10,000 users.
@@ -685,6 +709,10 @@ async function main(): Promise<void> {
 				};
 				for (const inFlight of args.inFlight) {
 					const params = syncParameters(inFlight);
+					// The most any node reaches through n8n's helper at this C here (n8n-round-trip.ts).
+					await k2.reset();
+					const pathAlone = await measureN8nPathAlone(k2, nodeType, params, inFlight, Math.min(size, PATH_ALONE_CREATES));
+					console.log(`[${fmt(size)}] C = ${inFlight} n8n's request path alone (${fmt(pathAlone.creates)} creates through httpRequestWithAuthentication, no node code): ${fmt(pathAlone.createdPerSecond, 1)} created/s`);
 					await k2.reset();
 					for (const scenario of SCENARIOS) {
 						const [users, expected] = expectations[scenario];
@@ -696,6 +724,7 @@ async function main(): Promise<void> {
 						r.inFlight = inFlight;
 						if (rNow !== undefined) r.roundTripMs = rNow;
 						if (rN8n !== undefined) r.roundTripN8nMs = rN8n;
+						if (scenario === 'first sync') r.n8nPathAlone = pathAlone;
 						rows.push(r);
 						console.log(`${fmt(r.wallMs / 1000, 2)} s, ${fmt(r.requests.total)} requests, load ${r.loadAverage.map((l) => l.toFixed(2)).join(' ')}${r.anomalies.length ? `  !! ${r.anomalies.join('; ')}` : ''}`);
 					}
