@@ -455,7 +455,7 @@ function checkTargets(args: Args, rows: ScenarioResult[], roundTripMs: number, d
 		const reason = pass || !alone
 			? ''
 			: aloneShare < 0.9
-				? ` Reason: n8n's request path alone (${fmt(alone.creates)} creates, C in flight, no node code) reaches ${fmt(alone.createdPerSecond, 1)}/s = ${fmt(aloneShare * 100, 1)}% of C/R_n8n here, under 90% by itself: with C in flight, n8n-core's CPU per request (credential read and expression resolution, a new agent and TCP connection, axios) queues on the one event loop and the sandbox shares the 2 cores, so the answers wait longer than one request alone (R_n8n). No node reaches 90% of C/R_n8n through that helper on this machine; the node reaches ${fmt((rate / alone.createdPerSecond) * 100, 1)}% of what the helper alone does (next line).`
+				? ` Reason: n8n's request path alone (${fmt(alone.creates)} creates, C in flight, no node code) reaches ${fmt(alone.createdPerSecond, 1)}/s = ${fmt(aloneShare * 100, 1)}% of C/R_n8n in this run, under 90% by itself, so in this run no node could reach 90% through that helper. With C in flight each request waits for the others' CPU (n8n-core's credential read and expression resolution, a new agent and TCP connection, axios, on one event loop; the sandbox on the same 2 cores): how that was located is in bench/README.md. The node reaches ${fmt((rate / alone.createdPerSecond) * 100, 1)}% of what the helper alone does (next line).`
 				: ` n8n's request path alone reaches ${fmt(aloneShare * 100, 1)}% of C/R_n8n here: the gap is the node's own.`;
 		checks.push({
 			target: `creates >= 90% of C/R_n8n users/s (${fmt(r.size)} users, C = ${c})`,

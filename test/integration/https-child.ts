@@ -7,11 +7,11 @@ import type { IDataObject } from 'n8n-workflow';
 import { startSandbox } from '../../sandbox';
 import { startK2 } from '../support/fixture';
 
-const [trustedDir, untrustedDir, dataDir] = process.argv.slice(2);
+const [trustedDir, untrustedDir, dataDir, k2DataDir] = process.argv.slice(2);
 
 async function main(): Promise<Record<string, unknown>> {
 	// exp has whole-second precision: a 2 s token is expired after 3 s.
-	const k2 = await startK2({ https: true, tlsDataDir: trustedDir, accessTokenTtl: 2 });
+	const k2 = await startK2({ https: true, tlsDataDir: trustedDir, dataDir: k2DataDir, accessTokenTtl: 2 });
 	const untrusted = await startSandbox({ https: true, tlsDataDir: untrustedDir, dataDir, quiet: true });
 	try {
 		const create = await k2.run(
@@ -54,11 +54,10 @@ async function main(): Promise<Record<string, unknown>> {
 
 main().then(
 	(result) => {
-		process.stdout.write(`${JSON.stringify(result)}\n`);
-		process.exit(0);
+		// Exit once the line is written out (the harness leaves handles open).
+		process.stdout.write(`${JSON.stringify(result)}\n`, () => process.exit(0));
 	},
 	(error: unknown) => {
-		process.stdout.write(`${JSON.stringify({ failed: String((error as Error)?.stack ?? error) })}\n`);
-		process.exit(1);
+		process.stdout.write(`${JSON.stringify({ failed: String((error as Error)?.stack ?? error) })}\n`, () => process.exit(1));
 	},
 );

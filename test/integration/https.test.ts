@@ -21,7 +21,7 @@ describe('over HTTPS, as K2 serves it', () => {
 		// The CA must exist when the child starts: Node reads NODE_EXTRA_CA_CERTS once.
 		const { caPath } = ensureTls(trusted);
 		ensureTls(untrusted);
-		const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'https-child.ts'), trusted, untrusted, path.join(root, 'untrusted-data')], {
+		const child = spawnSync(process.execPath, ['--import', 'tsx', path.join(__dirname, 'https-child.ts'), trusted, untrusted, path.join(root, 'untrusted-data'), path.join(root, 'k2-data')], {
 			cwd: path.resolve(__dirname, '../..'),
 			env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath, NODE_OPTIONS: '' },
 			encoding: 'utf8',

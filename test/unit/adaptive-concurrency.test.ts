@@ -119,3 +119,33 @@ test('the gate keeps at most the limit in flight and waits out a Retry-After bef
 	leaveE({ kind: 'ok', latencyMs: 0 });
 	assert.equal(gate.peakInFlight, 4);
 });
+
+test('answers to requests sent before a cut neither fill the halved limit\'s window nor count as its recovery', () => {
+	const limit = new AdaptiveLimit(1, 32, 32);
+	const before = limit.epoch;
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 0, before);
+	assert.equal(limit.limit, 16);
+	for (let i = 0; i < 40; i++) limit.record({ kind: 'ok', latencyMs: 20 }, 10, before);
+	assert.equal(limit.limit, 16, 'answers from the old limit raise nothing');
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 20, limit.epoch);
+	assert.equal(limit.pausedUntil, 1020, 'nothing sent at 16 had come back: K2 insists, so everyone waits');
+});
+
+test('a Retry-After longer than the transport would wait pauses nobody (that item reports the throttle)', () => {
+	const limit = new AdaptiveLimit(1, 32, 16);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 0, limit.epoch);
+	limit.record({ kind: 'throttled', retryAfterMs: 3_600_000 }, 10, limit.epoch);
+	assert.equal(limit.limit, 4);
+	assert.equal(limit.pausedUntil, 0);
+	limit.record({ kind: 'throttled', retryAfterMs: 120_000 }, 20, limit.epoch);
+	assert.equal(limit.pausedUntil, 120_020, 'up to 2 minutes is waited out');
+});
+
+test('a cut counts as recovered after 10 s even when only other answers came back', () => {
+	const limit = new AdaptiveLimit(1, 32, 16);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 0, limit.epoch);
+	for (let i = 0; i < 20; i++) limit.record({ kind: 'other' }, 5_000, limit.epoch);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 10_000, limit.epoch);
+	assert.equal(limit.limit, 4);
+	assert.equal(limit.pausedUntil, 0, 'a new episode: a cut, no pause');
+});

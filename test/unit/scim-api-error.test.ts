@@ -81,3 +81,27 @@ test('a non-SCIM answer names what was expected, what came and its content type,
 	assert.match(error.message, /^K2's answer is not SCIM: expected a SCIM ListResponse .* got a JSON object with "\[redacted\]" \(Content-Type text\/html\)$/);
 	assertNoSecrets(fields(error as never), [TOKEN], 'not SCIM');
 });
+
+test('a connection failure names the host only, says its message once, and says "retried" only of a dropped connection', () => {
+	const url = `https://scim.onk2.com/tokens/${TOKEN}/scim/v2/Users`;
+	const refused = scimApiError(node, { code: 'ECONNREFUSED', message: 'connect ECONNREFUSED / connect ECONNREFUSED', url }, context, secrets);
+	// n8n's NodeApiError puts its own message on ECONNREFUSED; the description is the node's.
+	assert.equal(refused.httpCode, 'ECONNREFUSED');
+	assert.match(String(refused.description), /^connect ECONNREFUSED\. Check the SCIM Base URL in the credential "K2 Prod" and that n8n can reach it \(scim\.onk2\.com\)\.$/);
+	const dropped = scimApiError(node, { code: 'ECONNRESET', message: 'socket hang up', url }, context, secrets);
+	assert.match(String(dropped.description), /retried before giving up/);
+	for (const error of [refused, dropped]) assertNoSecrets(fields(error as never), [TOKEN], 'a connection failure');
+});
+
+test('a server certificate n8n cannot verify has its own error; a TLS alert about the client does not', () => {
+	const url = `https://scim.onk2.com/tokens/${TOKEN}/scim/v2/Users`;
+	for (const code of ['UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'SELF_SIGNED_CERT_IN_CHAIN', 'CERT_HAS_EXPIRED', 'ERR_TLS_CERT_ALTNAME_INVALID', 'INVALID_CA']) {
+		const error = scimApiError(node, { code, message: 'certificate problem', url }, context, secrets);
+		assert.equal(error.message, `K2's TLS certificate was not accepted (${code})`);
+		assert.match(String(error.description), /of scim\.onk2\.com .*nothing was sent to it.*NODE_EXTRA_CA_CERTS/s);
+		assertNoSecrets(fields(error as never), [TOKEN], code);
+	}
+	for (const code of ['ERR_SSL_SSLV3_ALERT_BAD_CERTIFICATE', 'ERR_SSL_TLSV13_ALERT_CERTIFICATE_REQUIRED', 'OUT_OF_MEM']) {
+		assert.match(scimApiError(node, { code, message: 'alert', url }, context, secrets).message, /^Could not reach the K2 SCIM service/, code);
+	}
+});

@@ -56,9 +56,10 @@ export const MAX_REQUESTS_IN_FLIGHT = 32;
 
 export type RequestsInFlightMode = 'auto' | 'fixed';
 /** Used when neither Requests in Flight nor its mode is set. */
-// Auto since the bench showed it within 90% of the best fixed value under K2-like throttling, with
-// no failed item where Fixed 16 and 32 lost some, and well above Fixed 16 without a throttle
-// (`npm run bench -- --auto`, README's Benchmark section). A workflow that set a number stays Fixed.
+// Auto since the bench showed it at 97-102% of the best fixed value under K2-like throttling on a
+// quiet machine (86.9% in one single-round run beside a test suite), with no failed item where
+// Fixed 16 and 32 lost some, and well above Fixed 16 without a throttle (`npm run bench -- --auto`,
+// README's Benchmark section). A workflow that set a number stays Fixed.
 export const DEFAULT_REQUESTS_IN_FLIGHT_MODE: RequestsInFlightMode = 'auto';
 
 /**

@@ -201,7 +201,7 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 	if (status === 429) {
 		return withDetails(
 			'K2 is throttling requests (429 Too Many Requests)',
-			'K2 received more requests than it allows, and kept refusing them through the retries. If the node\'s Options > Requests in Flight Mode is Fixed, set it to Auto (it slows down when K2 throttles) or lower Requests in Flight; otherwise run the workflow again later, when fewer workflows send to K2 at once.',
+			'K2 received more requests than it allows, and kept refusing them through the retries (or asked to wait longer than 2 minutes). If the node\'s Options > Requests in Flight Mode is Fixed, set it to Auto (it slows down when K2 throttles) or lower Requests in Flight; otherwise run the workflow again later, when fewer workflows send to K2 at once.',
 			info,
 		);
 	}

@@ -199,9 +199,36 @@ function requestHost(url: string | undefined, secrets: Secrets): string | undefi
 	}
 }
 
-/** Node's codes for a TLS certificate it would not accept (OpenSSL's X509 verify errors, and the host-name check). */
-function isCertificateProblem(code: string): boolean {
-	return /CERT|UNABLE_TO_VERIFY_LEAF_SIGNATURE|UNABLE_TO_GET_ISSUER|HOSTNAME_MISMATCH/.test(code);
+/**
+ * Node's codes for a server certificate n8n would not accept: OpenSSL's X509 verify errors and
+ * the host-name check. Not the ERR_SSL_*_ALERT_* codes: those are the server refusing the client.
+ */
+const CERTIFICATE_PROBLEMS = new Set([
+	'UNABLE_TO_GET_ISSUER_CERT',
+	'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+	'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+	'UNABLE_TO_DECRYPT_CERT_SIGNATURE',
+	'UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY',
+	'CERT_SIGNATURE_FAILURE',
+	'CERT_NOT_YET_VALID',
+	'CERT_HAS_EXPIRED',
+	'ERROR_IN_CERT_NOT_BEFORE_FIELD',
+	'ERROR_IN_CERT_NOT_AFTER_FIELD',
+	'DEPTH_ZERO_SELF_SIGNED_CERT',
+	'SELF_SIGNED_CERT_IN_CHAIN',
+	'CERT_CHAIN_TOO_LONG',
+	'CERT_REVOKED',
+	'INVALID_CA',
+	'PATH_LENGTH_EXCEEDED',
+	'INVALID_PURPOSE',
+	'CERT_UNTRUSTED',
+	'CERT_REJECTED',
+	'HOSTNAME_MISMATCH',
+	'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+export function isCertificateProblem(code: string): boolean {
+	return CERTIFICATE_PROBLEMS.has(code);
 }
 
 /** Turns a failed SCIM request into an error a user can act on, with no secret in it. */

@@ -10,11 +10,15 @@
  *   (the transport's retry). If K2 throttles again before a window of answers at the halved limit
  *   has come back, the cut was not enough: then no request at all starts before the Retry-After.
  *   (Pausing every request on the first 429 cost a whole Retry-After, >= 1 s, each time Auto
- *   found K2's limit: 3-30% of a 5,000-user run in the benchmark, for one over-eager request.)
+ *   found K2's limit, for one over-eager request: Auto reached 70-97% of the best fixed value in the
+ *   benchmark, 97-102% since on a quiet machine. The price: a request sent right after the first cut may be throttled
+ *   too and spend one of its retries, where it used to wait.)
  * - the limit a throttle came at is remembered: the limit climbs back to just under it quickly,
  *   and probes above it only after 30 s without a throttle (a throttle costs a Retry-After).
  * Pure logic: time comes in as arguments, waiting is the gate's business (requestGate.ts).
  */
+
+import { MAX_RETRY_AFTER_MS } from '../transport/retry';
 
 export const AUTO_START = 4;
 export const AUTO_MIN = 1;
@@ -31,6 +35,9 @@ const LOWEST_DRIFT = 1.05;
  * is throttled costs a halved limit until it climbs back, and a Retry-After for the probe.
  */
 export const PROBE_AFTER_MS = 30_000;
+
+/** A cut counts as recovered after this long even if no window filled (only 404s, say). */
+const RECOVERED_AFTER_MS = 10_000;
 
 export type Answer =
 	| { kind: 'ok'; latencyMs: number }
@@ -50,8 +57,9 @@ export class AdaptiveLimit {
 	private window = { answers: 0, latencySum: 0, lowest: Infinity };
 	/** Answers to requests started before the last cut still arrive: they do not cut again. */
 	private cutEpoch = 0;
-	/** Whether a whole window of answers came back without a throttle since the last cut. */
+	/** Whether a whole window of answers to requests sent after the last cut came back without a throttle. */
 	private recoveredSinceCut = true;
+	private lastCutAt = -Infinity;
 	/** The first changes of the limit (time, new limit, why), for logs and the benchmark. */
 	readonly changes: Array<{ at: number; limit: number; why: 'raise' | 'probe' | 'throttled' | 'latency' }> = [];
 
@@ -72,10 +80,13 @@ export class AdaptiveLimit {
 		if (answer.kind === 'throttled') {
 			if (startedInEpoch !== this.cutEpoch) return; // sent before the last cut: already counted
 			// Throttled again at the halved limit, before it got a window through: K2 means everyone.
-			if (!this.recoveredSinceCut && answer.retryAfterMs !== undefined) {
+			// Not for longer than the transport itself would wait (it reports a longer one on its item).
+			const recovered = this.recoveredSinceCut || now - this.lastCutAt >= RECOVERED_AFTER_MS;
+			if (!recovered && answer.retryAfterMs !== undefined && answer.retryAfterMs <= MAX_RETRY_AFTER_MS) {
 				this.pausedUntil = Math.max(this.pausedUntil, now + answer.retryAfterMs);
 			}
 			this.recoveredSinceCut = false;
+			this.lastCutAt = now;
 			this.ceiling = this.limit;
 			this.lastThrottleAt = now;
 			this.limit = Math.max(this.min, Math.floor(this.limit / 2));
@@ -85,6 +96,8 @@ export class AdaptiveLimit {
 			return;
 		}
 		if (answer.kind !== 'ok') return;
+		// Sent before the last cut: its latency is from the old limit, and it says nothing about the new one.
+		if (startedInEpoch !== this.cutEpoch) return;
 		this.window.answers++;
 		this.window.latencySum += answer.latencyMs;
 		this.window.lowest = Math.min(this.window.lowest, answer.latencyMs);
