@@ -94,15 +94,26 @@ export interface ExecutionSummary {
 
 const REQUEST_TIMEOUT_MS = 30_000;
 
+/** Ports already handed out by freePort in this process: n8n binds seconds after it is given one. */
+const handedOut = new Set<number>();
+
+/** A loopback port free now and never handed out before in this process. */
 export async function freePort(): Promise<number> {
-	return new Promise((resolve, reject) => {
-		const srv = net.createServer();
-		srv.once('error', reject);
-		srv.listen(0, '127.0.0.1', () => {
-			const { port } = srv.address() as net.AddressInfo;
-			srv.close(() => resolve(port));
+	for (let attempt = 0; attempt < 20; attempt++) {
+		const port = await new Promise<number>((resolve, reject) => {
+			const srv = net.createServer();
+			srv.once('error', reject);
+			srv.listen(0, '127.0.0.1', () => {
+				const { port } = srv.address() as net.AddressInfo;
+				srv.close(() => resolve(port));
+			});
 		});
-	});
+		if (!handedOut.has(port)) {
+			handedOut.add(port);
+			return port;
+		}
+	}
+	throw new Error('freePort: the kernel kept offering ports already handed out');
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

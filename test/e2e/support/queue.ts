@@ -424,28 +424,40 @@ export async function startQueueCluster(opts: QueueClusterOptions = {}): Promise
 		stops.length = 0;
 	};
 	try {
-		const port = opts.port ?? (await freePort());
-		const baseUrl = `http://127.0.0.1:${port}`;
-		const shared: Record<string, string> = {
-			...infra.env,
-			// Every process builds the same URLs (OAuth2 redirect, webhook URLs) as main.
-			N8N_HOST: '127.0.0.1',
-			N8N_PROTOCOL: 'http',
-			N8N_EDITOR_BASE_URL: baseUrl,
-			WEBHOOK_URL: `${baseUrl}/`,
-			...(opts.offloadManual ?? true ? { OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true' } : {}),
-			...opts.env,
-		};
-		// Main first: it runs the database migrations; workers started alongside would race it.
-		const main = await N8n.start({
-			port,
-			userFolder: path.join(infra.dir, 'main'),
-			logFile: path.join(infra.dir, 'main.log'),
-			secrets: opts.secrets,
-			echo: opts.echo,
-			env: { ...shared, N8N_LOG_LEVEL: opts.mainLogLevel ?? 'info' },
-			startTimeoutMs: 150_000,
-		});
+		// A port is free when chosen and bound seconds later, when n8n has loaded: another process
+		// may take it in between (seen once in CI: "port … is already in use"). Then main starts
+		// again on a new one.
+		let port = 0;
+		let shared: Record<string, string> = {};
+		let main: N8n | undefined;
+		for (let attempt = 1; !main; attempt++) {
+			port = opts.port ?? (await freePort());
+			const baseUrl = `http://127.0.0.1:${port}`;
+			shared = {
+				...infra.env,
+				// Every process builds the same URLs (OAuth2 redirect, webhook URLs) as main.
+				N8N_HOST: '127.0.0.1',
+				N8N_PROTOCOL: 'http',
+				N8N_EDITOR_BASE_URL: baseUrl,
+				WEBHOOK_URL: `${baseUrl}/`,
+				...(opts.offloadManual ?? true ? { OFFLOAD_MANUAL_EXECUTIONS_TO_WORKERS: 'true' } : {}),
+				...opts.env,
+			};
+			try {
+				// Main first: it runs the database migrations; workers started alongside would race it.
+				main = await N8n.start({
+					port,
+					userFolder: path.join(infra.dir, 'main'),
+					logFile: path.join(infra.dir, 'main.log'),
+					secrets: opts.secrets,
+					echo: opts.echo,
+					env: { ...shared, N8N_LOG_LEVEL: opts.mainLogLevel ?? 'info' },
+					startTimeoutMs: 150_000,
+				});
+			} catch (error) {
+				if (opts.port !== undefined || attempt >= 3 || !/already in use/.test(String((error as Error).message))) throw error;
+			}
+		}
 		stops.push(() => main.stop());
 		// Workers and the webhook processor start side by side; each one started is stopped on failure.
 		const started = await Promise.allSettled([
