@@ -139,7 +139,8 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		sandbox.setRefreshReuse('revoke');
 		sandbox.setLatency(60);
 		const SYNC_USERS = 200;
-		const sync = await n8n.createWorkflow(syncWorkflow(SYNC_USERS, 'nightly-sync', credential));
+		// Fixed 4, so that the Sync is still writing when the burst comes (Auto could be done by then).
+		const sync = await n8n.createWorkflow(syncWorkflow(SYNC_USERS, 'nightly-sync', credential, { requestsInFlightMode: 'fixed', requestsInFlight: 4 }));
 		const syncData = await n8n.getWorkflow(sync.id);
 		// A refresh now, at a known time: the token it gives expires 3-4 s later.
 		await sleep(EXPIRED_AFTER_MS);

@@ -52,7 +52,8 @@ export function createOrUpdateWebhook(webhookPath: string, credential: Credentia
 }
 
 /** Manual trigger -> Code (`users` people named <prefix><i>@example.com) -> K2 SCIM User > Sync, one summary item. */
-export function syncWorkflow(users: number, prefix: string, credential: CredentialRef): WorkflowJson {
+/** `syncOptions`: more of the Sync's Options (e.g. Requests in Flight), beside deprovision and output. */
+export function syncWorkflow(users: number, prefix: string, credential: CredentialRef, syncOptions: Record<string, unknown> = {}): WorkflowJson {
 	return {
 		name: `e2e sync ${users} ${prefix} ${randomUUID().slice(0, 8)}`,
 		nodes: [
@@ -76,7 +77,7 @@ export function syncWorkflow(users: number, prefix: string, credential: Credenti
 					operation: 'sync',
 					matchOn: 'userName',
 					userName: '={{ $json.userName }}',
-					syncOptions: { deprovision: 'none', output: 'summary' },
+					syncOptions: { deprovision: 'none', output: 'summary', ...syncOptions },
 				},
 				credentials: { [CREDENTIAL_TYPE]: credential },
 			},
