@@ -84,7 +84,8 @@ describe('when the access token expires in the middle of a run with several requ
 	test('one refresh serves every request: no item fails, no user is created twice', async () => {
 		const before = k2.harness.credentials.savedTokens.length;
 		const { output, error } = await k2.run(
-			{ resource: 'user', operation: 'create', userName: '={{ $json.u }}' },
+			// Fixed 4, the premise above: Auto would climb and could be done before the token expires.
+			{ resource: 'user', operation: 'create', userName: '={{ $json.u }}', options: { requestsInFlightMode: 'fixed', requestsInFlight: 4 } },
 			Array.from({ length: 60 }, (_, i) => ({ u: `midrun${i}@example.com` })),
 		);
 		assert.equal(error, undefined);
