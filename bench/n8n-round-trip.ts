@@ -7,6 +7,7 @@
 import type { IDataObject, IExecuteFunctions, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
+import { mapConcurrent } from '../nodes/K2Scim/utils/concurrency';
 import { CREDENTIAL_TYPE } from '../test/harness/run-workflow';
 import { benchUsers } from './data';
 import type { BenchK2 } from './k2';
@@ -22,40 +23,58 @@ export interface RoundTrip {
 const WARM_UPS = 5;
 const SAMPLES = 40;
 
-/** `parameters`: any valid parameters of the node (n8n checks them before the run); they are not read. */
-export async function measureN8nRoundTrip(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters): Promise<RoundTrip> {
-	const url = `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users`;
+/** The options the transport sends (transport/index.ts), through n8n's helper; the answer's status. */
+async function sendAsTheTransport(ctx: IExecuteFunctions, request: { method: 'GET' | 'POST'; url: string; qs?: IDataObject; body?: IDataObject }): Promise<number> {
+	const response = (await ctx.helpers.httpRequestWithAuthentication.call(ctx, CREDENTIAL_TYPE, {
+		...request,
+		json: true,
+		headers: { Accept: 'application/scim+json, application/json', ...(request.body ? { 'Content-Type': 'application/scim+json' } : {}) },
+		disableFollowRedirect: true,
+		sendCredentialsOnCrossOriginRedirect: false,
+		timeout: 60_000,
+		returnFullResponse: true,
+		ignoreHttpStatusErrors: true,
+	})) as { statusCode: number };
+	return response.statusCode;
+}
+
+/**
+ * One run of the workflow with the node type's execute swapped for `measure` (nothing else in the
+ * workflow changes); the json it returns. `parameters`: any valid parameters of the node (n8n
+ * checks them before the run); they are not read.
+ */
+async function runInstead(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters, measure: (ctx: IExecuteFunctions) => Promise<IDataObject>): Promise<IDataObject> {
 	const original = nodeType.execute!;
 	nodeType.execute = async function (this: IExecuteFunctions) {
-		const times: number[] = [];
-		for (let i = 0; i < WARM_UPS + SAMPLES; i++) {
-			const t0 = performance.now();
-			// The options the transport sends for a lookup (transport/index.ts).
-			const response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-				method: 'GET',
-				url,
-				qs: { count: 2, filter: 'userName eq "nobody@corp.example"' },
-				json: true,
-				headers: { Accept: 'application/scim+json, application/json' },
-				disableFollowRedirect: true,
-				sendCredentialsOnCrossOriginRedirect: false,
-				timeout: 60_000,
-				returnFullResponse: true,
-				ignoreHttpStatusErrors: true,
-			})) as { statusCode: number };
-			if (response.statusCode !== 200) throw new Error(`R_n8n GET: HTTP ${response.statusCode}`);
-			if (i >= WARM_UPS) times.push(performance.now() - t0);
-		}
-		return [[{ json: { times } }]];
+		return [[{ json: await measure(this) }]];
 	};
 	try {
 		const result = await k2.run(parameters, [{}]);
 		if (result.error) throw result.error;
-		const times = result.output?.[0]?.json.times as number[];
-		return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+		return result.output?.[0]?.json ?? {};
 	} finally {
 		nodeType.execute = original;
 	}
+}
+
+function usersUrl(k2: BenchK2): string {
+	return `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users`;
+}
+
+export async function measureN8nRoundTrip(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters): Promise<RoundTrip> {
+	const url = usersUrl(k2);
+	const { times } = (await runInstead(k2, nodeType, parameters, async (ctx) => {
+		const times: number[] = [];
+		for (let i = 0; i < WARM_UPS + SAMPLES; i++) {
+			const t0 = performance.now();
+			// A lookup, as the transport sends it.
+			const status = await sendAsTheTransport(ctx, { method: 'GET', url, qs: { count: 2, filter: 'userName eq "nobody@corp.example"' } });
+			if (status !== 200) throw new Error(`R_n8n GET: HTTP ${status}`);
+			if (i >= WARM_UPS) times.push(performance.now() - t0);
+		}
+		return { times };
+	})) as { times: number[] };
+	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
 }
 
 export interface PathAlone {
@@ -74,40 +93,16 @@ export interface PathAlone {
  * shares the machine's cores. The users it creates stay in the tenant: reset it after.
  */
 export async function measureN8nPathAlone(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters, inFlight: number, creates: number): Promise<PathAlone> {
-	const url = `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users`;
+	const url = usersUrl(k2);
 	// Names no scenario uses.
 	const bodies = benchUsers(8_000_000, 8_000_000 + creates).map((user) => toScimUser(user as UserFields) as unknown as IDataObject);
-	const original = nodeType.execute!;
-	nodeType.execute = async function (this: IExecuteFunctions) {
-		let next = 0;
+	const { wallMs } = (await runInstead(k2, nodeType, parameters, async (ctx) => {
 		const t0 = performance.now();
-		const sender = async () => {
-			while (next < bodies.length) {
-				const body = bodies[next++];
-				const response = (await this.helpers.httpRequestWithAuthentication.call(this, CREDENTIAL_TYPE, {
-					method: 'POST',
-					url,
-					body,
-					json: true,
-					headers: { Accept: 'application/scim+json, application/json', 'Content-Type': 'application/scim+json' },
-					disableFollowRedirect: true,
-					sendCredentialsOnCrossOriginRedirect: false,
-					timeout: 60_000,
-					returnFullResponse: true,
-					ignoreHttpStatusErrors: true,
-				})) as { statusCode: number };
-				if (response.statusCode !== 201) throw new Error(`n8n's path alone: POST /Users answered HTTP ${response.statusCode}`);
-			}
-		};
-		await Promise.all(Array.from({ length: inFlight }, sender));
-		return [[{ json: { wallMs: performance.now() - t0 } }]];
-	};
-	try {
-		const result = await k2.run(parameters, [{}]);
-		if (result.error) throw result.error;
-		const wallMs = result.output?.[0]?.json.wallMs as number;
-		return { creates, wallMs, createdPerSecond: (creates / wallMs) * 1000 };
-	} finally {
-		nodeType.execute = original;
-	}
+		await mapConcurrent(bodies, inFlight, async (body) => {
+			const status = await sendAsTheTransport(ctx, { method: 'POST', url, body });
+			if (status !== 201) throw new Error(`n8n's path alone: POST /Users answered HTTP ${status}`);
+		});
+		return { wallMs: performance.now() - t0 };
+	})) as { wallMs: number };
+	return { creates, wallMs, createdPerSecond: (creates / wallMs) * 1000 };
 }

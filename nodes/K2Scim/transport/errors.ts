@@ -179,21 +179,11 @@ export function tokenRefusedError(node: INode, failure: FailedRequest, itemIndex
 	);
 }
 
-/** The host a redirect points to, never the rest of the URL (it may carry the token or data). */
-function redirectHost(location: unknown, requested: string | undefined, secrets: Secrets): string | undefined {
-	if (typeof location !== 'string' || location.trim() === '') return undefined;
+/** The host of `url` (resolved against `base`), redacted; never the rest of the URL (it may carry the token or data). */
+function hostOf(url: unknown, base: string | undefined, secrets: Secrets): string | undefined {
+	if (typeof url !== 'string' || url.trim() === '') return undefined;
 	try {
-		return redact(new URL(location.trim(), requested).host, secrets);
-	} catch {
-		return undefined;
-	}
-}
-
-/** The host a request went to (never the path: K2's holds the SCIM token). */
-function requestHost(url: string | undefined, secrets: Secrets): string | undefined {
-	if (!url) return undefined;
-	try {
-		return redact(new URL(url).host, secrets);
+		return redact(new URL(url.trim(), base).host, secrets);
 	} catch {
 		return undefined;
 	}
@@ -227,7 +217,7 @@ const CERTIFICATE_PROBLEMS = new Set([
 	'ERR_TLS_CERT_ALTNAME_INVALID',
 ]);
 
-export function isCertificateProblem(code: string): boolean {
+function isCertificateProblem(code: string): boolean {
 	return CERTIFICATE_PROBLEMS.has(code);
 }
 
@@ -256,7 +246,7 @@ export function scimApiError(
 	}
 
 	if (failure.status !== undefined && failure.status >= 300 && failure.status < 400) {
-		const host = redirectHost(failure.headers?.location, failure.url, secrets);
+		const host = hostOf(failure.headers?.location, failure.url, secrets);
 		return new NodeApiError(node, { status: failure.status } as JsonObject, {
 			message: `K2 answered with a redirect (${failure.status})${host ? ` to ${host}` : ''}, which is not followed`,
 			description:
@@ -270,7 +260,7 @@ export function scimApiError(
 
 	if (failure.status === undefined) {
 		const code = failure.code ?? 'ENETWORK';
-		const host = requestHost(failure.url, secrets);
+		const host = hostOf(failure.url, undefined, secrets); // never the path: K2's holds the SCIM token
 		// n8n repeats the socket's message in its own: say it once.
 		const said = [...new Set((failure.message ?? '').split(' / ').map((part) => part.trim()).filter(Boolean))].join(' / ');
 		if (isCertificateProblem(code)) {

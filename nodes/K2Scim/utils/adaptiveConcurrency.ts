@@ -10,9 +10,9 @@
  *   (the transport's retry). If K2 throttles again before a window of answers at the halved limit
  *   has come back, the cut was not enough: then no request at all starts before the Retry-After.
  *   (Pausing every request on the first 429 cost a whole Retry-After, >= 1 s, each time Auto
- *   found K2's limit, for one over-eager request: Auto reached 70-97% of the best fixed value in the
- *   benchmark, 97-102% since on a quiet machine. The price: a request sent right after the first cut may be throttled
- *   too and spend one of its retries, where it used to wait.)
+ *   found K2's limit, for one over-eager request: Auto reached 70-97% of the best fixed value in
+ *   the benchmark, 97-102% since on a quiet machine. The price: a request sent right after the
+ *   first cut may be throttled too and spend one of its retries, where it used to wait.)
  * - the limit a throttle came at is remembered: the limit climbs back to just under it quickly,
  *   and probes above it only after 30 s without a throttle (a throttle costs a Retry-After).
  * Pure logic: time comes in as arguments, waiting is the gate's business (requestGate.ts).
