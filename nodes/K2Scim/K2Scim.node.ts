@@ -22,8 +22,10 @@ export class K2Scim implements INodeType {
 		// extends oAuth2Api. It leads to an HTTP Request node, which cannot put the SCIM token into
 		// K2's URLs, so users would paste that secret into a URL. n8n skips nodes whose version is
 		// not their defaultVersion (injectCustomApiCallOptions in n8n's load-nodes-and-credentials).
-		version: [1],
-		defaultVersion: 1,
+		// Version 2: Match On defaults to "External ID, Then Username" (actions/user/fields.ts);
+		// workflows saved on version 1 keep matching on Username.
+		version: [1, 2],
+		defaultVersion: 2,
 		subtitle: '={{$parameter["operation"] + ": " + $parameter["resource"]}}',
 		description: 'Create, update, deactivate and reconcile K2 Cloud users and groups over SCIM 2.0',
 		defaults: { name: 'K2 SCIM' },

@@ -90,6 +90,8 @@ export interface RunOptions {
 	items?: Array<Record<string, unknown>>;
 	credentialId: string;
 	continueOnFail?: boolean;
+	/** The node version the workflow was saved with; 1 unless given (what older tests were written for). */
+	typeVersion?: number;
 }
 
 export interface RunResult {
@@ -116,7 +118,7 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 			id: 'k2',
 			name: 'K2 SCIM',
 			type: NODE_TYPE,
-			typeVersion: 1,
+			typeVersion: options.typeVersion ?? 1,
 			position: [200, 0],
 			parameters: options.parameters as INodeParameters,
 			continueOnFail: options.continueOnFail ?? false,

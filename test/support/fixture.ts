@@ -21,7 +21,7 @@ export interface K2Fixture {
 	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
 	connect(id: string, name?: string): Promise<Record<string, unknown>>;
 	/** Runs the K2 SCIM node with the default credential ("k2"). */
-	run(parameters: INodeParameters | Record<string, unknown>, items?: Array<Record<string, unknown>>, options?: { continueOnFail?: boolean; credentialId?: string }): Promise<RunResult>;
+	run(parameters: INodeParameters | Record<string, unknown>, items?: Array<Record<string, unknown>>, options?: { continueOnFail?: boolean; credentialId?: string; typeVersion?: number }): Promise<RunResult>;
 	stop(): Promise<void>;
 }
 
@@ -62,6 +62,7 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 				items,
 				credentialId: runOptions.credentialId ?? 'k2',
 				continueOnFail: runOptions.continueOnFail,
+				typeVersion: runOptions.typeVersion,
 			}),
 		stop: async () => {
 			shutdownHarness();

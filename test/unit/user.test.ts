@@ -157,9 +157,11 @@ test('simplifyUser flattens a user for n8n', () => {
 	});
 });
 
-test('simplifyUser picks the primary email, else the work one, else the first', () => {
+test('simplifyUser shows the email the Email field manages (work), else the primary one, else the first', () => {
 	const base: ScimUser = { schemas: [USER_SCHEMA] };
-	assert.equal(simplifyUser({ ...base, emails: [{ value: 'w', type: 'work' }, { value: 'p', primary: true }] }).email, 'p');
+	assert.equal(simplifyUser({ ...base, emails: [{ value: 'w', type: 'work' }, { value: 'p', primary: true }] }).email, 'w');
+	assert.equal(simplifyUser({ ...base, emails: [{ value: 'h', type: 'home', primary: true }, { value: 'o', type: 'other' }] }).email, 'h');
+	assert.equal(simplifyUser({ ...base, emails: [{ value: 'a' }, { value: 'p', primary: true }] }).email, 'p');
 	assert.equal(simplifyUser({ ...base, emails: [{ value: 'h', type: 'home' }, { value: 'w', type: 'work' }] }).email, 'w');
 	assert.equal(simplifyUser({ ...base, emails: [{ value: 'h', type: 'home' }] }).email, 'h');
 	const empty = simplifyUser(base);
@@ -191,10 +193,17 @@ test('changed simple attributes become replace operations with their paths', () 
 	);
 });
 
-test('a userName case change is sent', () => {
-	assert.deepEqual(userPatchOperations(existingBob(), { userName: 'Bob@example.com' }), [
-		{ op: 'replace', path: 'userName', value: 'Bob@example.com' },
+test('a userName equal in normal form is never rewritten (case, NFD, spaces); a real rename is sent', () => {
+	assert.deepEqual(userPatchOperations(existingBob(), { userName: 'Bob@example.com' }), []);
+	assert.deepEqual(userPatchOperations({ ...existingBob(), userName: 'jose\u0301@x.io' }, { userName: 'jos\u00e9@x.io' }), []);
+	assert.deepEqual(userPatchOperations({ ...existingBob(), userName: ' bob@example.com ' }, { userName: 'bob@example.com' }), []);
+	assert.deepEqual(userPatchOperations(existingBob(), { userName: 'robert@example.com' }), [
+		{ op: 'replace', path: 'userName', value: 'robert@example.com' },
 	]);
+});
+
+test('text K2 answers in NFD is not rewritten when the input has it in NFC', () => {
+	assert.deepEqual(userPatchOperations({ ...existingBob(), title: 'Re\u0301ceptionniste' }, { title: 'R\u00e9ceptionniste' }), []);
 });
 
 test('enterprise attributes use URN-qualified paths; the manager is a complex value', () => {
@@ -228,11 +237,45 @@ test('a new email replaces the work/primary entry and keeps the others', () => {
 	]);
 });
 
-test('a primary email of another type is the entry that gets replaced', () => {
+test('a primary email of another type is kept, and stays the only primary', () => {
 	const user: ScimUser = { schemas: [USER_SCHEMA], emails: [{ value: 'h@x.io', type: 'home', primary: true }] };
 	assert.deepEqual(userPatchOperations(user, { email: 'w@x.io' }), [
-		{ op: 'replace', path: 'emails', value: [{ value: 'w@x.io', type: 'work', primary: true }] },
+		{ op: 'replace', path: 'emails', value: [{ value: 'h@x.io', type: 'home', primary: true }, { value: 'w@x.io', type: 'work' }] },
 	]);
+	// The work entry is now there: a re-run writes nothing.
+	const after: ScimUser = { ...user, emails: [{ value: 'h@x.io', type: 'home', primary: true }, { value: 'w@x.io', type: 'work' }] };
+	assert.deepEqual(userPatchOperations(after, { email: 'w@x.io' }), []);
+});
+
+test('an email differing only by case is unchanged; a K2 that keeps no types manages its primary entry', () => {
+	const user: ScimUser = { schemas: [USER_SCHEMA], emails: [{ value: 'Ann.Lee@X.io', type: 'work', primary: true }] };
+	assert.deepEqual(userPatchOperations(user, { email: 'ann.lee@x.io' }), []);
+	const untyped: ScimUser = { schemas: [USER_SCHEMA], emails: [{ value: 'a@x.io' }, { value: 'b@x.io', primary: true }] };
+	assert.deepEqual(userPatchOperations(untyped, { email: 'b@x.io' }), []);
+	assert.deepEqual(userPatchOperations(untyped, { email: 'c@x.io' }), [
+		{ op: 'replace', path: 'emails', value: [{ value: 'a@x.io' }, { value: 'c@x.io', type: 'work', primary: true }] },
+	]);
+});
+
+test('a field and Additional Attributes setting the same attribute is refused, naming both', () => {
+	const problems = validateUserFields({ userName: 'a@x.io', email: 'a@x.io', additionalAttributes: { emails: [{ value: 'A@x.io', type: 'work' }] } }, { requireUserName: true });
+	assert.equal(problems.length, 1);
+	assert.match(problems[0].message, /Email and Additional Attributes \(JSON\) both set emails/);
+	const title = validateUserFields({ title: 'CEO', additionalAttributes: { title: 'CFO' } }, { requireUserName: false });
+	assert.match(title[0].message, /Job Title and Additional Attributes \(JSON\) both set title/);
+	const department = validateUserFields(
+		{ department: 'Ops', additionalAttributes: { [ENT]: { department: 'Sales', costCenter: '1' } } },
+		{ requireUserName: false },
+	);
+	assert.match(department[0].message, /Department and Additional Attributes/);
+	assert.deepEqual(validateUserFields({ title: 'CEO', additionalAttributes: { nickName: 'Bo', [ENT]: { costCenter: '1' } } }, { requireUserName: false }), []);
+});
+
+test('a userName or External ID with an invisible character is refused, naming the character', () => {
+	const [userName] = validateUserFields({ userName: 'ann\u200b@x.io' }, { requireUserName: true });
+	assert.match(userName.message, /^Username contains an invisible character \(U\+200B zero-width space at position 4\)/);
+	const [externalId] = validateUserFields({ externalId: 'E\u202e1' }, { requireUserName: false });
+	assert.match(externalId.message, /^External ID contains an invisible character \(U\+202E right-to-left override/);
 });
 
 test('clearing the email keeps the other entries, or removes emails when none are left', () => {

@@ -159,9 +159,12 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 		const message = isUser
 			? `A user with userName "${context.userName ?? context.id ?? '?'}" already exists in K2`
 			: `A group named "${context.displayName ?? context.id ?? '?'}" already exists in K2`;
-		const description = isUser
-			? 'Use the "Create or Update" operation to update existing users, or find the existing user with "Get Many" filtered by userName.'
-			: 'Group names are unique in K2. Use the existing group (find it with "Get Many"), or choose another name.';
+		const description =
+			isUser && context.operation === 'sync'
+				? 'Sync found no K2 user with this userName or External ID in its listing of K2, yet K2 holds the userName: it was created since the listing, or K2 does not show it in lists. Run Sync again (it matches users it can list); if this user fails again, find it with User > Get Many filtered by userName and give it the External ID of its input item.'
+				: isUser
+					? 'Use the "Create or Update" operation to update existing users, or find the existing user with "Get Many" filtered by userName.'
+					: 'Group names are unique in K2. Use the existing group (find it with "Get Many"), or choose another name.';
 		return withDetails(message, description, info);
 	}
 

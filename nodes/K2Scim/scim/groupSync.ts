@@ -5,6 +5,7 @@
  */
 import { eq } from './filter';
 import { memberPatchRequests, toScimGroup } from './group';
+import { identifierKey, normalizeIdentifier } from './identity';
 import { planMemberships } from './membership';
 import type { WantedGroup } from './membership';
 import { MAX_MEMBERS_PER_OPERATION } from './schemas';
@@ -40,13 +41,25 @@ export interface GroupStep {
 	patches: MemberPatch[];
 }
 
-/** The groups the users' items name, by lower-cased displayName (K2 compares names case-insensitively). */
+/**
+ * Which groups Sync owns: the groups the input names (`named`), every K2 group (`all`), or a
+ * list of names (plus the groups the input names, which its items ask for explicitly). Within
+ * them a participant ends up in exactly its item's groups; outside them nothing is touched.
+ */
+export type ManagedGroups = { mode: 'named' } | { mode: 'all' } | { mode: 'list'; names: string[] };
+
+/** The key a group name is compared by: normal form, without case (scim/identity.ts). */
+export function groupKey(displayName: string): string {
+	return identifierKey('displayName', displayName) ?? '';
+}
+
+/** The groups the users' items name, by displayName key (K2 compares names case-insensitively). */
 export function wantedGroups(users: readonly GroupSyncUser[]): Map<string, WantedGroup> {
 	const wanted = new Map<string, WantedGroup>();
 	for (const user of users) {
 		for (const name of user.groups ?? []) {
-			const key = name.toLowerCase();
-			if (!wanted.has(key)) wanted.set(key, { displayName: name, members: new Set() });
+			const key = groupKey(name);
+			if (!wanted.has(key)) wanted.set(key, { displayName: normalizeIdentifier(name), members: new Set() });
 			wanted.get(key)!.members.add(user.key);
 		}
 	}
@@ -80,20 +93,28 @@ export function memberPatches(groupId: string | undefined, add: readonly string[
 	return patches;
 }
 
+/** The keys of the K2 groups managed beyond the ones the input names. */
+export function extraManagedKeys(managedGroups: ManagedGroups, existingGroups: Map<string, unknown>): string[] {
+	if (managedGroups.mode === 'all') return [...existingGroups.keys()];
+	if (managedGroups.mode === 'list') return managedGroups.names.map(groupKey);
+	return [];
+}
+
 /**
- * @param users every synced user (only they are ever removed from a group)
- * @param existingGroups K2's groups by lower-cased displayName
+ * @param users every synced user (only participants, users whose item lists groups, are ever removed from a group)
+ * @param existingGroups K2's groups by displayName key
  * @param currentMembers K2 group id -> the synced users in it now
  */
 export function planGroupSync(
 	users: readonly GroupSyncUser[],
 	existingGroups: Map<string, { id: string; displayName: string }>,
 	currentMembers: Map<string, Set<string>>,
-	options: { createMissingGroups: boolean },
+	options: { createMissingGroups: boolean; managedGroups?: ManagedGroups },
 ): GroupStep[] {
 	const managed = users.filter((user) => user.groups !== undefined);
 	const syncUsers = new Set(managed.map((user) => user.key));
-	return planMemberships(wantedGroups(managed), existingGroups, currentMembers, syncUsers).map((plan): GroupStep => {
+	const extra = extraManagedKeys(options.managedGroups ?? { mode: 'named' }, existingGroups);
+	return planMemberships(wantedGroups(managed), existingGroups, currentMembers, syncUsers, extra).map((plan): GroupStep => {
 		const step = { displayName: plan.displayName, groupId: plan.groupId, add: plan.add, remove: plan.remove };
 		if (!plan.groupId && !options.createMissingGroups) {
 			return { ...step, action: 'error', error: `K2 has no group "${plan.displayName}" and Create Missing Groups is off`, patches: [] };
@@ -114,8 +135,8 @@ export function groupNameFilter(displayName: string): string {
 	return eq('displayName', displayName);
 }
 
-/** The group a lookup by name found, compared as K2 compares names (case-insensitively). */
+/** The group a lookup by name found, compared as K2 compares names (normal form, without case). */
 export function groupNamed(resources: readonly ScimGroup[] | undefined, displayName: string): ScimGroup | undefined {
-	const wanted = displayName.toLowerCase();
-	return (resources ?? []).find((group) => typeof group.displayName === 'string' && group.displayName.toLowerCase() === wanted && group.id);
+	const wanted = groupKey(displayName);
+	return (resources ?? []).find((group) => typeof group.displayName === 'string' && groupKey(group.displayName) === wanted && group.id);
 }

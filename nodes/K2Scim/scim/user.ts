@@ -16,6 +16,7 @@ import {
 	type ScimUser,
 } from './schemas';
 import { deepEqual, findForbiddenKey, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
+import { identifierKey, invisibleCharacterProblem, normalizeIdentifier, sameIdentifier } from './identity';
 import { describeValue, idProblem, MAX_LENGTH, textProblem } from './validate';
 
 export interface UserFields {
@@ -110,7 +111,7 @@ export function validateUserFields(fields: UserFields, options: { requireUserNam
 	} else if (userName === undefined && options.requireUserName) {
 		problems.push({ field: 'userName', message: `${label.userName} is required: give the user's sign-in name, e.g. an e-mail address` });
 	} else if (userName !== undefined) {
-		const problem = textProblem(userName, MAX_LENGTH.name);
+		const problem = textProblem(userName, MAX_LENGTH.name) ?? invisibleCharacterProblem(userName);
 		if (problem) problems.push({ field: 'userName', message: `${label.userName} ${problem}` });
 	}
 
@@ -122,7 +123,8 @@ export function validateUserFields(fields: UserFields, options: { requireUserNam
 			continue;
 		}
 		// The manager is referenced by ID, which K2 resolves: the ID rules apply.
-		const problem = field === 'managerId' ? idProblem(value) : textProblem(value, maxLength(field));
+		const problem =
+			field === 'managerId' ? idProblem(value) : (textProblem(value, maxLength(field)) ?? (field === 'externalId' ? invisibleCharacterProblem(value) : undefined));
 		if (problem) problems.push({ field, message: `${label[field]} ${problem}` });
 	}
 
@@ -141,8 +143,62 @@ export function validateUserFields(fields: UserFields, options: { requireUserNam
 	}
 
 	const extra = fields.additionalAttributes;
-	if (extra !== undefined) problems.push(...additionalAttributeProblems(extra));
+	if (extra !== undefined) {
+		const extraProblems = additionalAttributeProblems(extra);
+		problems.push(...extraProblems);
+		if (!extraProblems.length) problems.push(...setTwiceProblems(fields, extra as Record<string, unknown>));
+	}
 	return problems;
+}
+
+/** The attribute path each field writes (emails and phoneNumbers: the whole multi-valued attribute). */
+const FIELD_PATHS: Array<[keyof UserFields, string]> = [
+	['givenName', 'name.givenName'],
+	['familyName', 'name.familyName'],
+	['displayName', 'displayName'],
+	['email', 'emails'],
+	['active', 'active'],
+	['externalId', 'externalId'],
+	['title', 'title'],
+	['phoneNumber', 'phoneNumbers'],
+	['employeeNumber', ENTERPRISE('employeeNumber')],
+	['department', ENTERPRISE('department')],
+	['managerId', ENTERPRISE('manager')],
+];
+
+/**
+ * One attribute, one source: a field and Additional Attributes (JSON) may not both set it. If both
+ * could, one would silently win, and two spellings of one value ("A@x.com" and "a@x.com") would
+ * be written on every run, each undoing the other.
+ */
+function setTwiceProblems(fields: UserFields, extra: Record<string, unknown>): FieldProblem[] {
+	const extraPaths = [...flattenAttributes(extra).keys()].map((path) => path.toLowerCase());
+	const problems: FieldProblem[] = [];
+	for (const [field, path] of FIELD_PATHS) {
+		if (fields[field] === undefined) continue;
+		const lower = path.toLowerCase();
+		const clash = extraPaths.find((p) => p === lower || p.startsWith(`${lower}.`) || lower.startsWith(`${p}.`));
+		if (clash === undefined) continue;
+		problems.push({
+			field: 'additionalAttributes',
+			message: `${USER_FIELD_LABELS[field]} and ${USER_FIELD_LABELS.additionalAttributes} both set ${path}: set it in one place (the field, or the JSON), not both`,
+		});
+	}
+	return problems;
+}
+
+/**
+ * Fields in the form they are compared and sent in: identifiers trimmed and in Unicode NFC, other
+ * text in NFC (so a K2 that answers in NFD is not rewritten on every run). Other values as given.
+ */
+export function normalizeUserFields(fields: UserFields): UserFields {
+	const normal: UserFields = { ...fields };
+	if (typeof normal.userName === 'string') normal.userName = normalizeIdentifier(normal.userName);
+	for (const field of TEXT_FIELDS) {
+		const value = normal[field];
+		if (typeof value === 'string') (normal as Record<string, unknown>)[field] = field === 'externalId' ? normalizeIdentifier(value) : value.normalize('NFC');
+	}
+	return normal;
 }
 
 function forbiddenSegment(path: string): string {
@@ -221,6 +277,19 @@ function pickEmail(emails: ScimMultiValued[] | undefined): ScimMultiValued | und
 	return emails.find((e) => e.primary === true) ?? emails.find((e) => e.type === 'work') ?? emails[0];
 }
 
+/**
+ * The one entry of a multi-valued attribute the node manages: the work entry; when no entry has a
+ * type (a K2 that keeps values but not types), the primary one, else the first. Every other entry
+ * (home, mobile, other) belongs to someone else and survives every write.
+ */
+export function managedEntry(entries: ScimMultiValued[] | undefined): ScimMultiValued | undefined {
+	if (!Array.isArray(entries) || entries.length === 0) return undefined;
+	const work = entries.find((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work');
+	if (work) return work;
+	if (entries.some((e) => typeof e.type === 'string' && e.type !== '')) return undefined;
+	return entries.find((e) => e.primary === true) ?? entries[0];
+}
+
 function pickPhone(phones: ScimMultiValued[] | undefined): ScimMultiValued | undefined {
 	if (!Array.isArray(phones)) return undefined;
 	return phones.find((p) => p.type === 'work') ?? phones.find((p) => p.primary === true) ?? phones[0];
@@ -240,11 +309,11 @@ export function simplifyUser(user: ScimUser): Record<string, unknown> {
 		givenName: user.name?.givenName ?? null,
 		familyName: user.name?.familyName ?? null,
 		displayName: user.displayName ?? null,
-		email: pickEmail(user.emails)?.value ?? null,
+		email: (managedEntry(user.emails) ?? pickEmail(user.emails))?.value ?? null,
 		active: user.active ?? null,
 		externalId: user.externalId ?? null,
 		title: user.title ?? null,
-		phoneNumber: pickPhone(user.phoneNumbers)?.value ?? null,
+		phoneNumber: (managedEntry(user.phoneNumbers) ?? pickPhone(user.phoneNumbers))?.value ?? null,
 		employeeNumber: enterprise?.employeeNumber ?? null,
 		department: enterprise?.department ?? null,
 		managerId: enterprise?.manager?.value ?? null,
@@ -283,7 +352,7 @@ export function userPatchOperations(existing: ScimUser, desired: UserFields): Pa
 		if (wanted === undefined) return;
 		if (wanted === null) {
 			if (present(current)) ops.set(path.toLowerCase(), { op: 'remove', path });
-		} else if (!deepEqual(current, wanted)) {
+		} else if (!sameValue(path, current, wanted)) {
 			ops.set(path.toLowerCase(), { op: 'replace', path, value });
 		}
 	};
@@ -297,9 +366,9 @@ export function userPatchOperations(existing: ScimUser, desired: UserFields): Pa
 	const managerId = desired.managerId;
 	diff(ENTERPRISE('manager'), manager, managerId, managerId == null ? undefined : { value: managerId });
 
-	const emails = multiValuedOperation('emails', existing.emails, desired.email, pickEmail, (e) => e.primary === true || e.type === 'work', (value) => ({ value, type: 'work', primary: true }));
+	const emails = multiValuedOperation('emails', existing.emails, desired.email, true);
 	if (emails) ops.set('emails', emails);
-	const phones = multiValuedOperation('phoneNumbers', existing.phoneNumbers, desired.phoneNumber, pickPhone, (p) => p.type === 'work', (value, old) => ({ value, type: 'work', ...(old?.primary === true ? { primary: true } : {}) }));
+	const phones = multiValuedOperation('phoneNumbers', existing.phoneNumbers, desired.phoneNumber, false);
 	if (phones) ops.set('phonenumbers', phones);
 
 	if (isPlainObject(desired.additionalAttributes)) {
@@ -311,31 +380,49 @@ export function userPatchOperations(existing: ScimUser, desired: UserFields): Pa
 }
 
 /**
- * One multi-valued attribute (emails, phoneNumbers) where the node manages one entry (the work /
- * primary one). The whole attribute is replaced — filtered paths like `emails[type eq "work"].value`
- * are optional for servers — but the user's other entries (home, mobile, ...) are kept.
- * No change when the entry a reader sees (`pick`) already has the wanted value.
+ * Whether K2's value already is the wanted one: identifiers in their normal form (userName without
+ * case, as SCIM compares it), text in NFC, anything else exactly.
+ */
+function sameValue(path: string, current: unknown, wanted: unknown): boolean {
+	const lower = path.toLowerCase();
+	if (lower === 'username') return sameIdentifier('userName', current, wanted);
+	if (lower === 'externalid') return identifierKey('externalId', current) === identifierKey('externalId', wanted);
+	return deepEqual(nfc(current), nfc(wanted));
+}
+
+function nfc(value: unknown): unknown {
+	if (typeof value === 'string') return value.normalize('NFC');
+	if (Array.isArray(value)) return value.map(nfc);
+	if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([key, entry]) => [key, nfc(entry)]));
+	return value;
+}
+
+/**
+ * One multi-valued attribute (emails, phoneNumbers) where the node manages one entry (see
+ * managedEntry). The whole attribute is replaced (filtered paths like `emails[type eq "work"].value`
+ * are optional for servers), carrying every other entry unchanged: value, type and primary flag.
+ * The managed entry is primary only when it was, or when no other entry is (RFC 7643 §2.4: at
+ * most one primary). E-mail values compare without case (emails.value is caseExact=false).
  */
 function multiValuedOperation(
-	attribute: string,
+	attribute: 'emails' | 'phoneNumbers',
 	current: ScimMultiValued[] | undefined,
 	wanted: string | null | undefined,
-	pick: (entries: ScimMultiValued[] | undefined) => ScimMultiValued | undefined,
-	isManaged: (entry: ScimMultiValued) => boolean,
-	build: (value: string, old: ScimMultiValued | undefined) => ScimMultiValued,
+	caseInsensitive: boolean,
 ): PatchOperation | undefined {
 	if (wanted === undefined) return undefined;
 	const entries = Array.isArray(current) ? current : [];
-	const managed = entries.filter(isManaged);
-	const others = entries.filter((e) => !isManaged(e));
+	const managed = managedEntry(entries);
+	const others = entries.filter((e) => e !== managed);
 	if (wanted === null) {
-		if (managed.length === 0) return undefined;
+		if (!managed) return undefined;
 		return others.length === 0 ? { op: 'remove', path: attribute } : { op: 'replace', path: attribute, value: others };
 	}
-	if (pick(entries)?.value === wanted) return undefined;
-	// `others` never holds a primary entry for emails (a primary one is managed), so the
-	// one-primary rule of RFC 7643 §2.4 still holds after the replace.
-	return { op: 'replace', path: attribute, value: [...others, build(wanted, managed[0])] };
+	const same = (a: unknown) => typeof a === 'string' && (caseInsensitive ? a.normalize('NFC').toLowerCase() === wanted.normalize('NFC').toLowerCase() : a.normalize('NFC') === wanted.normalize('NFC'));
+	if (managed && same(managed.value)) return undefined;
+	const primary = managed?.primary === true || !others.some((e) => e.primary === true);
+	const entry: ScimMultiValued = { value: wanted, type: 'work', ...(primary && (attribute === 'emails' || managed?.primary === true) ? { primary: true } : {}) };
+	return { op: 'replace', path: attribute, value: [...others, entry] };
 }
 
 export function patchRequest(operations: PatchOperation[]): PatchRequest {

@@ -5,6 +5,8 @@
  * value read. The actions layer adds the field labels the user sees.
  */
 
+import { invisibleCharacterProblem, normalizeIdentifier } from './identity';
+
 /** Maximum lengths, in characters. Documented in the fields' descriptions. */
 export const MAX_LENGTH = {
 	/** userName and group displayName: sign-in names and group names are short. */
@@ -105,9 +107,21 @@ export function readText(value: unknown, max: number = MAX_LENGTH.text): Read<st
 }
 
 /**
+ * An identifier typed or mapped to find something (a username, a group name): its normal form
+ * (trimmed, NFC), within `max`, with no control or invisible character.
+ */
+export function readIdentifier(value: unknown, max: number = MAX_LENGTH.name): Read<string> {
+	if (typeof value !== 'string') return { problem: `must be text, got ${describeValue(value)}` };
+	const normal = normalizeIdentifier(value);
+	const problem = textProblem(normal, max) ?? invisibleCharacterProblem(normal);
+	return problem ? { problem } : { value: normal };
+}
+
+/**
  * A list of group names (Sync's Groups): a comma-separated text or a list of texts. An object, a
  * number or a non-text entry is refused rather than ignored (ignoring it would remove the user from
- * every group). Names are trimmed and deduplicated case-insensitively; each is at most 256 characters.
+ * every group). Names are put in their normal form (trimmed, NFC) and deduplicated without case;
+ * each is at most 256 characters, with no invisible character.
  */
 export function readGroupNames(value: unknown): Read<string[]> {
 	if (value !== null && typeof value !== 'string' && !Array.isArray(value)) {
@@ -117,10 +131,11 @@ export function readGroupNames(value: unknown): Read<string[]> {
 	const names = new Map<string, string>();
 	for (const [index, entry] of entries.entries()) {
 		if (typeof entry !== 'string') return { problem: `entry ${index + 1} must be a group name (text), got ${describeValue(entry)}` };
-		const name = entry.trim();
-		const problem = textProblem(name, MAX_LENGTH.name);
+		const name = normalizeIdentifier(entry);
+		const problem = textProblem(name, MAX_LENGTH.name) ?? invisibleCharacterProblem(name);
 		if (problem) return { problem: `entry ${index + 1} ${problem}` };
-		if (name !== '' && !names.has(name.toLowerCase())) names.set(name.toLowerCase(), name);
+		const key = name.toLowerCase();
+		if (name !== '' && !names.has(key)) names.set(key, name);
 	}
 	return { value: [...names.values()] };
 }

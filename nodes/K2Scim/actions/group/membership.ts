@@ -78,7 +78,7 @@ export async function stateOf(
 }
 
 /** Which of `ids` name no K2 user; a lookup that fails leaves them all as possibly known. */
-async function unknownUserIds(ctx: IExecuteFunctions, ids: readonly string[], inFlight: number): Promise<string[]> {
+export async function unknownUserIds(ctx: IExecuteFunctions, ids: readonly string[], inFlight: number): Promise<string[]> {
 	try {
 		const found = new Set((await lookUpUsers(ctx, ids, 'id', inFlight)).map((u) => u.id));
 		return ids.filter((id) => !found.has(id));

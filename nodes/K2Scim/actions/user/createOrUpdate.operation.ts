@@ -1,45 +1,60 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
+import { sameIdentifier } from '../../scim/identity';
+import { resolveMatch } from '../../scim/match';
+import type { MatchOn, MatchResult } from '../../scim/match';
+import { changesOf } from '../../scim/reconcile';
 import { patchRequest, userPatchOperations } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
+import type { UserFields } from '../../scim/user';
 import { scimRequest } from '../../transport';
 import { simplifyField } from '../common.fields';
-import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
-import { findUser, userPath } from './locate';
+import { additionalFieldsCollection, matchOnFields, readNewUserFields, userNameField, userResource } from './fields';
+import { findUser, findUsers, userPath } from './locate';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
-	{
-		displayName: 'Match On',
-		name: 'matchOn',
-		type: 'options',
-		options: [
-			{ name: 'Username', value: 'userName', description: 'The K2 user with the same userName' },
-			{
-				name: 'External ID',
-				value: 'externalId',
-				description: 'The K2 user with the same externalId (set External ID below)',
-			},
-		],
-		default: 'userName',
-		description: 'How to find the K2 user this item describes',
-		displayOptions: { show: { resource: ['user'], operation: ['createOrUpdate'] } },
-	},
+	...matchOnFields(['createOrUpdate']),
 	userNameField(['createOrUpdate']),
 	additionalFieldsCollection(['createOrUpdate']),
 	simplifyField('user', ['createOrUpdate']),
 ];
 
 /**
+ * The K2 user an item describes, by the same rules as Sync (scim/match.ts), from at most two
+ * lookups: the second only when the first cannot settle it (a rename, an adoption, a collision).
+ */
+async function matchUser(ctx: IExecuteFunctions, matchOn: MatchOn, fields: UserFields, itemIndex: number): Promise<MatchResult> {
+	const find = async (attribute: 'userName' | 'externalId', value: string | null | undefined) =>
+		value ? await findUsers(ctx, attribute, value, 'createOrUpdate', itemIndex) : [];
+	const keys = { userName: fields.userName ?? undefined, externalId: fields.externalId ?? undefined };
+	if (matchOn === 'userName') {
+		const withUserName = await find('userName', keys.userName);
+		const settled = withUserName.length === 1 && (!keys.externalId || sameIdentifier('externalId', withUserName[0].externalId, keys.externalId));
+		return resolveMatch(matchOn, keys, settled ? withUserName : await find('externalId', keys.externalId), withUserName);
+	}
+	const withExternalId = await find('externalId', keys.externalId);
+	const settled = withExternalId.length === 1 && (!keys.userName || sameIdentifier('userName', withExternalId[0].userName, keys.userName));
+	return resolveMatch(matchOn, keys, withExternalId, settled ? withExternalId : await find('userName', keys.userName));
+}
+
+function matchError(ctx: IExecuteFunctions, error: string, itemIndex: number): NodeOperationError {
+	return new NodeOperationError(ctx.getNode(), error, {
+		itemIndex,
+		description: 'Create or Update matched no single K2 user for this item, so nothing was sent for it. Fix the input item or the K2 users it names.',
+	});
+}
+
+/**
  * Looks the user up, then creates it, PATCHes only the attributes that differ, or sends
- * nothing. The output's `action` says which: created, updated or unchanged.
+ * nothing. The output's `action` says which: created, updated or unchanged. `active` is left
+ * as K2 has it unless the item sets Active.
  */
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
-	const matchOn = this.getNodeParameter('matchOn', itemIndex) as 'userName' | 'externalId';
+	const matchOn = this.getNodeParameter('matchOn', itemIndex) as MatchOn;
 	const fields = readNewUserFields(this, itemIndex);
-	const key = matchOn === 'userName' ? fields.userName : fields.externalId;
-	if (!key) {
+	if (matchOn === 'externalId' && !fields.externalId) {
 		throw new NodeOperationError(this.getNode(), 'External ID is empty, but Match On is "External ID"', {
 			itemIndex,
 			description: 'Add the External ID field under Additional Fields, or match on Username. Nothing was sent to K2.',
@@ -47,29 +62,36 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const context = { resource: 'user' as const, operation: 'createOrUpdate', userName: fields.userName };
-	let existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
+	let match = await matchUser(this, matchOn, fields, itemIndex);
+	if (match.error) throw matchError(this, match.error, itemIndex);
 
-	if (!existing) {
+	if (!match.user) {
 		const resource = userResource(fields);
+		// A create whose answer was lost is looked up by the key that identifies the person best.
+		const [attribute, key] = fields.externalId ? (['externalId', fields.externalId] as const) : (['userName', fields.userName!] as const);
 		const created = await scimRequest<ScimUser>(
 			this,
 			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
 			{
 				context,
 				itemIndex,
-				findExisting: async () => (await findUser(this, matchOn, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
+				findExisting: async () => (await findUser(this, attribute, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
 			},
 		).catch((error: Error) => error);
 		if (!(created instanceof Error)) return [userItem(created, simplify, { action: 'created' })];
 		// Another execution (a second webhook for the same person) created the user between our
 		// lookup and our create: update the user it created instead of failing.
 		const conflict = created instanceof NodeApiError && created.httpCode === '409';
-		existing = conflict ? await findUser(this, matchOn, key, 'createOrUpdate', itemIndex) : undefined;
-		if (!existing) throw created;
+		if (!conflict) throw created;
+		match = await matchUser(this, matchOn, fields, itemIndex);
+		if (match.error) throw matchError(this, match.error, itemIndex);
+		if (!match.user) throw created;
 	}
 
+	const existing = match.user;
 	const operations = userPatchOperations(existing, fields);
-	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', changedAttributes: [] })];
+	const matchedBy = match.matchedBy;
+	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', matchedBy, changedAttributes: [] })];
 	const updated = await scimRequest<ScimUser>(
 		this,
 		{ method: 'PATCH', path: userPath(existing.id!), body: patchRequest(operations) as never },
@@ -78,7 +100,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	return [
 		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
 			action: 'updated',
+			matchedBy,
 			changedAttributes: operations.map((op) => op.path ?? op.op),
+			changes: changesOf(existing, operations) as IDataObject,
 		}),
 	];
 }

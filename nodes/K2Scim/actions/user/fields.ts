@@ -1,7 +1,7 @@
 import { jsonParse, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { TEXT_FIELDS, toScimUser, validateUserFields } from '../../scim/user';
+import { normalizeUserFields, TEXT_FIELDS, toScimUser, validateUserFields } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
 import type { UserFields } from '../../scim/user';
 
@@ -15,7 +15,8 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			name: 'active',
 			type: 'boolean',
 			default: true,
-			description: 'Whether the user can sign in to K2',
+			description:
+				'Whether the user can sign in to K2. Leave it out to leave K2\'s value alone (Create or Update); Sync makes every user in its input active unless this is set.',
 		},
 		{
 			displayName: 'Additional Attributes (JSON)',
@@ -90,6 +91,34 @@ export function updateFieldsCollection(operations: string[]): INodeProperties {
 	};
 }
 
+/**
+ * Match On, for Sync and Create or Update. Version 2 matches by External ID, then Username, as
+ * the provisioning engines do (a rename stays one account). n8n saves only the parameters that
+ * differ from their default, so a workflow saved on version 1 without a Match On keeps matching
+ * on Username: the default depends on the version the node was saved with.
+ */
+export function matchOnFields(operations: string[]): INodeProperties[] {
+	const field = (version: number, defaultValue: string): INodeProperties => ({
+		displayName: 'Match On',
+		name: 'matchOn',
+		type: 'options',
+		options: [
+			{
+				name: 'External ID, Then Username',
+				value: 'externalIdThenUserName',
+				description:
+					'The K2 user with the item\'s External ID; if none has it, the one with its Username. A renamed person stays one account.',
+			},
+			{ name: 'Username', value: 'userName', description: 'The K2 user with the same userName' },
+			{ name: 'External ID', value: 'externalId', description: 'The K2 user with the same External ID (set External ID under Additional Fields)' },
+		],
+		default: defaultValue,
+		description: 'How an input item finds its K2 user. Identifiers compare trimmed, in Unicode NFC; usernames without case.',
+		displayOptions: { show: { resource: ['user'], operation: operations, '@version': [version] } },
+	});
+	return [field(1, 'userName'), field(2, 'externalIdThenUserName')];
+}
+
 export function userNameField(operations: string[]): INodeProperties {
 	return {
 		displayName: 'Username',
@@ -145,15 +174,13 @@ export function readUserFields(
 		}
 	}
 	const problems = validateUserFields(fields, { requireUserName: options.requireUserName });
-	if (problems.length) {
-		throw new NodeOperationError(ctx.getNode(), problems.map((p) => p.message).join('; '), {
-			itemIndex,
-			description: `Fix the field${problems.length > 1 ? 's' : ''} ${problems
-				.map((p) => `"${p.field}"`)
-				.join(', ')} of input item ${itemIndex} and run again. Nothing was sent to K2 for this item.`,
-		});
-	}
-	return fields;
+	if (!problems.length) return normalizeUserFields(fields);
+	throw new NodeOperationError(ctx.getNode(), problems.map((p) => p.message).join('; '), {
+		itemIndex,
+		description: `Fix the field${problems.length > 1 ? 's' : ''} ${problems
+			.map((p) => `"${p.field}"`)
+			.join(', ')} of input item ${itemIndex} and run again. Nothing was sent to K2 for this item.`,
+	});
 }
 
 /** Username plus Additional Fields, as Create, Replace and Create or Update read them. */

@@ -2,8 +2,8 @@ import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
-import { matchKey } from '../../scim/reconcile';
-import { idProblem, MAX_LENGTH, readText } from '../../scim/validate';
+import { identifierKey } from '../../scim/identity';
+import { idProblem, MAX_LENGTH, readIdentifier } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
 import type { ScimListResponse, ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
@@ -50,18 +50,30 @@ export async function findUser(
 	operation: string,
 	itemIndex?: number,
 ): Promise<ScimUser | undefined> {
+	return (await findUsers(ctx, attribute, value, operation, itemIndex))[0];
+}
+
+/**
+ * The users (at most 2: enough to tell "one" from "ambiguous") whose `attribute` equals `value`
+ * in normal form (scim/identity.ts). Only users whose attribute really is the value: a server that
+ * matched loosely (another case of an externalId, a partial match) must not hand this item
+ * another person's ID.
+ */
+export async function findUsers(
+	ctx: ScimContext,
+	attribute: 'userName' | 'externalId' | 'id',
+	value: string,
+	operation: string,
+	itemIndex?: number,
+): Promise<ScimUser[]> {
 	const page = await scimRequest<ScimListResponse<ScimUser>>(
 		ctx,
 		{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, value), count: 2 } },
 		{ context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined }, itemIndex },
 	);
-	// Only a user whose attribute really is the value: a server that matched loosely (another
-	// case of an externalId, a partial match) must not hand this item another person's ID.
-	const wanted = attribute === 'id' ? value : matchKey(attribute, value);
-	return (page.Resources ?? []).find((user) => {
-		const actual = (user as Record<string, unknown>)[attribute];
-		return attribute === 'id' ? actual === wanted : matchKey(attribute, actual) === wanted;
-	});
+	if (attribute === 'id') return (page.Resources ?? []).filter((user) => user.id === value);
+	const wanted = identifierKey(attribute, value);
+	return (page.Resources ?? []).filter((user) => identifierKey(attribute, (user as Record<string, unknown>)[attribute]) === wanted);
 }
 
 export interface LocatedUser {
@@ -87,7 +99,7 @@ export function readUserLocator(ctx: IExecuteFunctions, itemIndex: number): { mo
 		});
 	}
 	if (mode === 'userName') {
-		return { mode, value: valueOrThrow(ctx, itemIndex, 'User (By Username)', readText(value, MAX_LENGTH.name)) };
+		return { mode, value: valueOrThrow(ctx, itemIndex, 'User (By Username)', readIdentifier(value, MAX_LENGTH.name)) };
 	}
 	const problem = idProblem(value);
 	if (problem) throw inputError(ctx, itemIndex, mode === 'list' ? 'User' : 'User (By ID)', problem);

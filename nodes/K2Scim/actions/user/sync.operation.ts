@@ -3,8 +3,11 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { rawFilterProblem } from '../../scim/filterParser';
 import { describeValue, readBoolean, readGroupNames } from '../../scim/validate';
-import { createSyncPlanner, matchKey, matchKeyProblem } from '../../scim/reconcile';
-import type { DeprovisionPlan, MatchOn, SyncItemPlan } from '../../scim/reconcile';
+import { groupKey } from '../../scim/groupSync';
+import type { ManagedGroups } from '../../scim/groupSync';
+import { invisibleCharacterProblem, normalizeIdentifier } from '../../scim/identity';
+import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
+import type { DeprovisionPlan, MatchKeys, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 import { patchRequest } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
@@ -13,7 +16,7 @@ import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
 import { readRequestsInFlight, requestsInFlightModeOption, requestsInFlightOption } from '../common.fields';
 import type { BatchResult } from '../types';
-import { additionalFieldsCollection, readUserFields, userNameField } from './fields';
+import { additionalFieldsCollection, matchOnFields, readUserFields, userNameField } from './fields';
 import { findUser, userPath } from './locate';
 import { syncGroups } from './syncGroups';
 import type { SyncUserRef } from './syncGroups';
@@ -31,18 +34,7 @@ export const description: INodeProperties[] = [
 		default: '',
 		displayOptions: { show },
 	},
-	{
-		displayName: 'Match On',
-		name: 'matchOn',
-		type: 'options',
-		options: [
-			{ name: 'Username', value: 'userName' },
-			{ name: 'External ID', value: 'externalId', description: 'Set External ID under Additional Fields' },
-		],
-		default: 'userName',
-		description: 'How an input item finds its K2 user',
-		displayOptions: { show },
-	},
+	...matchOnFields(['sync']),
 	userNameField(['sync']),
 	additionalFieldsCollection(['sync']),
 	{
@@ -110,8 +102,42 @@ export const description: INodeProperties[] = [
 				displayName: 'Dry Run',
 				name: 'dryRun',
 				type: 'boolean',
-				default: false,
-				description: 'Whether to only report what would change, sending no write to K2',
+				// On when added: the notice sends users here to try a sync first.
+				default: true,
+				description: 'Whether to only report what would change (each user\'s changes, from and to), sending no write to K2',
+			},
+			{
+				displayName: 'Managed Groups',
+				name: 'managedGroups',
+				type: 'options',
+				options: [
+					{
+						name: 'Groups Named in the Input',
+						value: 'named',
+						description: 'A user leaves a group only when some input item still names that group',
+					},
+					{
+						name: 'All K2 Groups',
+						value: 'all',
+						description: 'Each user is in exactly the groups its item lists; it leaves every other K2 group',
+					},
+					{
+						name: 'These Groups',
+						value: 'list',
+						description: 'The groups in Managed Group Names, and those the input names',
+					},
+				],
+				default: 'named',
+				description:
+					'Which K2 groups Sync owns. Within them, each user whose item has Groups ends up in exactly those groups. Memberships in other groups are left alone and listed in the user\'s otherGroups. Users whose item has no Groups are never removed from a group.',
+			},
+			{
+				displayName: 'Managed Group Names',
+				name: 'managedGroupNames',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Sales, Finance, Support',
+				description: 'With Managed Groups "These Groups": the group names, comma-separated (or an expression returning a list)',
 			},
 			{
 				displayName: 'Max Deprovisions per Run',
@@ -140,6 +166,7 @@ export const description: INodeProperties[] = [
 
 interface SyncOptions {
 	createMissingGroups: boolean;
+	managedGroups: ManagedGroups;
 	deprovision: 'none' | 'deactivate' | 'delete';
 	deprovisionScope: 'withExternalId' | 'filter' | 'all';
 	deprovisionFilter: string;
@@ -150,13 +177,14 @@ interface SyncOptions {
 }
 
 const DEFAULT_MAX_DEPROVISIONS = 10;
-const KEY_LABEL: Record<MatchOn, string> = { userName: 'Username', externalId: 'External ID' };
+const KEY_LABEL: Record<MatchOn, string> = { userName: 'Username', externalId: 'External ID', externalIdThenUserName: 'External ID or Username' };
 
 /** Options, checked before anything is read from or sent to K2. */
 function readOptions(ctx: IExecuteFunctions): SyncOptions {
 	const raw = ctx.getNodeParameter('syncOptions', 0, {}) as IDataObject;
 	const options: SyncOptions = {
 		createMissingGroups: raw.createMissingGroups !== false,
+		managedGroups: readManagedGroups(ctx, raw),
 		deprovision: (raw.deprovision as SyncOptions['deprovision']) ?? 'none',
 		deprovisionScope: (raw.deprovisionScope as SyncOptions['deprovisionScope']) ?? 'withExternalId',
 		deprovisionFilter: String(raw.deprovisionFilter ?? '').trim(),
@@ -179,12 +207,30 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 	return options;
 }
 
+/** Managed Groups, and its list of names (checked like Groups: normal form, no invisible character). */
+function readManagedGroups(ctx: IExecuteFunctions, raw: IDataObject): ManagedGroups {
+	const mode = raw.managedGroups ?? 'named';
+	if (mode === 'named' || mode === 'all') return { mode };
+	const read = readGroupNames(raw.managedGroupNames ?? '');
+	if ('problem' in read) {
+		throw new NodeOperationError(ctx.getNode(), `Managed Group Names ${read.problem}`, {
+			description: 'Fix Options > Managed Group Names. Nothing was read from or sent to K2.',
+		});
+	}
+	if (mode !== 'list' || read.value.length === 0) {
+		throw new NodeOperationError(ctx.getNode(), mode === 'list' ? 'Managed Groups is "These Groups" but Managed Group Names is empty' : `Managed Groups "${String(mode)}" is not an option`, {
+			description: 'Enter the K2 groups Sync owns in Options > Managed Group Names, e.g. Sales, Finance. Nothing was read from or sent to K2.',
+		});
+	}
+	return { mode, names: read.value };
+}
+
 /**
  * Dry Run is often an expression (a switch earlier in the workflow): a value that is not true or
  * false (null from a lookup that failed) must not quietly turn a dry run into a real sync.
  */
 function readDryRun(ctx: IExecuteFunctions, value: unknown): boolean {
-	if (value === undefined) return false;
+	if (value === undefined) return false; // not added: a real sync
 	const read = readBoolean(value);
 	if ('value' in read) return read.value;
 	throw new NodeOperationError(ctx.getNode(), `Dry Run must be true or false, not ${describeValue(value)}`, {
@@ -235,12 +281,9 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
 	const badKeys = keys.flatMap((key, item) => (key instanceof Error ? [item] : []));
 	const deprovisionSkipped = options.deprovision !== 'none' && badKeys.length ? deprovisionStopNote(badKeys, itemCount, matchOn) : undefined;
-	const scope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
-	// A K2 user whose other key is in the input is still in the source (renamed in HR: same
-	// External ID, new Username): it is never deprovisioned, whatever Match On says.
-	const named = options.deprovision === 'none' || deprovisionSkipped ? undefined : otherKeys(this, itemCount, matchOn);
-	const other: MatchOn = matchOn === 'userName' ? 'externalId' : 'userName';
-	const inScope = (user: ScimUser) => scope(user) && !named?.has(matchKey(other, user[other]) ?? '');
+	const inScope = deprovisionSkipped ? () => false : await deprovisionScope(this, options);
+	// The planner never deprovisions a K2 user whose Username or External ID any item gives
+	// (renamed in HR: same External ID, new Username), whatever Match On says.
 	const planner = createSyncPlanner(
 		existing,
 		keys.map((key) => (key instanceof Error ? undefined : key)),
@@ -268,11 +311,11 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		const key = keys[itemIndex];
 		try {
 			if (key instanceof Error) throw key;
-			const entry = readDesiredItem(this, itemIndex, matchOn, key);
-			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, matchOn, options.dryRun);
+			const entry = readDesiredItem(this, itemIndex, key);
+			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, options.dryRun);
 			refs[itemIndex] = {
 				key: user?.id ?? `new:${itemIndex}`,
-				label: entry.fields.userName ?? user?.userName ?? String(entry.fields[matchOn]),
+				label: entry.fields.userName ?? user?.userName ?? String(entry.fields.externalId),
 				groups: entry.groups,
 				currentGroupIds: new Set((user?.groups ?? []).map((group) => String(group.value))),
 			};
@@ -304,21 +347,28 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const groupResult = await syncGroups(this, refs.filter((ref): ref is SyncUserRef => ref !== undefined), {
 		dryRun: options.dryRun,
 		createMissingGroups: options.createMissingGroups,
+		managedGroups: options.managedGroups,
 		requestsInFlight: options.requestsInFlight,
 		existingUsers: existing,
 	});
 	failures.push(...groupResult.failures);
+	// Memberships Sync left alone, on each participant's own item: nothing kept silently.
+	refs.forEach((ref, item) => {
+		const other = ref && groupResult.otherGroups.get(ref.key);
+		const result = perItem[item];
+		if (other && !(result instanceof Error)) result[0].json.otherGroups = other;
+	});
 	const itemsByGroup = new Map<string, Array<{ item: number }>>();
 	refs.forEach((ref, item) => {
-		for (const name of ref?.groups ?? []) {
-			const key = name.toLowerCase();
+		for (const key of [...(ref?.groups ?? []).map(groupKey), ...(groupResult.removedFrom.get(ref?.key ?? '') ?? [])]) {
 			if (!itemsByGroup.has(key)) itemsByGroup.set(key, []);
-			itemsByGroup.get(key)!.push({ item });
+			const items = itemsByGroup.get(key)!;
+			if (!items.some((entry) => entry.item === item)) items.push({ item });
 		}
 	});
 	for (const group of groupResult.items) {
 		const json: IDataObject = { type: 'group', ...group };
-		const pairedItem = itemsByGroup.get(String(group.displayName).toLowerCase()) ?? [];
+		const pairedItem = itemsByGroup.get(groupKey(String(group.displayName))) ?? [];
 		additional.push(json.action === 'error' ? failedItem(json, pairedItem, toErrorOutput) : { json, pairedItem });
 	}
 
@@ -393,68 +443,78 @@ function listItems(items: number[]): string {
 }
 
 /**
- * Each item's value of the Match On field, trimmed as the item's fields are: one parameter per
- * item, so that duplicates and deprovisions are known before any write. A value that is missing,
- * blank, not text or failed to evaluate is that item's error.
+ * Each item's Username and External ID, read before any write so that duplicates, matches and
+ * deprovisions are known for the whole input. Identifiers are put in their normal form (trimmed,
+ * NFC); one holding an invisible character is that item's error. The key Match On needs (either
+ * one for "External ID, Then Username") must be usable text, or the item is an error.
  */
-function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): { keys: Array<string | Error>; raw: unknown[] } {
-	const parameter = matchOn === 'userName' ? 'userName' : 'additionalFields.externalId';
-	const label = KEY_LABEL[matchOn];
-	const keys: Array<string | Error> = new Array(itemCount);
+function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): { keys: Array<MatchKeys | Error>; raw: unknown[] } {
+	const keys: Array<MatchKeys | Error> = new Array(itemCount);
 	// As evaluated, to name an item in reports even when its key is unusable (e.g. 12345).
 	const raw: unknown[] = new Array(itemCount);
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		let value: unknown;
 		try {
-			value = ctx.getNodeParameter(parameter, itemIndex, undefined) as unknown;
-			raw[itemIndex] = value;
+			const userName = readKey(ctx, itemIndex, 'userName', matchOn === 'userName');
+			const externalId = readKey(ctx, itemIndex, 'externalId', matchOn === 'externalId');
+			raw[itemIndex] = userName.raw ?? externalId.raw;
+			if (matchOn === 'externalIdThenUserName' && userName.value === undefined && externalId.value === undefined) {
+				throw new NodeOperationError(ctx.getNode(), 'Username and External ID are both empty: this item cannot be matched to a K2 user', {
+					itemIndex,
+					description: 'Map Username (and External ID under Additional Fields) to fields every item has. Nothing was sent to K2 for this item.',
+				});
+			}
+			keys[itemIndex] = { userName: userName.value, externalId: externalId.value };
 		} catch (error) {
-			keys[itemIndex] = new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
-				itemIndex,
-				description: `Fix the ${label} expression for this item. Nothing was sent to K2 for it.`,
-			});
-			continue;
+			keys[itemIndex] = error as Error;
 		}
-		const problem = matchKeyProblem(value);
-		if (problem === undefined) {
-			keys[itemIndex] = (value as string).trim();
-			continue;
-		}
-		const what =
-			problem === 'notText' ? `is ${JSON.stringify(value) ?? String(value)} (${typeof value}), not text` : problem === 'blank' ? 'is blank' : 'is missing';
-		keys[itemIndex] = new NodeOperationError(ctx.getNode(), `${label} ${what}: this item cannot be matched to a K2 user`, {
-			itemIndex,
-			description:
-				problem === 'notText'
-					? `Give ${label} as text, e.g. {{ String($json.id) }}. Nothing was sent to K2 for this item.`
-					: `Map ${label} to a field every item has. Nothing was sent to K2 for this item.`,
-		});
 	}
 	return { keys, raw };
 }
 
-/** The input's values of the key Sync does not match on (to protect renamed users), as matchKey has them. */
-function otherKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: MatchOn): Set<string> {
-	const other: MatchOn = matchOn === 'userName' ? 'externalId' : 'userName';
-	const parameter = other === 'userName' ? 'userName' : 'additionalFields.externalId';
-	const keys = new Set<string>();
-	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
-		try {
-			const key = matchKey(other, ctx.getNodeParameter(parameter, itemIndex, undefined));
-			if (key !== undefined) keys.add(key);
-		} catch {
-			// An unreadable other key protects nobody; the match key's own checks still apply.
-		}
+const KEY_PARAMETER = { userName: 'userName', externalId: 'additionalFields.externalId' } as const;
+
+/** One identifier of one item: its normal form, or undefined when blank and not required. */
+function readKey(ctx: IExecuteFunctions, itemIndex: number, which: 'userName' | 'externalId', required: boolean): { value?: string; raw: unknown } {
+	const label = KEY_LABEL[which];
+	let value: unknown;
+	try {
+		value = ctx.getNodeParameter(KEY_PARAMETER[which], itemIndex, undefined) as unknown;
+	} catch (error) {
+		throw new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
+			itemIndex,
+			description: `Fix the ${label} expression for this item. Nothing was sent to K2 for it.`,
+		});
 	}
-	return keys;
+	const problem = matchKeyProblem(value);
+	if (problem === undefined) {
+		const invisible = invisibleCharacterProblem(value as string);
+		if (invisible) {
+			throw new NodeOperationError(ctx.getNode(), `${label} ${invisible}`, {
+				itemIndex,
+				description: `Fix the ${label} of input item ${itemIndex} (or the source it comes from). Nothing was sent to K2 for this item.`,
+			});
+		}
+		return { value: normalizeIdentifier(value as string), raw: value };
+	}
+	if (!required && problem !== 'notText') return { raw: value };
+	const what =
+		problem === 'notText' ? `is ${JSON.stringify(value) ?? String(value)} (${typeof value}), not text` : problem === 'blank' ? 'is blank' : 'is missing';
+	throw new NodeOperationError(ctx.getNode(), `${label} ${what}: this item cannot be matched to a K2 user`, {
+		itemIndex,
+		description:
+			problem === 'notText'
+				? `Give ${label} as text, e.g. {{ String($json.id) }}. Nothing was sent to K2 for this item.`
+				: `Map ${label} to a field every item has. Nothing was sent to K2 for this item.`,
+	});
 }
 
-/** An item's fields and groups; its match key is the one already read, so both agree. */
-function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, matchOn: MatchOn, key: string): DesiredItem {
+/** An item's fields and groups; its keys are the ones already read, so matching and writing agree. */
+function readDesiredItem(ctx: IExecuteFunctions, itemIndex: number, keys: MatchKeys): DesiredItem {
 	const collection = { ...(ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject) };
-	if (matchOn === 'externalId') collection.externalId = key as IDataObject[string];
+	if (keys.externalId !== undefined) collection.externalId = keys.externalId;
+	else delete collection.externalId;
 	const fields = readUserFields(ctx, itemIndex, collection, {
-		userName: matchOn === 'userName' ? key : ctx.getNodeParameter('userName', itemIndex, ''),
+		userName: keys.userName ?? '',
 		emptyMeansClear: false,
 		requireUserName: false,
 	});
@@ -491,7 +551,6 @@ async function applyUserPlan(
 	ctx: IExecuteFunctions,
 	item: SyncItemPlan,
 	entry: DesiredItem,
-	matchOn: MatchOn,
 	dryRun: boolean,
 ): Promise<{ user?: ScimUser; json: IDataObject }> {
 	const userName = entry.fields.userName ?? item.existing?.userName ?? null;
@@ -499,33 +558,32 @@ async function applyUserPlan(
 	if (item.action === 'error') {
 		throw new NodeOperationError(ctx.getNode(), item.error ?? 'This item cannot be synced', {
 			itemIndex: entry.itemIndex,
-			description: 'Fix this input item; nothing was sent to K2 for it.',
+			description: 'Fix this input item (or the K2 users it names); nothing was sent to K2 for it.',
 		});
 	}
-	if (item.action === 'unchanged') return { user: item.existing, json: { ...base, action: 'unchanged' } };
+	const matched: IDataObject = item.matchedBy ? { matchedBy: item.matchedBy } : {};
+	if (item.action === 'unchanged') return { user: item.existing, json: { ...base, action: 'unchanged', ...matched, reason: item.reason } };
 	const changedAttributes = item.operations.map((op) => op.path ?? op.op);
+	const described: IDataObject = { ...matched, reason: item.reason, ...(item.action === 'create' ? {} : { changedAttributes, changes: item.changes as IDataObject }) };
 	if (dryRun) {
-		const action = item.action === 'create' ? 'create' : 'update';
-		return {
-			user: item.existing,
-			json: { ...base, action, dryRun: true, ...(action === 'update' ? { changedAttributes } : {}) },
-		};
+		return { user: item.existing, json: { ...base, action: item.action, dryRun: true, ...described } };
 	}
 	const context = { resource: 'user' as const, operation: 'sync', userName: userName ?? undefined, id: item.existing?.id };
 	if (item.action === 'create') {
 		const resource = { ...item.resource! };
 		if (resource.active === undefined) resource.active = true;
-		const key = String(entry.fields[matchOn]);
+		// A create whose answer was lost is looked up by the key that identifies the person best.
+		const [attribute, key] = entry.fields.externalId ? (['externalId', entry.fields.externalId] as const) : (['userName', entry.fields.userName!] as const);
 		const created = await scimRequest<ScimUser>(
 			ctx,
 			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
 			{
 				context,
 				itemIndex: entry.itemIndex,
-				findExisting: async () => (await findUser(ctx, matchOn, key, 'sync', entry.itemIndex)) as IDataObject | undefined,
+				findExisting: async () => (await findUser(ctx, attribute, key, 'sync', entry.itemIndex)) as IDataObject | undefined,
 			},
 		);
-		return { user: created, json: { ...base, id: created.id ?? null, action: 'created' } };
+		return { user: created, json: { ...base, id: created.id ?? null, action: 'created', ...described } };
 	}
 	const updated = await scimRequest<ScimUser>(
 		ctx,
@@ -534,6 +592,6 @@ async function applyUserPlan(
 	);
 	return {
 		user: updated && typeof updated === 'object' ? { ...updated, groups: item.existing!.groups } : item.existing,
-		json: { ...base, action: 'updated', changedAttributes },
+		json: { ...base, action: item.action === 'reactivate' ? 'reactivated' : 'updated', ...described },
 	};
 }

@@ -1,12 +1,14 @@
+import { NodeApiError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { MAX_MEMBERS_PER_READ } from '../../scim/group';
-import { groupCreateBody, groupNameFilter, groupNamed, membersFromUsers, planGroupSync } from '../../scim/groupSync';
-import type { GroupStep, GroupSyncUser } from '../../scim/groupSync';
+import { extraManagedKeys, groupCreateBody, groupKey, groupNameFilter, groupNamed, memberPatches, membersFromUsers, planGroupSync } from '../../scim/groupSync';
+import type { GroupStep, GroupSyncUser, ManagedGroups, MemberPatch } from '../../scim/groupSync';
 import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
 import { scimRequest } from '../../transport';
 import { listResources } from '../../transport/paging';
 import { mapConcurrent } from '../../utils/concurrency';
+import { unknownUserIds } from '../group/membership';
 import type { SyncFailure } from './syncReport';
 
 /** A synced user as the group step sees it. */
@@ -17,6 +19,7 @@ export interface SyncUserRef extends GroupSyncUser {
 interface GroupSyncOptions {
 	dryRun: boolean;
 	createMissingGroups: boolean;
+	managedGroups: ManagedGroups;
 	requestsInFlight: number;
 	existingUsers: ScimUser[];
 }
@@ -26,6 +29,10 @@ export interface GroupSyncResult {
 	items: IDataObject[];
 	/** Every group or membership write that failed for good, and any read that stopped a group. */
 	failures: SyncFailure[];
+	/** Per participant (user key): the K2 groups it is in that Sync does not manage, by name. */
+	otherGroups: Map<string, string[]>;
+	/** Per participant: the keys of the groups it is planned to leave (to pair group items with it). */
+	removedFrom: Map<string, string[]>;
 }
 
 const context = { resource: 'group' as const, operation: 'sync' };
@@ -40,7 +47,9 @@ const groupPath = (id: string) => `/Groups/${encodeURIComponent(id)}`;
  */
 export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], options: GroupSyncOptions): Promise<GroupSyncResult> {
 	const managed = refs.filter((ref) => ref.groups !== undefined);
-	if (!managed.length) return { items: [], failures: [] };
+	const otherGroups = new Map<string, string[]>();
+	const removedFrom = new Map<string, string[]>();
+	if (!managed.length) return { items: [], failures: [], otherGroups, removedFrom };
 	const labels = new Map(refs.map((ref) => [ref.key, ref.label]));
 	const failures: SyncFailure[] = [];
 
@@ -52,21 +61,25 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 		const names = [...new Set(managed.flatMap((ref) => ref.groups!))];
 		const reason = `K2's groups could not be listed, so no group membership was changed: ${(error as Error).message}`;
 		failures.push({ kind: 'group', name: names.join(', '), reason });
-		return { items: names.map((displayName) => ({ displayName, id: null, action: 'error', error: reason })), failures };
+		return { items: names.map((displayName) => ({ displayName, id: null, action: 'error', error: reason })), failures, otherGroups, removedFrom };
 	}
-	const existingGroups = new Map(
-		groups.map((group) => [String(group.displayName).toLowerCase(), { id: group.id!, displayName: String(group.displayName) }]),
-	);
+	const existingGroups = new Map(groups.map((group) => [groupKey(String(group.displayName)), { id: group.id!, displayName: String(group.displayName) }]));
+	const managedKeys = new Set([...managed.flatMap((ref) => ref.groups!.map(groupKey)), ...extraManagedKeys(options.managedGroups, existingGroups)]);
 
 	const partial = new Set<string>();
 	const unreadable = new Map<string, string>();
 	let currentMembers: Map<string, Set<string>>;
 	if (options.existingUsers.some((user) => Array.isArray(user.groups))) {
 		currentMembers = membersFromUsers(managed);
+		// The groups a participant keeps because Sync does not own them: reported, never silent.
+		const nameById = new Map(groups.map((group) => [String(group.id), String(group.displayName)]));
+		for (const ref of managed) {
+			const other = [...ref.currentGroupIds].filter((id) => !managedKeys.has(groupKey(nameById.get(id) ?? ''))).map((id) => nameById.get(id) ?? id);
+			otherGroups.set(ref.key, other);
+		}
 	} else {
 		currentMembers = new Map();
-		const named = [...new Set(managed.flatMap((ref) => ref.groups!.map((name) => name.toLowerCase())))];
-		await mapConcurrent(named, options.requestsInFlight, async (key) => {
+		await mapConcurrent([...managedKeys], options.requestsInFlight, async (key) => {
 			const group = existingGroups.get(key);
 			if (!group) return;
 			try {
@@ -83,6 +96,9 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 	}
 
 	const steps = planGroupSync(refs, existingGroups, currentMembers, options);
+	for (const step of steps) {
+		for (const key of step.remove) removedFrom.set(key, [...(removedFrom.get(key) ?? []), groupKey(step.displayName)]);
+	}
 	// Per step, so the failures come out in the steps' order whatever order the writes finish in.
 	const stepFailures: SyncFailure[][] = steps.map(() => []);
 	const items = await mapConcurrent(steps, options.requestsInFlight, async (step, index) => {
@@ -100,9 +116,9 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 			return fail('group', `The group could not be read, so its members were not changed: ${unreadable.get(step.groupId)}`);
 		}
 		if (options.dryRun) return { ...out, action: step.action, dryRun: true };
-		return await applyStep(ctx, step, out, names, fail);
+		return await applyStep(ctx, step, out, names, fail, options.requestsInFlight);
 	});
-	return { items, failures: [...failures, ...stepFailures.flat()] };
+	return { items, failures: [...failures, ...stepFailures.flat()], otherGroups, removedFrom };
 }
 
 /** Creates the group if needed, then sends every PATCH; a PATCH that fails does not stop the others. */
@@ -112,6 +128,7 @@ async function applyStep(
 	out: IDataObject,
 	names: (keys: string[]) => string[],
 	fail: (kind: SyncFailure['kind'], reason: string) => IDataObject,
+	requestsInFlight: number,
 ): Promise<IDataObject> {
 	let groupId = step.groupId;
 	if (!groupId) {
@@ -130,12 +147,31 @@ async function applyStep(
 	const notAdded: string[] = [];
 	const notRemoved: string[] = [];
 	const reasons: string[] = [];
+	const send = async (patch: MemberPatch) =>
+		await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.body as never }, {
+			context: { ...context, id: groupId, displayName: step.displayName },
+		});
 	for (const patch of step.patches) {
 		try {
-			await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.body as never }, {
-				context: { ...context, id: groupId, displayName: step.displayName },
-			});
+			await send(patch);
 		} catch (error) {
+			// K2 refuses a whole add when one member no longer exists (deleted since Sync's listing):
+			// that member is dropped and reported, and the others are sent again.
+			const vanished = patch.add.length && isBadRequest(error) ? await unknownUserIds(ctx, patch.add, requestsInFlight) : [];
+			if (vanished.length) {
+				notAdded.push(...vanished);
+				reasons.push(`${vanished.length} member(s) no longer exist in K2 (deleted since Sync listed the users)`);
+				for (const retry of memberPatches(groupId, patch.add.filter((key) => !vanished.includes(key)), patch.remove)) {
+					try {
+						await send(retry);
+					} catch (retryError) {
+						notAdded.push(...retry.add);
+						notRemoved.push(...retry.remove);
+						reasons.push((retryError as Error).message);
+					}
+				}
+				continue;
+			}
 			notAdded.push(...patch.add);
 			notRemoved.push(...patch.remove);
 			reasons.push((error as Error).message);
@@ -152,6 +188,10 @@ async function applyStep(
 		.filter(Boolean)
 		.join(', ');
 	return fail('membership', `${what}: ${[...new Set(reasons)].join('; ')}`);
+}
+
+function isBadRequest(error: unknown): boolean {
+	return error instanceof NodeApiError && error.httpCode === '400';
 }
 
 async function findGroup(ctx: IExecuteFunctions, displayName: string): Promise<ScimGroup | undefined> {
