@@ -66,14 +66,23 @@ export async function findUsers(
 	operation: string,
 	itemIndex?: number,
 ): Promise<ScimUser[]> {
-	const page = await scimRequest<ScimListResponse<ScimUser>>(
-		ctx,
-		{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, value), count: 2 } },
-		{ context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined }, itemIndex },
-	);
-	if (attribute === 'id') return (page.Resources ?? []).filter((user) => user.id === value);
+	const lookup = async (spelling: string) =>
+		(
+			await scimRequest<ScimListResponse<ScimUser>>(
+				ctx,
+				{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, spelling), count: 2 } },
+				{ context: { resource: 'user', operation, userName: attribute === 'userName' ? spelling : undefined }, itemIndex },
+			)
+		).Resources ?? [];
+	if (attribute === 'id') return (await lookup(value)).filter((user) => user.id === value);
+	// K2's `eq` compares code points: a user stored in NFD (a macOS export) is found only by its NFD
+	// spelling. Both are asked when they differ, so the lookup sees what Sync's listing sees.
+	const nfc = value.normalize('NFC').trim();
+	const nfd = nfc.normalize('NFD');
+	const found = nfd === nfc ? await lookup(nfc) : [...(await lookup(nfc)), ...(await lookup(nfd))];
 	const wanted = identifierKey(attribute, value);
-	return (page.Resources ?? []).filter((user) => identifierKey(attribute, (user as Record<string, unknown>)[attribute]) === wanted);
+	const matches = found.filter((user) => identifierKey(attribute, (user as Record<string, unknown>)[attribute]) === wanted);
+	return matches.filter((user, index) => matches.findIndex((other) => other.id === user.id) === index);
 }
 
 export interface LocatedUser {

@@ -133,7 +133,7 @@ export const description: INodeProperties[] = [
 			},
 			{
 				displayName: 'Managed Group Names',
-				name: 'managedGroupNames',
+				name: 'managedGroupList',
 				type: 'string',
 				default: '',
 				placeholder: 'e.g. Sales, Finance, Support',
@@ -211,7 +211,7 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 function readManagedGroups(ctx: IExecuteFunctions, raw: IDataObject): ManagedGroups {
 	const mode = raw.managedGroups ?? 'named';
 	if (mode === 'named' || mode === 'all') return { mode };
-	const read = readGroupNames(raw.managedGroupNames ?? '');
+	const read = readGroupNames(raw.managedGroupList ?? '');
 	if ('problem' in read) {
 		throw new NodeOperationError(ctx.getNode(), `Managed Group Names ${read.problem}`, {
 			description: 'Fix Options > Managed Group Names. Nothing was read from or sent to K2.',
