@@ -1,12 +1,11 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { patchRequest, userPatchOperations } from '../../scim/user';
-import type { ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { userPatchOperations } from '../../scim/user';
+import { users } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
-import { findUser, userPath } from './locate';
+import { findUser } from './locate';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
@@ -50,16 +49,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	let existing = await findUser(this, matchOn, key, 'createOrUpdate', itemIndex);
 
 	if (!existing) {
-		const resource = userResource(fields);
-		const created = await scimRequest<ScimUser>(
-			this,
-			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
-			{
+		const created = await users
+			.create(this, userResource(fields), {
 				context,
 				itemIndex,
-				findExisting: async () => (await findUser(this, matchOn, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
-			},
-		).catch((error: Error) => error);
+				findExisting: async () => await findUser(this, matchOn, key, 'createOrUpdate', itemIndex),
+			})
+			.catch((error: Error) => error);
 		if (!(created instanceof Error)) return [userItem(created, simplify, { action: 'created' })];
 		// Another execution (a second webhook for the same person) created the user between our
 		// lookup and our create: update the user it created instead of failing.
@@ -70,13 +66,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const operations = userPatchOperations(existing, fields);
 	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', changedAttributes: [] })];
-	const updated = await scimRequest<ScimUser>(
-		this,
-		{ method: 'PATCH', path: userPath(existing.id!), body: patchRequest(operations) as never },
-		{ context: { ...context, id: existing.id }, itemIndex },
-	);
+	const updated = await users.patch(this, existing.id!, operations, { context: { ...context, id: existing.id }, itemIndex });
 	return [
-		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
+		userItem(updated ?? existing, simplify, {
 			action: 'updated',
 			changedAttributes: operations.map((op) => op.path ?? op.op),
 		}),

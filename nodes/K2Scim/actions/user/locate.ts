@@ -1,13 +1,13 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
 import { matchKey } from '../../scim/reconcile';
 import { idProblem, MAX_LENGTH, readText } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
-import type { ScimListResponse, ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
 import type { ScimContext } from '../../transport';
+import { users } from '../../transport/resources';
+import type { User } from '../../transport/resources';
 
 /** "User": pick from a searchable list, paste a K2 SCIM ID, or give a userName. */
 export function userLocator(operations: string[]): INodeProperties {
@@ -49,17 +49,16 @@ export async function findUser(
 	value: string,
 	operation: string,
 	itemIndex?: number,
-): Promise<ScimUser | undefined> {
-	const page = await scimRequest<ScimListResponse<ScimUser>>(
-		ctx,
-		{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, value), count: 2 } },
-		{ context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined }, itemIndex },
-	);
+): Promise<User | undefined> {
+	const found = await users.find(ctx, eq(attribute, value), { count: 2 }, {
+		context: { resource: 'user', operation, userName: attribute === 'userName' ? value : undefined },
+		itemIndex,
+	});
 	// Only a user whose attribute really is the value: a server that matched loosely (another
 	// case of an externalId, a partial match) must not hand this item another person's ID.
 	const wanted = attribute === 'id' ? value : matchKey(attribute, value);
-	return (page.Resources ?? []).find((user) => {
-		const actual = (user as Record<string, unknown>)[attribute];
+	return found.find((user) => {
+		const actual = user[attribute];
 		return attribute === 'id' ? actual === wanted : matchKey(attribute, actual) === wanted;
 	});
 }
@@ -67,7 +66,7 @@ export async function findUser(
 export interface LocatedUser {
 	id: string;
 	/** Set when finding the ID already fetched the user (By Username). */
-	user?: ScimUser;
+	user?: User;
 	label: string;
 }
 
@@ -111,12 +110,4 @@ export async function locateUser(
 		});
 	}
 	return { id: user.id, user, label: value };
-}
-
-export function userPath(id: string): string {
-	return `/Users/${encodeURIComponent(id)}`;
-}
-
-export function asData(value: unknown): IDataObject {
-	return value as IDataObject;
 }

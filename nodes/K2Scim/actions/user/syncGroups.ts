@@ -3,9 +3,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { MAX_MEMBERS_PER_READ } from '../../scim/group';
 import { groupCreateBody, groupNameFilter, groupNamed, membersFromUsers, planGroupSync } from '../../scim/groupSync';
 import type { GroupStep, GroupSyncUser } from '../../scim/groupSync';
-import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
-import { listResources } from '../../transport/paging';
+import type { ScimGroup, ScimUser } from '../../scim/schemas';
+import { groups } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
 import type { SyncFailure } from './syncReport';
 
@@ -29,7 +28,6 @@ export interface GroupSyncResult {
 }
 
 const context = { resource: 'group' as const, operation: 'sync' };
-const groupPath = (id: string) => `/Groups/${encodeURIComponent(id)}`;
 
 /**
  * Puts the synced users in exactly the groups their items list: read, plan (scim/groupSync), apply.
@@ -44,9 +42,9 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 	const labels = new Map(refs.map((ref) => [ref.key, ref.label]));
 	const failures: SyncFailure[] = [];
 
-	let groups: ScimGroup[];
+	let listed: ScimGroup[];
 	try {
-		groups = (await listResources(ctx, '/Groups', { excludedAttributes: 'members' }, { context })) as unknown as ScimGroup[];
+		listed = await groups.list(ctx, { excludedAttributes: 'members' }, { context });
 	} catch (error) {
 		// Without the listing no group can be planned: one failure that names every group it stopped.
 		const names = [...new Set(managed.flatMap((ref) => ref.groups!))];
@@ -55,7 +53,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 		return { items: names.map((displayName) => ({ displayName, id: null, action: 'error', error: reason })), failures };
 	}
 	const existingGroups = new Map(
-		groups.map((group) => [String(group.displayName).toLowerCase(), { id: group.id!, displayName: String(group.displayName) }]),
+		listed.map((group) => [String(group.displayName).toLowerCase(), { id: group.id!, displayName: String(group.displayName) }]),
 	);
 
 	const partial = new Set<string>();
@@ -70,9 +68,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 			const group = existingGroups.get(key);
 			if (!group) return;
 			try {
-				const read = await scimRequest<ScimGroup>(ctx, { method: 'GET', path: groupPath(group.id) }, {
-					context: { ...context, id: group.id, displayName: group.displayName },
-				});
+				const read = await groups.get(ctx, group.id, { context: { ...context, id: group.id, displayName: group.displayName } });
 				const members = read.members ?? [];
 				if (members.length >= MAX_MEMBERS_PER_READ) partial.add(group.id);
 				currentMembers.set(group.id, new Set(members.map((member) => String(member.value))));
@@ -116,10 +112,10 @@ async function applyStep(
 	let groupId = step.groupId;
 	if (!groupId) {
 		try {
-			const created = await scimRequest<ScimGroup>(ctx, { method: 'POST', path: '/Groups', body: groupCreateBody(step.displayName) as never }, {
+			const created = await groups.create(ctx, groupCreateBody(step.displayName), {
 				context: { ...context, displayName: step.displayName },
 				// A create whose answer was lost may have landed: look the group up before any re-send.
-				findExisting: async () => (await findGroup(ctx, step.displayName)) as IDataObject | undefined,
+				findExisting: async () => await findGroup(ctx, step.displayName),
 			});
 			groupId = created.id!;
 			out.id = groupId;
@@ -132,9 +128,7 @@ async function applyStep(
 	const reasons: string[] = [];
 	for (const patch of step.patches) {
 		try {
-			await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.body as never }, {
-				context: { ...context, id: groupId, displayName: step.displayName },
-			});
+			await groups.patch(ctx, groupId, patch.body, { context: { ...context, id: groupId, displayName: step.displayName } });
 		} catch (error) {
 			notAdded.push(...patch.add);
 			notRemoved.push(...patch.remove);
@@ -155,10 +149,8 @@ async function applyStep(
 }
 
 async function findGroup(ctx: IExecuteFunctions, displayName: string): Promise<ScimGroup | undefined> {
-	const page = await scimRequest<ScimListResponse<ScimGroup>>(
-		ctx,
-		{ method: 'GET', path: '/Groups', qs: { filter: groupNameFilter(displayName), excludedAttributes: 'members', count: 2 } },
-		{ context: { ...context, displayName } },
-	);
-	return groupNamed(page.Resources, displayName);
+	const found = await groups.find(ctx, groupNameFilter(displayName), { excludedAttributes: 'members', count: 2 }, {
+		context: { ...context, displayName },
+	});
+	return groupNamed(found, displayName);
 }
