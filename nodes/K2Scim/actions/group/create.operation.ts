@@ -5,8 +5,7 @@ import { simplifyGroup, toScimGroup } from '../../scim/group';
 import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
 import { MAX_LENGTH, readText } from '../../scim/validate';
 import { MAX_MEMBERS_PER_OPERATION } from '../../scim/schemas';
-import type { ScimGroup } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { valueOrThrow } from '../inputError';
 import { memberReferenceField, membersField } from './fields';
@@ -100,23 +99,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const context = { resource: 'group' as const, operation: 'create', displayName };
 	const inline = ids.length <= MAX_MEMBERS_PER_OPERATION;
 	let foundExisting = false;
-	let group = await scimRequest<ScimGroup & IDataObject>(
-		this,
-		{
-			method: 'POST',
-			path: '/Groups',
-			body: toScimGroup({ displayName, externalId, memberIds: inline ? ids : [] }) as IDataObject,
+	let group = await groups.create(this, toScimGroup({ displayName, externalId, memberIds: inline ? ids : [] }), {
+		context,
+		itemIndex,
+		findExisting: async () => {
+			const existing = await findGroupByDisplayName(this, displayName, 'create');
+			foundExisting = existing !== undefined;
+			return existing;
 		},
-		{
-			context,
-			itemIndex,
-			findExisting: async () => {
-				const existing = await findGroupByDisplayName(this, displayName, 'create');
-				foundExisting = existing !== undefined;
-				return existing;
-			},
-		},
-	);
+	});
 	// A group found after a lost answer may not hold the members its create carried: add them (idempotent).
 	const toPatch = inline && !foundExisting ? [] : ids;
 	if (toPatch.length) {
@@ -124,7 +115,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		const patchContext = { ...context, operation: 'addMembers', id: groupId };
 		const plan = planMemberChange('add', { members: new Set(), complete: false }, [{ itemIndex, ids: toPatch }]);
 		const failed = await sendMemberPatches(this, groupId, 'add', plan.patches, patchContext, 1, (patched) => {
-			if (patched && typeof patched === 'object' && (patched as IDataObject).id) group = patched as ScimGroup & IDataObject;
+			if (patched) group = patched;
 		});
 		const [outcome] = memberChangeOutcomes(plan, failed);
 		if (outcome.failed.length) {
