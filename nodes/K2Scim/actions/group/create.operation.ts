@@ -124,5 +124,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			throw error;
 		}
 	}
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { simplifyGroup } from '../../scim/group';
 import { groups } from '../../transport/resources';
@@ -15,5 +15,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const { id, displayName } = await resolveGroup(this, itemIndex, 'get');
 	const group = await groups.get(this, id, { context: { resource: 'group', operation: 'get', id, displayName }, itemIndex });
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

@@ -90,7 +90,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	);
 	return listed.map((group) => {
 		if (!simplify) return { json: group };
-		const simple = simplifyGroup(group) as IDataObject;
+		const simple = simplifyGroup(group);
 		if (options.includeMembers === false) {
 			delete simple.members;
 			delete simple.memberCount;

@@ -1,4 +1,4 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { renameOperations, simplifyGroup } from '../../scim/group';
 import { groups } from '../../transport/resources';
@@ -32,5 +32,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	});
 	// K2 may answer a PATCH with 204 and no body.
 	if (!group) return [{ json: { id, displayName: newName } }];
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

@@ -96,5 +96,5 @@ export async function execute(
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
 	const listed = await users.list(this, { filter, limit }, { context: { resource: 'user', operation: 'getMany' }, itemIndex });
-	return listed.map((user) => ({ json: simplify ? (simplifyUser(user) as IDataObject) : user }));
+	return listed.map((user) => ({ json: simplify ? simplifyUser(user) : user }));
 }
