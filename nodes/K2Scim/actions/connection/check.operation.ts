@@ -1,6 +1,7 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
 
 import { decodeJwtPayload, reconnectDeadline } from '../../scim/jwt';
+import { isPlainObject } from '../../scim/path';
 import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
 import { groups, users } from '../../transport/resources';
@@ -19,13 +20,13 @@ export const description: INodeProperties[] = [
 const DAY_MS = 86_400_000;
 
 function supported(config: IDataObject, feature: string): boolean | null {
-	const value = config[feature] as IDataObject | undefined;
-	return typeof value?.supported === 'boolean' ? value.supported : null;
+	const value = config[feature];
+	return isPlainObject(value) && typeof value.supported === 'boolean' ? value.supported : null;
 }
 
 function capabilitiesOf(config: IDataObject): IDataObject {
-	const filter = (config.filter ?? {}) as IDataObject;
-	const bulk = (config.bulk ?? {}) as IDataObject;
+	const filter = isPlainObject(config.filter) ? config.filter : {};
+	const bulk = isPlainObject(config.bulk) ? config.bulk : {};
 	const capabilities: IDataObject = {
 		patch: supported(config, 'patch'),
 		filter: supported(config, 'filter'),
