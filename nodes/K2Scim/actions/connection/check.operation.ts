@@ -56,12 +56,12 @@ async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise
 	const containsSearch = await users
 		.page(ctx, { startIndex: 1, count: 1, filter: 'userName co "@" or displayName co "@"' }, { context, itemIndex })
 		.then(
-		() => true,
-		(error: NodeApiError) => {
-			if (error.httpCode === '400') return false;
-			throw error;
-		},
-	);
+			() => true,
+			(error: NodeApiError) => {
+				if (error.httpCode === '400') return false;
+				throw error;
+			},
+		);
 
 	const firstGroups = await groups.page(ctx, { startIndex: 1, count: 10 }, { context: { resource: 'group', operation: 'getMany' }, itemIndex });
 	const member = (firstGroups.Resources ?? [])
