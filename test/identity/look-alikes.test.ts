@@ -190,7 +190,7 @@ describe('Identity: look-alike identifiers are one identity; invisible character
 		await k2.scim.createGroup('Sales');
 		k2.sandbox.resetStats();
 		const get = await k2.run({ resource: 'group', operation: 'get', group: groupByName('Sales\u200b') }, undefined, V2_CONTINUE);
-		assert.match(errorText(get.output![0]), /Group \(By Name\)/);
+		assert.match(errorText(get.output![0]), /Group \(By Display Name\)/);
 		assert.match(errorText(get.output![0]), /U\+200B/);
 		assert.equal(k2.sandbox.stats().total, 0);
 

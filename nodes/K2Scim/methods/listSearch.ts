@@ -3,8 +3,8 @@ import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeLis
 import { escapeFilterValue } from '../scim/filter';
 import { listItems } from '../scim/list';
 import { MAX_PAGE_SIZE } from '../scim/schemas';
-import type { ScimListResponse } from '../scim/schemas';
-import { scimRequest } from '../transport';
+import { groups, users } from '../transport/resources';
+import type { PageQuery } from '../transport/resources';
 
 /**
  * One page of a picker, 100 per page (K2's cap); the pagination token is the next startIndex.
@@ -14,21 +14,21 @@ import { scimRequest } from '../transport';
  */
 async function searchPage(
 	ctx: ILoadOptionsFunctions,
-	path: '/Users' | '/Groups',
+	resource: 'user' | 'group',
 	attributes: ['userName' | 'displayName', ...string[]],
 	filter: string | undefined,
 	paginationToken: string | undefined,
 	toItem: (resource: IDataObject) => INodeListSearchItems,
 ): Promise<INodeListSearchResult> {
 	const startIndex = Math.max(1, Number.parseInt(paginationToken ?? '1', 10) || 1);
-	const qs: IDataObject = { startIndex, count: MAX_PAGE_SIZE };
+	const query: PageQuery = { startIndex, count: MAX_PAGE_SIZE };
 	// A picker needs names, not up to 100 members per group.
-	if (path === '/Groups') qs.excludedAttributes = 'members';
-	const context = { resource: path === '/Users' ? ('user' as const) : ('group' as const), operation: 'getMany' };
+	if (resource === 'group') query.excludedAttributes = 'members';
+	const context = { resource, operation: 'getMany' };
 	const text = filter?.trim();
 	const value = text ? `"${escapeFilterValue(text)}"` : '';
 	const page = async (scimFilter: string | undefined) =>
-		await scimRequest<ScimListResponse<IDataObject>>(ctx, { method: 'GET', path, qs: scimFilter ? { ...qs, filter: scimFilter } : qs }, { context });
+		await (resource === 'user' ? users : groups).page(ctx, scimFilter ? { ...query, filter: scimFilter } : query, { context });
 
 	const contains = text ? attributes.map((attribute) => `${attribute} co ${value}`).join(' or ') : undefined;
 	const response = await page(contains).catch(async (error: NodeApiError) => {
@@ -45,7 +45,7 @@ async function searchPage(
 
 export const listSearch = {
 	async searchUsers(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-		return await searchPage(this, '/Users', ['userName', 'displayName'], filter, paginationToken, (user) => {
+		return await searchPage(this, 'user', ['userName', 'displayName'], filter, paginationToken, (user) => {
 			const userName = String(user.userName ?? user.id);
 			const displayName = typeof user.displayName === 'string' && user.displayName !== '' ? user.displayName : undefined;
 			return {
@@ -56,7 +56,7 @@ export const listSearch = {
 	},
 
 	async searchGroups(this: ILoadOptionsFunctions, filter?: string, paginationToken?: string): Promise<INodeListSearchResult> {
-		return await searchPage(this, '/Groups', ['displayName'], filter, paginationToken, (group) => ({
+		return await searchPage(this, 'group', ['displayName'], filter, paginationToken, (group) => ({
 			name: String(group.displayName ?? group.id),
 			value: String(group.id),
 		}));

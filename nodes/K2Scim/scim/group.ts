@@ -10,6 +10,7 @@ import {
 	type PatchRequest,
 	type ScimGroup,
 	type ScimMember,
+	type SimpleView,
 } from './schemas';
 
 /** K2 returns at most this many members when a group is read. */
@@ -22,7 +23,7 @@ export interface GroupFields {
 }
 
 /** A flat view of a group for n8n items. */
-export function simplifyGroup(group: ScimGroup): Record<string, unknown> {
+export function simplifyGroup(group: ScimGroup): SimpleView {
 	const members = Array.isArray(group.members) ? group.members : [];
 	return {
 		id: group.id ?? null,

@@ -20,9 +20,9 @@ export interface MatchKeys {
 	externalId?: string;
 }
 
-export interface MatchResult {
+export interface MatchResult<U extends ScimUser = ScimUser> {
 	/** The K2 user the item describes; undefined when it is new (create). */
-	user?: ScimUser;
+	user?: U;
 	matchedBy?: MatchedBy;
 	/** Why the item cannot be applied; nothing is written for it. */
 	error?: string;
@@ -34,7 +34,7 @@ function who(user: ScimUser): string {
 	return `"${user.userName ?? '(no username)'}" (id ${user.id})`;
 }
 
-function ambiguous(label: string, value: string, users: readonly ScimUser[]): MatchResult {
+function ambiguous(label: string, value: string, users: readonly ScimUser[]): { error: string } {
 	return {
 		error: `${label} "${value}" matches ${users.length} K2 users (ids ${users.map((u) => u.id).join(', ')}); nothing was written for this item: resolve the duplicate in K2`,
 	};
@@ -44,7 +44,7 @@ function ambiguous(label: string, value: string, users: readonly ScimUser[]): Ma
  * @param withExternalId the K2 users whose externalId equals the item's (in normal form)
  * @param withUserName the K2 users whose userName equals the item's (in normal form, without case)
  */
-export function resolveMatch(matchOn: MatchOn, keys: MatchKeys, withExternalId: readonly ScimUser[], withUserName: readonly ScimUser[]): MatchResult {
+export function resolveMatch<U extends ScimUser>(matchOn: MatchOn, keys: MatchKeys, withExternalId: readonly U[], withUserName: readonly U[]): MatchResult<U> {
 	const externalId = identifierKey('externalId', keys.externalId) !== undefined ? String(keys.externalId).trim() : undefined;
 	const userName = identifierKey('userName', keys.userName) !== undefined ? String(keys.userName).trim() : undefined;
 	const byExternalId = externalId === undefined ? [] : withExternalId;
@@ -96,7 +96,7 @@ export function resolveMatch(matchOn: MatchOn, keys: MatchKeys, withExternalId: 
 }
 
 /** A create that would give a second account an External ID K2 already has. */
-function createCollision(externalId: string, holders: readonly ScimUser[]): MatchResult {
+function createCollision(externalId: string, holders: readonly ScimUser[]): { error: string } {
 	return {
 		error: `External ID "${externalId}" already belongs to K2 user ${holders.map(who).join(', ')}: creating this item would make a second account for the same person, so nothing was written for it. If the person was renamed, use ${FIX}`,
 	};

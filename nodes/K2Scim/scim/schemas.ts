@@ -95,6 +95,11 @@ export interface ScimListResponse<T> {
 	Resources?: T[];
 }
 
+/** A value of a simplified view: plain JSON, which an n8n item carries as it is. */
+export type SimpleValue = string | number | boolean | null | undefined | SimpleValue[] | { [key: string]: SimpleValue };
+/** A flat view of a resource for n8n items (simplifyUser, simplifyGroup). */
+export type SimpleView = { [key: string]: SimpleValue };
+
 export interface PatchOperation {
 	op: 'add' | 'remove' | 'replace';
 	path?: string;

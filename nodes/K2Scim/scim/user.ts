@@ -14,6 +14,7 @@ import {
 	type ScimEnterpriseUser,
 	type ScimMultiValued,
 	type ScimUser,
+	type SimpleView,
 } from './schemas';
 import { deepEqual, findForbiddenKey, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
 import { identifierKey, invisibleCharacterProblem, normalizeIdentifier, sameIdentifier } from './identity';
@@ -301,9 +302,9 @@ function enterpriseOf(user: ScimUser): ScimEnterpriseUser | undefined {
 }
 
 /** A flat view of a SCIM User for n8n items; absent values are null so every item has the same columns. */
-export function simplifyUser(user: ScimUser): Record<string, unknown> {
+export function simplifyUser(user: ScimUser): SimpleView {
 	const enterprise = enterpriseOf(user);
-	const simple: Record<string, unknown> = {
+	const simple: SimpleView = {
 		id: user.id ?? null,
 		userName: user.userName ?? null,
 		givenName: user.name?.givenName ?? null,

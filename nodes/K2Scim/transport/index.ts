@@ -34,7 +34,8 @@ export interface ScimRequest {
 	method: IHttpRequestMethods;
 	/** Path under the tenant's SCIM root, e.g. `/Users` or `/Groups/{id}`. */
 	path: string;
-	body?: IDataObject;
+	/** A JSON object: a SCIM resource or PatchOp as typed in scim/schemas.ts. */
+	body?: object;
 	qs?: IDataObject;
 	/** `/scim/v2/...` without the token, e.g. ServiceProviderConfig. */
 	withoutToken?: boolean;
@@ -48,7 +49,7 @@ export interface ScimRequestOptions {
 	 * For POSTs that create: a lookup run before any re-send, because a create whose response was
 	 * lost may have been applied. When it finds the resource, that is the result: no duplicate.
 	 */
-	findExisting?: () => Promise<IDataObject | undefined>;
+	findExisting?: () => Promise<object | undefined>;
 }
 
 export interface ScimConnection {

@@ -1,9 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
 
 import { decodeJwtPayload, reconnectDeadline } from '../../scim/jwt';
-import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
+import { isPlainObject } from '../../scim/path';
 import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
+import { groups, users } from '../../transport/resources';
 
 export const description: INodeProperties[] = [
 	{
@@ -19,13 +20,13 @@ export const description: INodeProperties[] = [
 const DAY_MS = 86_400_000;
 
 function supported(config: IDataObject, feature: string): boolean | null {
-	const value = config[feature] as IDataObject | undefined;
-	return typeof value?.supported === 'boolean' ? value.supported : null;
+	const value = config[feature];
+	return isPlainObject(value) && typeof value.supported === 'boolean' ? value.supported : null;
 }
 
 function capabilitiesOf(config: IDataObject): IDataObject {
-	const filter = (config.filter ?? {}) as IDataObject;
-	const bulk = (config.bulk ?? {}) as IDataObject;
+	const filter = isPlainObject(config.filter) ? config.filter : {};
+	const bulk = isPlainObject(config.bulk) ? config.bulk : {};
 	const capabilities: IDataObject = {
 		patch: supported(config, 'patch'),
 		filter: supported(config, 'filter'),
@@ -52,37 +53,24 @@ function capabilitiesOf(config: IDataObject): IDataObject {
  */
 async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
-	const containsSearch = await scimRequest(
-		ctx,
-		{ method: 'GET', path: '/Users', qs: { startIndex: 1, count: 1, filter: 'userName co "@" or displayName co "@"' } },
-		{ context, itemIndex },
-	).then(
-		() => true,
-		(error: NodeApiError) => {
-			if (error.httpCode === '400') return false;
-			throw error;
-		},
-	);
+	const containsSearch = await users
+		.page(ctx, { startIndex: 1, count: 1, filter: 'userName co "@" or displayName co "@"' }, { context, itemIndex })
+		.then(
+			() => true,
+			(error: NodeApiError) => {
+				if (error.httpCode === '400') return false;
+				throw error;
+			},
+		);
 
-	const groups = await scimRequest<ScimListResponse<ScimGroup>>(
-		ctx,
-		{ method: 'GET', path: '/Groups', qs: { startIndex: 1, count: 10 } },
-		{ context: { resource: 'group', operation: 'getMany' }, itemIndex },
-	);
-	const member = (groups.Resources ?? [])
+	const firstGroups = await groups.page(ctx, { startIndex: 1, count: 10 }, { context: { resource: 'group', operation: 'getMany' }, itemIndex });
+	const member = (firstGroups.Resources ?? [])
 		.flatMap((group) => group.members ?? [])
 		.find((m) => m.type !== 'Group' && typeof m.value === 'string');
 	let usersListGroups: boolean | null = null;
 	if (member) {
 		// A member without a type may be a nested group: then there is no user to tell by (404).
-		const user = await scimRequest<ScimUser>(
-			ctx,
-			{ method: 'GET', path: `/Users/${encodeURIComponent(String(member.value))}` },
-			{ context: { ...context, id: String(member.value) }, itemIndex },
-		).catch((error: NodeApiError) => {
-			if (error.httpCode === '404') return undefined;
-			throw error;
-		});
+		const user = await users.getIfExists(ctx, String(member.value), { context: { ...context, id: String(member.value) }, itemIndex });
 		if (user) usersListGroups = Array.isArray(user.groups) && user.groups.length > 0;
 	}
 	return { containsSearch, usersListGroups };
@@ -117,11 +105,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		);
 	}
 	// The cheapest request that needs both a valid access token and a valid SCIM token.
-	const users = await scimRequest<ScimListResponse<IDataObject>>(
-		this,
-		{ method: 'GET', path: '/Users', qs: { startIndex: 1, count: 1 } },
-		{ context, itemIndex },
-	);
+	const firstUser = await users.page(this, { startIndex: 1, count: 1 }, { context, itemIndex });
 
 	const features = await probeFeatures(this, itemIndex);
 
@@ -133,7 +117,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 
 	const json: IDataObject = {
 		ok: true,
-		totalUsers: typeof users.totalResults === 'number' ? users.totalResults : null,
+		totalUsers: typeof firstUser.totalResults === 'number' ? firstUser.totalResults : null,
 		capabilities: capabilitiesOf(config),
 		features,
 		grantType,

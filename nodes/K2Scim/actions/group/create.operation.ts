@@ -3,10 +3,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 
 import { simplifyGroup, toScimGroup } from '../../scim/group';
 import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
-import { MAX_LENGTH, readText } from '../../scim/validate';
+import { MAX_LENGTH, readIdentifier, readText } from '../../scim/validate';
 import { MAX_MEMBERS_PER_OPERATION } from '../../scim/schemas';
-import type { ScimGroup } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { valueOrThrow } from '../inputError';
 import { memberReferenceField, membersField } from './fields';
@@ -48,10 +47,10 @@ export function externalIdFields(operation: string): INodeProperties {
 	};
 }
 
-/** A group name: text, at most 256 characters, no control characters. */
+/** A group name: text in its normal form (trimmed, NFC), at most 256 characters, no control or invisible characters. */
 export function readGroupName(ctx: IExecuteFunctions, itemIndex: number, parameter: string, label: string): string {
 	const raw = ctx.getNodeParameter(parameter, itemIndex, '');
-	const displayName = valueOrThrow(ctx, itemIndex, label, readText(raw ?? '', MAX_LENGTH.name)).trim();
+	const displayName = valueOrThrow(ctx, itemIndex, label, readIdentifier(raw ?? '', MAX_LENGTH.name));
 	if (displayName === '') {
 		throw new NodeOperationError(ctx.getNode(), `${label} is empty`, {
 			itemIndex,
@@ -100,23 +99,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const context = { resource: 'group' as const, operation: 'create', displayName };
 	const inline = ids.length <= MAX_MEMBERS_PER_OPERATION;
 	let foundExisting = false;
-	let group = await scimRequest<ScimGroup & IDataObject>(
-		this,
-		{
-			method: 'POST',
-			path: '/Groups',
-			body: toScimGroup({ displayName, externalId, memberIds: inline ? ids : [] }) as IDataObject,
+	let group = await groups.create(this, toScimGroup({ displayName, externalId, memberIds: inline ? ids : [] }), {
+		context,
+		itemIndex,
+		findExisting: async () => {
+			const existing = await findGroupByDisplayName(this, displayName, 'create');
+			foundExisting = existing !== undefined;
+			return existing;
 		},
-		{
-			context,
-			itemIndex,
-			findExisting: async () => {
-				const existing = await findGroupByDisplayName(this, displayName, 'create');
-				foundExisting = existing !== undefined;
-				return existing;
-			},
-		},
-	);
+	});
 	// A group found after a lost answer may not hold the members its create carried: add them (idempotent).
 	const toPatch = inline && !foundExisting ? [] : ids;
 	if (toPatch.length) {
@@ -124,7 +115,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		const patchContext = { ...context, operation: 'addMembers', id: groupId };
 		const plan = planMemberChange('add', { members: new Set(), complete: false }, [{ itemIndex, ids: toPatch }]);
 		const failed = await sendMemberPatches(this, groupId, 'add', plan.patches, patchContext, 1, (patched) => {
-			if (patched && typeof patched === 'object' && (patched as IDataObject).id) group = patched as ScimGroup & IDataObject;
+			if (patched) group = patched;
 		});
 		const [outcome] = memberChangeOutcomes(plan, failed);
 		if (outcome.failed.length) {
@@ -133,5 +124,5 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 			throw error;
 		}
 	}
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

@@ -4,9 +4,9 @@ import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodePropertie
 import { requestsInFlightOptions, readRequestsInFlight } from '../common.fields';
 import { toScimGroup } from '../../scim/group';
 import { memberChangeOutcomes, planMemberChange } from '../../scim/memberPlan';
-import { PATCH_OP_SCHEMA } from '../../scim/schemas';
 import type { ScimGroup } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
+import type { Group } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
 import { memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
@@ -14,7 +14,7 @@ import { findGroupByDisplayName, lookupGroups, lookupUsers, memberIds, nameKey }
 import { parseMembers, readMemberReference } from './members';
 import type { MemberReference } from './members';
 import { memberOutcomeError, selfMemberError } from './memberErrors';
-import { groupPath, sendMemberPatches, stateOf } from './membership';
+import { sendMemberPatches, stateOf } from './membership';
 
 export const description: INodeProperties[] = [
 	displayNameField(
@@ -78,7 +78,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// Without "Continue On Fail" bad items stop the batch before any request (the run names them all).
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
-	const [users, groups] = await Promise.all([
+	const [users, groupsByName] = await Promise.all([
 		lookupUsers(this, read.filter((r) => r.reference === 'userName').flatMap((r) => r.members), inFlight, 'createOrUpdate'),
 		lookupGroups(this, read.map((r) => r.displayName), inFlight, 'createOrUpdate', true),
 	]);
@@ -86,7 +86,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const batches = new Map<string, Item[]>();
 	for (const r of read) {
 		const ids = memberIds(this, r.reference, r.members, users, r.itemIndex);
-		const existing = groups.get(nameKey(r.displayName));
+		const existing = groupsByName.get(nameKey(r.displayName));
 		if (ids instanceof Error || (existing && !(existing instanceof Error) && ids.includes(String(existing.id)))) {
 			results[r.itemIndex] = ids instanceof Error ? ids : selfMemberError(this, r.itemIndex, String((existing as ScimGroup).id));
 			continue;
@@ -97,7 +97,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	await mapConcurrent([...batches], inFlight, async ([key, items]) => {
-		const existing = groups.get(key);
+		const existing = groupsByName.get(key);
 		if (existing instanceof Error) {
 			for (const item of items) results[item.itemIndex] = existing;
 			return;
@@ -118,7 +118,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 async function applyBatch(
 	ctx: IExecuteFunctions,
 	items: Item[],
-	existing: (ScimGroup & IDataObject) | undefined,
+	existing: Group | undefined,
 	inFlight: number,
 	results: Array<INodeExecutionData[] | Error>,
 ): Promise<void> {
@@ -148,18 +148,14 @@ async function applyBatch(
 		// The first 100 members go in the create; a group found after a lost answer gets them by PATCH.
 		let foundExisting = false;
 		const create = async (memberIds: string[]) =>
-			await scimRequest<ScimGroup & IDataObject>(
-				ctx,
-				{ method: 'POST', path: '/Groups', body: toScimGroup({ displayName, externalId, memberIds }) as IDataObject },
-				{
-					context,
-					findExisting: async () => {
-						const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
-						foundExisting = found !== undefined;
-						return found;
-					},
+			await groups.create(ctx, toScimGroup({ displayName, externalId, memberIds }), {
+				context,
+				findExisting: async () => {
+					const found = await findGroupByDisplayName(ctx, displayName, 'createOrUpdate');
+					foundExisting = found !== undefined;
+					return found;
 				},
-			);
+			});
 		const inline = patches[0]?.ids ?? [];
 		let created = await create(inline).catch((error: Error) => error);
 		// K2 refuses a whole create when one member does not exist, and this create carries the
@@ -182,7 +178,7 @@ async function applyBatch(
 	let externalIdError: Error | undefined;
 	if (setExternalId.length && !patches.length) {
 		try {
-			await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: { schemas: [PATCH_OP_SCHEMA], Operations: setExternalId } }, { context: patchContext });
+			await groups.patch(ctx, groupId, setExternalId, { context: patchContext });
 		} catch (error) {
 			externalIdError = error as Error;
 		}

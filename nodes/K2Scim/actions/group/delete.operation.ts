@@ -1,6 +1,6 @@
 import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
 import { groupLocator } from './fields';
 import { resolveGroup } from './lookup';
 
@@ -10,10 +10,6 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const { id, displayName } = await resolveGroup(this, itemIndex, 'delete');
-	await scimRequest(
-		this,
-		{ method: 'DELETE', path: `/Groups/${encodeURIComponent(id)}` },
-		{ context: { resource: 'group', operation: 'delete', id, displayName }, itemIndex },
-	);
+	await groups.delete(this, id, { context: { resource: 'group', operation: 'delete', id, displayName }, itemIndex });
 	return [{ json: { id, deleted: true } }];
 }

@@ -1,8 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { simplifyGroup } from '../../scim/group';
-import type { ScimGroup } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { groupLocator, MEMBERS_READ_CAP_NOTE } from './fields';
 import { resolveGroup } from './lookup';
@@ -15,10 +14,6 @@ export const description: INodeProperties[] = [
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const { id, displayName } = await resolveGroup(this, itemIndex, 'get');
-	const group = await scimRequest<ScimGroup & IDataObject>(
-		this,
-		{ method: 'GET', path: `/Groups/${encodeURIComponent(id)}` },
-		{ context: { resource: 'group', operation: 'get', id, displayName }, itemIndex },
-	);
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	const group = await groups.get(this, id, { context: { resource: 'group', operation: 'get', id, displayName }, itemIndex });
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

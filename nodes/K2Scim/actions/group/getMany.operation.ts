@@ -4,8 +4,7 @@ import { and, eq } from '../../scim/filter';
 import { rawFilterProblem } from '../../scim/filterParser';
 import { simplifyGroup } from '../../scim/group';
 import { MAX_LENGTH, readText } from '../../scim/validate';
-import type { ScimGroup } from '../../scim/schemas';
-import { listResources } from '../../transport/paging';
+import { groups } from '../../transport/resources';
 import { readReturnLimit, returnAllAndLimit, simplifyField } from '../common.fields';
 import { inputError, valueOrThrow } from '../inputError';
 import { MEMBERS_READ_CAP_NOTE } from './fields';
@@ -84,15 +83,14 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		externalId !== undefined ? eq('externalId', externalId) : undefined,
 		(filters.raw as string) || undefined,
 	);
-	const groups = await listResources(
+	const listed = await groups.list(
 		this,
-		'/Groups',
 		{ filter: filter || undefined, limit, excludedAttributes: options.includeMembers === false ? 'members' : undefined },
 		{ context: { resource: 'group', operation: 'getMany' }, itemIndex },
 	);
-	return groups.map((group) => {
+	return listed.map((group) => {
 		if (!simplify) return { json: group };
-		const simple = simplifyGroup(group as unknown as ScimGroup) as IDataObject;
+		const simple = simplifyGroup(group);
 		if (options.includeMembers === false) {
 			delete simple.members;
 			delete simple.memberCount;

@@ -2,20 +2,23 @@
  * Resolving display names and userNames to K2 resources with one lookup per distinct name, before
  * any write is sent, and an item's member references to IDs.
  */
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
+import { identifierKey, normalizeIdentifier } from '../../scim/identity';
+import type { ScimErrorContext } from '../../scim/error';
 import { listItems } from '../../scim/list';
-import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
-import type { ScimContext } from '../../transport';
+import type { ScimListResponse } from '../../scim/schemas';
+import type { ScimContext, ScimRequestOptions } from '../../transport';
+import { groups, users } from '../../transport/resources';
+import type { FindQuery, Group, PageQuery, User } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
 import { unknownGroupError, unknownUsersError } from './memberErrors';
 import { readGroupTarget } from './members';
 import type { MemberReference } from './members';
 
 /** userName and displayName comparisons in K2 are not case-sensitive. */
-export const nameKey = (name: string): string => name.toLowerCase();
+export const nameKey = (name: string): string => identifierKey('displayName', name) ?? '';
 
 export type Lookup<T> = Map<string, T | undefined | Error>;
 
@@ -23,32 +26,28 @@ export type Lookup<T> = Map<string, T | undefined | Error>;
  * Looks each distinct name up once (`attribute eq "name"`), with `inFlight` requests at a time.
  * A lookup that fails is recorded for the items that need it instead of failing them all.
  */
-async function lookupByName<T extends IDataObject>(
+async function lookupByName<T extends User | Group>(
 	ctx: ScimContext,
-	path: '/Users' | '/Groups',
+	page: (ctx: ScimContext, query: PageQuery, options: ScimRequestOptions) => Promise<ScimListResponse<T>>,
 	attribute: 'userName' | 'displayName',
 	names: Iterable<string>,
 	inFlight: number,
-	operation: string,
-	qs: IDataObject = {},
+	contextOf: (name: string) => ScimErrorContext,
+	query: FindQuery = {},
 ): Promise<Lookup<T>> {
 	const distinct = new Map<string, string>();
 	for (const name of names) if (!distinct.has(nameKey(name))) distinct.set(nameKey(name), name);
 	const found: Lookup<T> = new Map();
 	await mapConcurrent([...distinct], inFlight, async ([key, name]) => {
 		try {
-			const response = await scimRequest<ScimListResponse<T>>(
-				ctx,
-				{ method: 'GET', path, qs: { filter: eq(attribute, name), ...qs } },
-				{
-					context:
-						path === '/Users'
-							? { resource: 'user', operation: 'get', userName: name }
-							: { resource: 'group', operation, displayName: name },
-				},
-			);
+			// K2's `eq` compares code points: a name stored in NFD (a macOS export) is found only by its
+			// NFD spelling, so both are asked when they differ.
+			const nfc = normalizeIdentifier(name);
+			const spellings = nfc.normalize('NFD') === nfc ? [nfc] : [nfc, nfc.normalize('NFD')];
+			const responses = [];
+			for (const spelling of spellings) responses.push(await page(ctx, { filter: eq(attribute, spelling), ...query }, { context: contextOf(name) }));
 			// Servers may match case-insensitively and return more than one: prefer the exact spelling.
-			const matches = listItems<T>(response).filter((r) => typeof r[attribute] === 'string' && nameKey(r[attribute] as string) === key);
+			const matches = responses.flatMap((response) => listItems<T>(response)).filter((r) => typeof r[attribute] === 'string' && nameKey(r[attribute] as string) === key);
 			found.set(key, matches.find((r) => r[attribute] === name) ?? matches[0]);
 		} catch (error) {
 			found.set(key, error as Error);
@@ -57,8 +56,9 @@ async function lookupByName<T extends IDataObject>(
 	return found;
 }
 
-export async function lookupUsers(ctx: ScimContext, userNames: Iterable<string>, inFlight: number, operation: string) {
-	return await lookupByName<ScimUser & IDataObject>(ctx, '/Users', 'userName', userNames, inFlight, operation);
+/** Errors name a user lookup a user "get", whichever operation needs it. */
+export async function lookupUsers(ctx: ScimContext, userNames: Iterable<string>, inFlight: number, _operation: string) {
+	return await lookupByName(ctx, users.page, 'userName', userNames, inFlight, (userName) => ({ resource: 'user', operation: 'get', userName }));
 }
 
 export async function lookupGroups(
@@ -69,13 +69,13 @@ export async function lookupGroups(
 	withMembers = false,
 ) {
 	// Members are left out where they are not needed: up to 100 per group make the answer large.
-	return await lookupByName<ScimGroup & IDataObject>(
+	return await lookupByName(
 		ctx,
-		'/Groups',
+		groups.page,
 		'displayName',
 		displayNames,
 		inFlight,
-		operation,
+		(displayName) => ({ resource: 'group', operation, displayName }),
 		withMembers ? {} : { excludedAttributes: 'members' },
 	);
 }
@@ -88,7 +88,7 @@ export function memberIds(
 	ctx: IExecuteFunctions,
 	reference: MemberReference,
 	members: string[],
-	users: Lookup<IDataObject>,
+	users: Lookup<User>,
 	itemIndex: number,
 ): string[] | Error {
 	if (reference !== 'userName') return members;
@@ -122,7 +122,7 @@ export async function findGroupByDisplayName(
 	ctx: ScimContext,
 	displayName: string,
 	operation: string,
-): Promise<(ScimGroup & IDataObject) | undefined> {
+): Promise<Group | undefined> {
 	const found = (await lookupGroups(ctx, [displayName], 1, operation, true)).get(nameKey(displayName));
 	if (found instanceof Error) throw found;
 	return found;

@@ -5,7 +5,7 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeParameterResourceLocator } from 'n8n-workflow';
 
-import { describeValue, idProblem, MAX_LENGTH, readText } from '../../scim/validate';
+import { describeValue, idProblem, MAX_LENGTH, readIdentifier } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
 
 export type MemberReference = 'id' | 'userName';
@@ -28,7 +28,7 @@ export function readGroupTarget(ctx: IExecuteFunctions, itemIndex: number): Grou
 		});
 	}
 	if (mode === 'displayName') {
-		return { mode, value: valueOrThrow(ctx, itemIndex, 'Group (By Display Name)', readText(value, MAX_LENGTH.name)) };
+		return { mode, value: valueOrThrow(ctx, itemIndex, 'Group (By Display Name)', readIdentifier(value, MAX_LENGTH.name)) };
 	}
 	// An ID goes into the URL path: `..` would be `DELETE /Groups/..`, an object `[object Object]`.
 	const problem = idProblem(value);
@@ -55,7 +55,7 @@ export function parseMembers(ctx: IExecuteFunctions, value: unknown, itemIndex: 
 			const object = entry as IDataObject;
 			text = object.value ?? object.id ?? object.userName;
 		}
-		if (typeof text === 'string') text = text.trim();
+		if (typeof text === 'string') text = reference === 'userName' ? text.normalize('NFC').trim() : text.trim();
 		if (text === '' && typeof entry === 'string') continue;
 		const problem = reference === 'userName' ? nameProblem(text) : idProblem(text);
 		if (problem) {
@@ -68,7 +68,7 @@ export function parseMembers(ctx: IExecuteFunctions, value: unknown, itemIndex: 
 }
 
 function nameProblem(value: unknown): string | undefined {
-	const read = readText(value, MAX_LENGTH.name);
+	const read = readIdentifier(value, MAX_LENGTH.name);
 	if ('problem' in read) return read.problem;
 	return read.value === '' ? 'is empty' : undefined;
 }

@@ -4,35 +4,28 @@
  * (scim/memberPlan.ts, memberErrors.ts).
  */
 import { NodeApiError } from 'n8n-workflow';
-import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
+import type { IExecuteFunctions } from 'n8n-workflow';
 
 import { MAX_MEMBERS_PER_READ } from '../../scim/group';
 import { lookupChunks, memberPatches, readUserLookup, usersByIdFilter } from '../../scim/memberPlan';
 import type { CurrentMembers, LookedUpUser, MemberChangeKind, MemberFailure, MemberPatch } from '../../scim/memberPlan';
-import type { ScimGroup, ScimListResponse } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups, users } from '../../transport/resources';
+import type { Group } from '../../transport/resources';
 import type { ScimErrorContext } from '../../scim/error';
 import { mapConcurrent } from '../../utils/concurrency';
-
-export const groupPath = (id: string): string => `/Groups/${encodeURIComponent(id)}`;
 
 const isStatus = (error: unknown, status: string) => error instanceof NodeApiError && error.httpCode === status;
 
 /** Users among `ids`, looked up 50 at a time with `id eq ... or ...`: 10,000 IDs are 200 requests. */
 async function lookUpUsers(ctx: IExecuteFunctions, ids: readonly string[], attributes: string, inFlight: number): Promise<LookedUpUser[]> {
-	const pages = await mapConcurrent(lookupChunks(ids), inFlight, async (chunk) => {
-		const page = await scimRequest<ScimListResponse<LookedUpUser>>(
-			ctx,
-			{ method: 'GET', path: '/Users', qs: { filter: usersByIdFilter(chunk), attributes, count: chunk.length } },
-			{ context: { resource: 'user', operation: 'get' } },
-		);
-		return Array.isArray(page?.Resources) ? page.Resources : [];
-	});
+	const pages = await mapConcurrent(lookupChunks(ids), inFlight, async (chunk) =>
+		await users.find(ctx, usersByIdFilter(chunk), { attributes, count: chunk.length }, { context: { resource: 'user', operation: 'get' } }),
+	);
 	return pages.flat();
 }
 
 export interface GroupState {
-	group: ScimGroup & IDataObject;
+	group: Group;
 	current: CurrentMembers;
 	/** Candidates K2 has no user for (known only when the group read was cut and users were looked up). */
 	unknownUsers: Set<string>;
@@ -52,13 +45,12 @@ export async function readGroupState(
 	context: ScimErrorContext,
 	inFlight: number,
 ): Promise<GroupState> {
-	const group = await scimRequest<ScimGroup & IDataObject>(ctx, { method: 'GET', path: groupPath(groupId) }, { context });
-	return await stateOf(ctx, group, candidates, inFlight);
+	return await stateOf(ctx, await groups.get(ctx, groupId, { context }), candidates, inFlight);
 }
 
 export async function stateOf(
 	ctx: IExecuteFunctions,
-	group: ScimGroup & IDataObject,
+	group: Group,
 	candidates: readonly string[],
 	inFlight: number,
 ): Promise<GroupState> {
@@ -101,11 +93,11 @@ export async function sendMemberPatches(
 	patches: MemberPatch[],
 	context: ScimErrorContext,
 	inFlight: number,
-	onApplied: (group: unknown) => void = () => undefined,
+	onApplied: (group: Group | undefined) => void = () => undefined,
 ): Promise<Map<string, MemberFailure>> {
 	const failed = new Map<string, MemberFailure>();
 	const send = async (patch: MemberPatch) =>
-		onApplied(await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.request as unknown as IDataObject }, { context }));
+		onApplied(await groups.patch(ctx, groupId, patch.request, { context }));
 	for (const patch of patches) {
 		try {
 			await send(patch);

@@ -1,9 +1,7 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { renameOperations, simplifyGroup } from '../../scim/group';
-import { PATCH_OP_SCHEMA } from '../../scim/schemas';
-import type { ScimGroup } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { groups } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { readGroupName } from './create.operation';
 import { groupLocator } from './fields';
@@ -28,16 +26,11 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const newName = readGroupName(this, itemIndex, 'newDisplayName', 'New Display Name');
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const { id } = await resolveGroup(this, itemIndex, 'rename');
-	const group = await scimRequest<(ScimGroup & IDataObject) | undefined>(
-		this,
-		{
-			method: 'PATCH',
-			path: `/Groups/${encodeURIComponent(id)}`,
-			body: { schemas: [PATCH_OP_SCHEMA], Operations: renameOperations(newName) } as unknown as IDataObject,
-		},
-		{ context: { resource: 'group', operation: 'rename', id, displayName: newName }, itemIndex },
-	);
+	const group = await groups.patch(this, id, renameOperations(newName), {
+		context: { resource: 'group', operation: 'rename', id, displayName: newName },
+		itemIndex,
+	});
 	// K2 may answer a PATCH with 204 and no body.
-	if (!group || typeof group !== 'object' || !group.id) return [{ json: { id, displayName: newName } }];
-	return [{ json: simplify ? (simplifyGroup(group) as IDataObject) : group }];
+	if (!group) return [{ json: { id, displayName: newName } }];
+	return [{ json: simplify ? simplifyGroup(group) : group }];
 }

@@ -1,7 +1,6 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { users } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser } from './locate';
@@ -15,18 +14,12 @@ export const description: INodeProperties[] = [
 
 export async function execute(this: IExecuteFunctions, itemIndex: number): Promise<INodeExecutionData[]> {
 	const fields = readNewUserFields(this, itemIndex);
-	const resource = userResource(fields);
-	const user = await scimRequest<ScimUser>(
-		this,
-		{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
-		{
-			context: { resource: 'user', operation: 'create', userName: fields.userName },
-			itemIndex,
-			// If a create's answer was lost, the user may exist: find it rather than create it twice.
-			findExisting: async () =>
-				(await findUser(this, 'userName', fields.userName!, 'create', itemIndex)) as IDataObject | undefined,
-		},
-	);
+	const user = await users.create(this, userResource(fields), {
+		context: { resource: 'user', operation: 'create', userName: fields.userName },
+		itemIndex,
+		// If a create's answer was lost, the user may exist: find it rather than create it twice.
+		findExisting: async () => await findUser(this, 'userName', fields.userName!, 'create', itemIndex),
+	});
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	return [userItem(user, simplify)];
 }

@@ -1,17 +1,17 @@
 import { NodeApiError, NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { sameIdentifier } from '../../scim/identity';
 import { resolveMatch } from '../../scim/match';
 import type { MatchOn, MatchResult } from '../../scim/match';
 import { changesOf } from '../../scim/reconcile';
-import { patchRequest, userPatchOperations } from '../../scim/user';
-import type { ScimUser } from '../../scim/schemas';
+import { userPatchOperations } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
-import { scimRequest } from '../../transport';
+import { users } from '../../transport/resources';
+import type { User } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, matchOnFields, readNewUserFields, userNameField, userResource } from './fields';
-import { findUser, findUsers, userPath } from './locate';
+import { findUser, findUsers } from './locate';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
@@ -25,7 +25,7 @@ export const description: INodeProperties[] = [
  * The K2 user an item describes, by the same rules as Sync (scim/match.ts), from at most two
  * lookups: the second only when the first cannot settle it (a rename, an adoption, a collision).
  */
-async function matchUser(ctx: IExecuteFunctions, matchOn: MatchOn, fields: UserFields, itemIndex: number): Promise<MatchResult> {
+async function matchUser(ctx: IExecuteFunctions, matchOn: MatchOn, fields: UserFields, itemIndex: number): Promise<MatchResult<User>> {
 	const find = async (attribute: 'userName' | 'externalId', value: string | null | undefined) =>
 		value ? await findUsers(ctx, attribute, value, 'createOrUpdate', itemIndex) : [];
 	const keys = { userName: fields.userName ?? undefined, externalId: fields.externalId ?? undefined };
@@ -66,18 +66,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (match.error) throw matchError(this, match.error, itemIndex);
 
 	if (!match.user) {
-		const resource = userResource(fields);
 		// A create whose answer was lost is looked up by the key that identifies the person best.
 		const [attribute, key] = fields.externalId ? (['externalId', fields.externalId] as const) : (['userName', fields.userName!] as const);
-		const created = await scimRequest<ScimUser>(
-			this,
-			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
-			{
+		const created = await users
+			.create(this, userResource(fields), {
 				context,
 				itemIndex,
-				findExisting: async () => (await findUser(this, attribute, key, 'createOrUpdate', itemIndex)) as IDataObject | undefined,
-			},
-		).catch((error: Error) => error);
+				findExisting: async () => await findUser(this, attribute, key, 'createOrUpdate', itemIndex),
+			})
+			.catch((error: Error) => error);
 		if (!(created instanceof Error)) return [userItem(created, simplify, { action: 'created' })];
 		// Another execution (a second webhook for the same person) created the user between our
 		// lookup and our create: update the user it created instead of failing.
@@ -92,17 +89,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const operations = userPatchOperations(existing, fields);
 	const matchedBy = match.matchedBy;
 	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', matchedBy, changedAttributes: [] })];
-	const updated = await scimRequest<ScimUser>(
-		this,
-		{ method: 'PATCH', path: userPath(existing.id!), body: patchRequest(operations) as never },
-		{ context: { ...context, id: existing.id }, itemIndex },
-	);
+	const updated = await users.patch(this, existing.id!, operations, { context: { ...context, id: existing.id }, itemIndex });
 	return [
-		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
+		userItem(updated ?? existing, simplify, {
 			action: 'updated',
 			matchedBy,
 			changedAttributes: operations.map((op) => op.path ?? op.op),
-			changes: changesOf(existing, operations) as IDataObject,
+			changes: { ...changesOf(existing, operations) },
 		}),
 	];
 }

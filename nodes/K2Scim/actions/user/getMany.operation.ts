@@ -4,8 +4,7 @@ import { userFilter } from '../../scim/filter';
 import { rawFilterProblem } from '../../scim/filterParser';
 import { MAX_LENGTH, readBoolean, readText } from '../../scim/validate';
 import { simplifyUser } from '../../scim/user';
-import type { ScimUser } from '../../scim/schemas';
-import { listResources } from '../../transport/paging';
+import { users } from '../../transport/resources';
 import { readReturnLimit, returnAllAndLimit, simplifyField } from '../common.fields';
 import { inputError, valueOrThrow } from '../inputError';
 
@@ -96,13 +95,6 @@ export async function execute(
 	const filter = userFilter(readFilters(this, itemIndex));
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
-	const users = await listResources(
-		this,
-		'/Users',
-		{ filter, limit },
-		{ context: { resource: 'user', operation: 'getMany' }, itemIndex },
-	);
-	return users.map((user) => ({
-		json: simplify ? (simplifyUser(user as unknown as ScimUser) as IDataObject) : user,
-	}));
+	const listed = await users.list(this, { filter, limit }, { context: { resource: 'user', operation: 'getMany' }, itemIndex });
+	return listed.map((user) => ({ json: simplify ? simplifyUser(user) : user }));
 }

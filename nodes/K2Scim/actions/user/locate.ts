@@ -1,13 +1,13 @@
 import { NodeOperationError } from 'n8n-workflow';
-import type { IDataObject, IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeProperties, INodeParameterResourceLocator } from 'n8n-workflow';
 
 import { eq } from '../../scim/filter';
 import { identifierKey } from '../../scim/identity';
 import { idProblem, MAX_LENGTH, readIdentifier } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
-import type { ScimListResponse, ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
 import type { ScimContext } from '../../transport';
+import { users } from '../../transport/resources';
+import type { User } from '../../transport/resources';
 
 /** "User": pick from a searchable list, paste a K2 SCIM ID, or give a userName. */
 export function userLocator(operations: string[]): INodeProperties {
@@ -49,7 +49,7 @@ export async function findUser(
 	value: string,
 	operation: string,
 	itemIndex?: number,
-): Promise<ScimUser | undefined> {
+): Promise<User | undefined> {
 	return (await findUsers(ctx, attribute, value, operation, itemIndex))[0];
 }
 
@@ -65,15 +65,12 @@ export async function findUsers(
 	value: string,
 	operation: string,
 	itemIndex?: number,
-): Promise<ScimUser[]> {
+): Promise<User[]> {
 	const lookup = async (spelling: string) =>
-		(
-			await scimRequest<ScimListResponse<ScimUser>>(
-				ctx,
-				{ method: 'GET', path: '/Users', qs: { filter: eq(attribute, spelling), count: 2 } },
-				{ context: { resource: 'user', operation, userName: attribute === 'userName' ? spelling : undefined }, itemIndex },
-			)
-		).Resources ?? [];
+		await users.find(ctx, eq(attribute, spelling), { count: 2 }, {
+			context: { resource: 'user', operation, userName: attribute === 'userName' ? spelling : undefined },
+			itemIndex,
+		});
 	if (attribute === 'id') return (await lookup(value)).filter((user) => user.id === value);
 	// K2's `eq` compares code points: a user stored in NFD (a macOS export) is found only by its NFD
 	// spelling. Both are asked when they differ, so the lookup sees what Sync's listing sees.
@@ -81,14 +78,14 @@ export async function findUsers(
 	const nfd = nfc.normalize('NFD');
 	const found = nfd === nfc ? await lookup(nfc) : [...(await lookup(nfc)), ...(await lookup(nfd))];
 	const wanted = identifierKey(attribute, value);
-	const matches = found.filter((user) => identifierKey(attribute, (user as Record<string, unknown>)[attribute]) === wanted);
+	const matches = found.filter((user) => identifierKey(attribute, user[attribute]) === wanted);
 	return matches.filter((user, index) => matches.findIndex((other) => other.id === user.id) === index);
 }
 
 export interface LocatedUser {
 	id: string;
 	/** Set when finding the ID already fetched the user (By Username). */
-	user?: ScimUser;
+	user?: User;
 	label: string;
 }
 
@@ -132,12 +129,4 @@ export async function locateUser(
 		});
 	}
 	return { id: user.id, user, label: value };
-}
-
-export function userPath(id: string): string {
-	return `/Users/${encodeURIComponent(id)}`;
-}
-
-export function asData(value: unknown): IDataObject {
-	return value as IDataObject;
 }

@@ -1,10 +1,9 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
+import type { IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import type { ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { users } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, readNewUserFields, userNameField, userResource } from './fields';
-import { locateUser, userLocator, userPath } from './locate';
+import { locateUser, userLocator } from './locate';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
@@ -26,11 +25,10 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const fields = readNewUserFields(this, itemIndex);
 	const located = await locateUser(this, itemIndex, 'replace');
 	const resource = { ...userResource(fields), id: located.id };
-	const user = await scimRequest<ScimUser>(
-		this,
-		{ method: 'PUT', path: userPath(located.id), body: resource as unknown as IDataObject },
-		{ context: { resource: 'user', operation: 'replace', id: located.id, userName: fields.userName }, itemIndex },
-	);
+	const user = await users.replace(this, located.id, resource, {
+		context: { resource: 'user', operation: 'replace', id: located.id, userName: fields.userName },
+		itemIndex,
+	});
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	return [userItem(user, simplify)];
 }

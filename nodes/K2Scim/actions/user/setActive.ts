@@ -1,9 +1,8 @@
 import type { IExecuteFunctions, INodeExecutionData } from 'n8n-workflow';
 
-import { patchRequest } from '../../scim/user';
-import type { ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
-import { locateUser, userPath } from './locate';
+import { users } from '../../transport/resources';
+import type { User } from '../../transport/resources';
+import { locateUser } from './locate';
 import { userItem } from './output';
 
 /** Deactivate and Reactivate: one PATCH of `active`, the usual offboarding and rehire. */
@@ -14,16 +13,11 @@ export async function setActive(
 ): Promise<INodeExecutionData[]> {
 	const located = await locateUser(ctx, itemIndex, operation);
 	const active = operation === 'reactivate';
-	const user = await scimRequest<ScimUser>(
-		ctx,
-		{
-			method: 'PATCH',
-			path: userPath(located.id),
-			body: patchRequest([{ op: 'replace', path: 'active', value: active }]) as never,
-		},
-		{ context: { resource: 'user', operation, id: located.id }, itemIndex },
-	);
+	const user = await users.patch(ctx, located.id, [{ op: 'replace', path: 'active', value: active }], {
+		context: { resource: 'user', operation, id: located.id },
+		itemIndex,
+	});
 	const simplify = ctx.getNodeParameter('simplify', itemIndex, true) as boolean;
 	// A PATCH may answer 204 without a body; the user's state is then what we asked for.
-	return [userItem(user && typeof user === 'object' ? user : { id: located.id, active } as ScimUser, simplify)];
+	return [userItem(user ?? ({ id: located.id, active } as User), simplify)];
 }

@@ -9,15 +9,13 @@ import { invisibleCharacterProblem, normalizeIdentifier } from '../../scim/ident
 import { createSyncPlanner, matchKeyProblem } from '../../scim/reconcile';
 import type { DeprovisionPlan, MatchKeys, MatchOn, SyncItemPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
-import { patchRequest } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
-import { scimRequest } from '../../transport';
-import { listResources } from '../../transport/paging';
+import { users } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
 import { readRequestsInFlight, requestsInFlightModeOption, requestsInFlightOption } from '../common.fields';
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, matchOnFields, readUserFields, userNameField } from './fields';
-import { findUser, userPath } from './locate';
+import { findUser } from './locate';
 import { syncGroups } from './syncGroups';
 import type { SyncUserRef } from './syncGroups';
 import { failedItem, summaryItem, syncFailedError } from './syncReport';
@@ -272,10 +270,10 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 
 	// 1. One listing of K2's users (pages of 100, fetched in parallel), started first so that its
 	// pages arrive while the items' match keys are read.
-	const listing = listResources(this, '/Users', { concurrency: options.requestsInFlight }, { context });
+	const listing = users.list(this, { concurrency: options.requestsInFlight }, { context });
 	listing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
 	const { keys, raw } = readMatchKeys(this, itemCount, matchOn);
-	const existing = (await listing) as unknown as ScimUser[];
+	const existing = await listing;
 
 	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
@@ -407,14 +405,10 @@ async function applyDeprovisions(ctx: IExecuteFunctions, plans: DeprovisionPlan[
 	return await mapConcurrent(plans, requestsInFlight, async (entry) => {
 		const base: IDataObject = { type: 'deprovision', id: entry.user.id, userName: entry.user.userName ?? null };
 		if (dryRun) return { ...base, action: entry.action === 'delete' ? 'delete' : 'deactivate', dryRun: true };
+		const write = { context: { ...context, id: entry.user.id, userName: entry.user.userName } };
 		try {
-			await scimRequest(
-				ctx,
-				entry.action === 'delete'
-					? { method: 'DELETE', path: userPath(entry.user.id!) }
-					: { method: 'PATCH', path: userPath(entry.user.id!), body: patchRequest(entry.operations) as never },
-				{ context: { ...context, id: entry.user.id, userName: entry.user.userName } },
-			);
+			if (entry.action === 'delete') await users.delete(ctx, entry.user.id!, write);
+			else await users.patch(ctx, entry.user.id!, entry.operations, write);
 			return { ...base, action: entry.action === 'delete' ? 'deleted' : 'deactivated' };
 		} catch (error) {
 			const reason = `Could not be ${entry.action === 'delete' ? 'deleted' : 'deactivated'}: ${(error as Error).message}`;
@@ -537,13 +531,12 @@ async function deprovisionScope(ctx: IExecuteFunctions, options: SyncOptions): P
 	if (options.deprovision === 'none') return () => false;
 	if (options.deprovisionScope === 'all') return () => true;
 	if (options.deprovisionScope === 'withExternalId') return (user) => Boolean(user.externalId);
-	const matching = await listResources(
+	const matching = await users.list(
 		ctx,
-		'/Users',
 		{ filter: options.deprovisionFilter, attributes: 'id' },
 		{ context: { resource: 'user', operation: 'sync' } },
 	);
-	const ids = new Set(matching.map((user) => user.id as string));
+	const ids = new Set(matching.map((user) => user.id!));
 	return (user) => ids.has(user.id!);
 }
 
@@ -564,7 +557,7 @@ async function applyUserPlan(
 	const matched: IDataObject = item.matchedBy ? { matchedBy: item.matchedBy } : {};
 	if (item.action === 'unchanged') return { user: item.existing, json: { ...base, action: 'unchanged', ...matched, reason: item.reason } };
 	const changedAttributes = item.operations.map((op) => op.path ?? op.op);
-	const described: IDataObject = { ...matched, reason: item.reason, ...(item.action === 'create' ? {} : { changedAttributes, changes: item.changes as IDataObject }) };
+	const described: IDataObject = { ...matched, reason: item.reason, ...(item.action === 'create' ? {} : { changedAttributes, changes: { ...item.changes } }) };
 	if (dryRun) {
 		return { user: item.existing, json: { ...base, action: item.action, dryRun: true, ...described } };
 	}
@@ -574,24 +567,16 @@ async function applyUserPlan(
 		if (resource.active === undefined) resource.active = true;
 		// A create whose answer was lost is looked up by the key that identifies the person best.
 		const [attribute, key] = entry.fields.externalId ? (['externalId', entry.fields.externalId] as const) : (['userName', entry.fields.userName!] as const);
-		const created = await scimRequest<ScimUser>(
-			ctx,
-			{ method: 'POST', path: '/Users', body: resource as unknown as IDataObject },
-			{
-				context,
-				itemIndex: entry.itemIndex,
-				findExisting: async () => (await findUser(ctx, attribute, key, 'sync', entry.itemIndex)) as IDataObject | undefined,
-			},
-		);
+		const created = await users.create(ctx, resource, {
+			context,
+			itemIndex: entry.itemIndex,
+			findExisting: async () => await findUser(ctx, attribute, key, 'sync', entry.itemIndex),
+		});
 		return { user: created, json: { ...base, id: created.id ?? null, action: 'created', ...described } };
 	}
-	const updated = await scimRequest<ScimUser>(
-		ctx,
-		{ method: 'PATCH', path: userPath(item.existing!.id!), body: patchRequest(item.operations) as never },
-		{ context, itemIndex: entry.itemIndex },
-	);
+	const updated = await users.patch(ctx, item.existing!.id!, item.operations, { context, itemIndex: entry.itemIndex });
 	return {
-		user: updated && typeof updated === 'object' ? { ...updated, groups: item.existing!.groups } : item.existing,
+		user: updated ? { ...updated, groups: item.existing!.groups } : item.existing,
 		json: { ...base, action: item.action === 'reactivate' ? 'reactivated' : 'updated', ...described },
 	};
 }

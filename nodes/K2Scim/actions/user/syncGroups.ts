@@ -4,9 +4,8 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 import { MAX_MEMBERS_PER_READ } from '../../scim/group';
 import { extraManagedKeys, groupCreateBody, groupKey, groupNameFilter, groupNamed, memberPatches, membersFromUsers, planGroupSync } from '../../scim/groupSync';
 import type { GroupStep, GroupSyncUser, ManagedGroups, MemberPatch } from '../../scim/groupSync';
-import type { ScimGroup, ScimListResponse, ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
-import { listResources } from '../../transport/paging';
+import type { ScimGroup, ScimUser } from '../../scim/schemas';
+import { groups } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
 import { unknownUserIds } from '../group/membership';
 import type { SyncFailure } from './syncReport';
@@ -36,7 +35,6 @@ export interface GroupSyncResult {
 }
 
 const context = { resource: 'group' as const, operation: 'sync' };
-const groupPath = (id: string) => `/Groups/${encodeURIComponent(id)}`;
 
 /**
  * Puts the synced users in exactly the groups their items list: read, plan (scim/groupSync), apply.
@@ -53,9 +51,9 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 	const labels = new Map(refs.map((ref) => [ref.key, ref.label]));
 	const failures: SyncFailure[] = [];
 
-	let groups: ScimGroup[];
+	let listed: ScimGroup[];
 	try {
-		groups = (await listResources(ctx, '/Groups', { excludedAttributes: 'members' }, { context })) as unknown as ScimGroup[];
+		listed = await groups.list(ctx, { excludedAttributes: 'members' }, { context });
 	} catch (error) {
 		// Without the listing no group can be planned: one failure that names every group it stopped.
 		const names = [...new Set(managed.flatMap((ref) => ref.groups!))];
@@ -63,7 +61,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 		failures.push({ kind: 'group', name: names.join(', '), reason });
 		return { items: names.map((displayName) => ({ displayName, id: null, action: 'error', error: reason })), failures, otherGroups, removedFrom };
 	}
-	const existingGroups = new Map(groups.map((group) => [groupKey(String(group.displayName)), { id: group.id!, displayName: String(group.displayName) }]));
+	const existingGroups = new Map(listed.map((group) => [groupKey(String(group.displayName)), { id: group.id!, displayName: String(group.displayName) }]));
 	const managedKeys = new Set([...managed.flatMap((ref) => ref.groups!.map(groupKey)), ...extraManagedKeys(options.managedGroups, existingGroups)]);
 
 	const partial = new Set<string>();
@@ -72,7 +70,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 	if (options.existingUsers.some((user) => Array.isArray(user.groups))) {
 		currentMembers = membersFromUsers(managed);
 		// The groups a participant keeps because Sync does not own them: reported, never silent.
-		const nameById = new Map(groups.map((group) => [String(group.id), String(group.displayName)]));
+		const nameById = new Map(listed.map((group) => [String(group.id), String(group.displayName)]));
 		for (const ref of managed) {
 			const other = [...ref.currentGroupIds].filter((id) => !managedKeys.has(groupKey(nameById.get(id) ?? ''))).map((id) => nameById.get(id) ?? id);
 			otherGroups.set(ref.key, other);
@@ -83,9 +81,7 @@ export async function syncGroups(ctx: IExecuteFunctions, refs: SyncUserRef[], op
 			const group = existingGroups.get(key);
 			if (!group) return;
 			try {
-				const read = await scimRequest<ScimGroup>(ctx, { method: 'GET', path: groupPath(group.id) }, {
-					context: { ...context, id: group.id, displayName: group.displayName },
-				});
+				const read = await groups.get(ctx, group.id, { context: { ...context, id: group.id, displayName: group.displayName } });
 				const members = read.members ?? [];
 				if (members.length >= MAX_MEMBERS_PER_READ) partial.add(group.id);
 				currentMembers.set(group.id, new Set(members.map((member) => String(member.value))));
@@ -133,10 +129,10 @@ async function applyStep(
 	let groupId = step.groupId;
 	if (!groupId) {
 		try {
-			const created = await scimRequest<ScimGroup>(ctx, { method: 'POST', path: '/Groups', body: groupCreateBody(step.displayName) as never }, {
+			const created = await groups.create(ctx, groupCreateBody(step.displayName), {
 				context: { ...context, displayName: step.displayName },
 				// A create whose answer was lost may have landed: look the group up before any re-send.
-				findExisting: async () => (await findGroup(ctx, step.displayName)) as IDataObject | undefined,
+				findExisting: async () => await findGroup(ctx, step.displayName),
 			});
 			groupId = created.id!;
 			out.id = groupId;
@@ -148,9 +144,7 @@ async function applyStep(
 	const notRemoved: string[] = [];
 	const reasons: string[] = [];
 	const send = async (patch: MemberPatch) =>
-		await scimRequest(ctx, { method: 'PATCH', path: groupPath(groupId), body: patch.body as never }, {
-			context: { ...context, id: groupId, displayName: step.displayName },
-		});
+		await groups.patch(ctx, groupId, patch.body, { context: { ...context, id: groupId, displayName: step.displayName } });
 	for (const patch of step.patches) {
 		try {
 			await send(patch);
@@ -195,10 +189,8 @@ function isBadRequest(error: unknown): boolean {
 }
 
 async function findGroup(ctx: IExecuteFunctions, displayName: string): Promise<ScimGroup | undefined> {
-	const page = await scimRequest<ScimListResponse<ScimGroup>>(
-		ctx,
-		{ method: 'GET', path: '/Groups', qs: { filter: groupNameFilter(displayName), excludedAttributes: 'members', count: 2 } },
-		{ context: { ...context, displayName } },
-	);
-	return groupNamed(page.Resources, displayName);
+	const found = await groups.find(ctx, groupNameFilter(displayName), { excludedAttributes: 'members', count: 2 }, {
+		context: { ...context, displayName },
+	});
+	return groupNamed(found, displayName);
 }

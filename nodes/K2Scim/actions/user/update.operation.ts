@@ -1,11 +1,10 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { patchRequest, userPatchOperations } from '../../scim/user';
-import type { ScimUser } from '../../scim/schemas';
-import { scimRequest } from '../../transport';
+import { userPatchOperations } from '../../scim/user';
+import { users } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { readUserFields, updateFieldsCollection } from './fields';
-import { locateUser, userLocator, userPath } from './locate';
+import { locateUser, userLocator } from './locate';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
@@ -28,19 +27,13 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	);
 	const located = await locateUser(this, itemIndex, 'update');
 	const context = { resource: 'user' as const, operation: 'update', id: located.id };
-	const existing =
-		located.user ??
-		(await scimRequest<ScimUser>(this, { method: 'GET', path: userPath(located.id) }, { context, itemIndex }));
+	const existing = located.user ?? (await users.get(this, located.id, { context, itemIndex }));
 	const operations = userPatchOperations(existing, fields);
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	if (!operations.length) return [userItem(existing, simplify, { changedAttributes: [] })];
-	const updated = await scimRequest<ScimUser>(
-		this,
-		{ method: 'PATCH', path: userPath(located.id), body: patchRequest(operations) as never },
-		{ context, itemIndex },
-	);
+	const updated = await users.patch(this, located.id, operations, { context, itemIndex });
 	return [
-		userItem(updated && typeof updated === 'object' ? updated : existing, simplify, {
+		userItem(updated ?? existing, simplify, {
 			changedAttributes: operations.map((op) => op.path ?? op.op),
 		}),
 	];
