@@ -448,9 +448,9 @@ function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: Match
 	const raw: unknown[] = new Array(itemCount);
 	for (let itemIndex = 0; itemIndex < itemCount; itemIndex++) {
 		try {
-			const userName = readKey(ctx, itemIndex, 'userName', matchOn === 'userName');
-			const externalId = readKey(ctx, itemIndex, 'externalId', matchOn === 'externalId');
-			raw[itemIndex] = userName.raw ?? externalId.raw;
+			const named = (value: unknown) => (raw[itemIndex] ??= value);
+			const userName = readKey(ctx, itemIndex, 'userName', matchOn === 'userName', named);
+			const externalId = readKey(ctx, itemIndex, 'externalId', matchOn === 'externalId', named);
 			if (matchOn === 'externalIdThenUserName' && userName.value === undefined && externalId.value === undefined) {
 				throw new NodeOperationError(ctx.getNode(), 'Username and External ID are both empty: this item cannot be matched to a K2 user', {
 					itemIndex,
@@ -465,14 +465,26 @@ function readMatchKeys(ctx: IExecuteFunctions, itemCount: number, matchOn: Match
 	return { keys, raw };
 }
 
-const KEY_PARAMETER = { userName: 'userName', externalId: 'additionalFields.externalId' } as const;
-
-/** One identifier of one item: its normal form, or undefined when blank and not required. */
-function readKey(ctx: IExecuteFunctions, itemIndex: number, which: 'userName' | 'externalId', required: boolean): { value?: string; raw: unknown } {
+/**
+ * One identifier of one item: its normal form, or undefined when blank and not required.
+ * `named` gets the value as evaluated, to name the item in reports even when it is unusable (12345).
+ */
+function readKey(
+	ctx: IExecuteFunctions,
+	itemIndex: number,
+	which: 'userName' | 'externalId',
+	required: boolean,
+	named: (value: unknown) => void,
+): { value?: string; raw: unknown } {
 	const label = KEY_LABEL[which];
 	let value: unknown;
 	try {
-		value = ctx.getNodeParameter(KEY_PARAMETER[which], itemIndex, undefined) as unknown;
+		// External ID is optional inside a collection: read the collection (n8n refuses a missing path).
+		value =
+			which === 'userName'
+				? (ctx.getNodeParameter('userName', itemIndex, undefined) as unknown)
+				: (ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject).externalId;
+		if (value !== undefined && value !== null && value !== '') named(value);
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
 			itemIndex,
