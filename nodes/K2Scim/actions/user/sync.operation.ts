@@ -105,6 +105,14 @@ export const description: INodeProperties[] = [
 				description: 'Whether to only report what would change (each user\'s changes, from and to), sending no write to K2',
 			},
 			{
+				displayName: 'Managed Group Names',
+				name: 'managedGroupList',
+				type: 'string',
+				default: '',
+				placeholder: 'e.g. Sales, Finance, Support',
+				description: 'With Managed Groups "These Groups": the group names, comma-separated (or an expression returning a list)',
+			},
+			{
 				displayName: 'Managed Groups',
 				name: 'managedGroups',
 				type: 'options',
@@ -128,14 +136,6 @@ export const description: INodeProperties[] = [
 				default: 'named',
 				description:
 					'Which K2 groups Sync owns. Within them, each user whose item has Groups ends up in exactly those groups. Memberships in other groups are left alone and listed in the user\'s otherGroups. Users whose item has no Groups are never removed from a group.',
-			},
-			{
-				displayName: 'Managed Group Names',
-				name: 'managedGroupList',
-				type: 'string',
-				default: '',
-				placeholder: 'e.g. Sales, Finance, Support',
-				description: 'With Managed Groups "These Groups": the group names, comma-separated (or an expression returning a list)',
 			},
 			{
 				displayName: 'Max Deprovisions per Run',
