@@ -2,11 +2,11 @@
 // are one identity: no second user or group, no rewrite of the K2 value. Invisible characters
 // (U+200B, U+202E, ...) are refused before anything is sent, naming the field and the character.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, syncCase, syncParameters, syncWithGroups, userItems, V2, V2_CONTINUE } from './support';
+import { count, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, syncCase, syncParameters, syncWithGroups, userItems, V2, V2_CONTINUE, useK2 } from './support';
 
 const NFC = 'jos\u00e9@example.com';
 const NFD = 'jose\u0301@example.com';
@@ -18,14 +18,9 @@ const groupByName = (value: string) => ({ __rl: true, mode: 'displayName', value
 describe('Identity: look-alike identifiers are one identity; invisible characters are refused', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	for (const [k2Form, inputForm, label] of [

@@ -2,11 +2,11 @@
 // phone; every other entry (home, mobile, ...) survives every write. A field and Additional
 // Attributes (JSON) may not both set an attribute.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';
+import { count, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE, useK2 } from './support';
 
 const contact = { email: '={{ $json.email }}', phoneNumber: '={{ $json.phone }}' };
 const HOME_EMAIL = { value: 'jane@home.example', type: 'home' };
@@ -19,14 +19,9 @@ const primaries = (entries: Entry[] | undefined) => (entries ?? []).filter((entr
 describe('Identity: shared multi-valued attributes keep what the node does not manage', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	async function seedJane(extra: Record<string, unknown> = {}) {

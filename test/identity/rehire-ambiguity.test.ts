@@ -1,11 +1,11 @@
 // Class 2: a rehire (a user Sync deactivated is back in the export), and class 6: ambiguity
 // (an identifier that names two K2 users, or External ID and Username naming different users).
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';
+import { count, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE, useK2 } from './support';
 
 const staff = [
 	{ mail: 'ada@example.com', employeeId: 'E1' },
@@ -17,14 +17,9 @@ const deprovisioning = { deprovision: 'deactivate', deprovisionScope: 'withExter
 describe('Identity: a rehire is reactivated', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	/** Sync creates three, then an export without Linus deactivates him. */
@@ -106,14 +101,9 @@ describe('Identity: a rehire is reactivated', () => {
 describe('Identity: an identifier that names two K2 users is an item error, never a guess', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	async function twoWithE1() {

@@ -1,9 +1,9 @@
 // Class 1: a rename. HR changes a userName (a marriage); the person keeps one K2 account.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, writes } from '../support/fixture';
 import {
 	createOrUpdateParameters,
 	errorText,
@@ -15,19 +15,15 @@ import {
 	userItems,
 	V2,
 	V2_CONTINUE,
+	useK2,
 } from './support';
 
 describe('Identity: a rename in HR renames the one K2 account', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	test('Sync (version 2 default match): same External ID, new userName -> one PATCH of userName, same account, groups kept', async () => {

@@ -2,13 +2,13 @@
 // `changes: { path: { from, to } }`, `matchedBy` and `reason`, the same in Dry Run.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
 import type { K2Fixture } from '../support/fixture';
-import { startK2, writes } from '../support/fixture';
-import { ENTERPRISE, K2State, syncCase, syncParameters, userItems } from './support';
+import { writes } from '../support/fixture';
+import { ENTERPRISE, K2State, syncCase, syncParameters, userItems, useK2 } from './support';
 
 describe('Identity: the built node description', () => {
 	// The package as n8n loads it (npm run build first).
@@ -51,14 +51,9 @@ describe('Identity: the built node description', () => {
 describe('Identity: Sync says what changes, how each user was matched, and why', () => {
 	let k2: K2Fixture;
 	let state: K2State;
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
+	useK2((fixture) => {
+		k2 = fixture;
+		state = new K2State(fixture);
 	});
 
 	const parameters = syncParameters({}, {}, { department: '={{ $json.dept }}', givenName: '={{ $json.first }}' });

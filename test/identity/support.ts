@@ -2,6 +2,7 @@
 // an HR export maps, direct SCIM reads of what K2 holds, the dry-run / re-run checks every case
 // makes, and a forwarding proxy that lets a test act on K2 at an exact point of a run.
 import assert from 'node:assert/strict';
+import { after, before, beforeEach } from 'node:test';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -11,7 +12,7 @@ import { normalizePath } from '../../sandbox/faults';
 import { k2Credential } from '../harness/run-workflow';
 import type { RunResult } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
-import { writes } from '../support/fixture';
+import { startK2, writes } from '../support/fixture';
 import { signInWithPkce } from '../support/oidc-login';
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
@@ -237,5 +238,22 @@ export async function connectThrough(k2: K2Fixture, proxy: ScimProxy, id: string
 			scimToken: k2.sandbox.scimToken,
 			oauthTokenData: tokens,
 		}),
+	});
+}
+
+/**
+ * One sandbox for a describe block: started before its tests, stopped after them, reset before
+ * each test (data and request counts). `ready` gets the fixture once it is up.
+ */
+export function useK2(ready: (k2: K2Fixture) => void): void {
+	let k2: K2Fixture | undefined;
+	before(async () => {
+		k2 = await startK2();
+		ready(k2);
+	});
+	after(async () => k2?.stop());
+	beforeEach(async () => {
+		await k2!.sandbox.reset();
+		k2!.sandbox.resetStats();
 	});
 }
