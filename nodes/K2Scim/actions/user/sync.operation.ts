@@ -479,11 +479,12 @@ function readKey(
 	const label = KEY_LABEL[which];
 	let value: unknown;
 	try {
-		// External ID is optional inside a collection: read the collection (n8n refuses a missing path).
+		// Only this one expression is evaluated (readDesiredItem reads the rest just before the write).
+		// n8n refuses a missing parameter path without a fallback: External ID is optional, so '' stands for it.
 		value =
 			which === 'userName'
 				? (ctx.getNodeParameter('userName', itemIndex, undefined) as unknown)
-				: (ctx.getNodeParameter('additionalFields', itemIndex, {}) as IDataObject).externalId;
+				: (ctx.getNodeParameter('additionalFields.externalId', itemIndex, '') as unknown);
 		if (value !== undefined && value !== null && value !== '') named(value);
 	} catch (error) {
 		throw new NodeOperationError(ctx.getNode(), `${label} could not be read: ${(error as Error).message}`, {
