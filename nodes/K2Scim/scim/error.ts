@@ -159,12 +159,17 @@ export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext)
 		const message = isUser
 			? `A user with userName "${context.userName ?? context.id ?? '?'}" already exists in K2`
 			: `A group named "${context.displayName ?? context.id ?? '?'}" already exists in K2`;
+		// K2 holds the name but no read shows it: created since, or a deleted user whose name K2 keeps.
+		const hidden =
+			'If no read finds it, K2 may keep the names of deleted users and groups (a soft delete): such a name cannot be used again until K2 support removes it or restores the account. Offboard with Deactivate rather than Delete so that a rehire reactivates the same account.';
 		const description =
 			isUser && context.operation === 'sync'
-				? 'Sync found no K2 user with this userName or External ID in its listing of K2, yet K2 holds the userName: it was created since the listing, or K2 does not show it in lists. Run Sync again (it matches users it can list); if this user fails again, find it with User > Get Many filtered by userName and give it the External ID of its input item.'
-				: isUser
-					? 'Use the "Create or Update" operation to update existing users, or find the existing user with "Get Many" filtered by userName.'
-					: 'Group names are unique in K2. Use the existing group (find it with "Get Many"), or choose another name.';
+				? `Sync found no K2 user with this userName or External ID in its complete listing of K2, yet K2 holds the userName: it was created since the listing, or K2 does not show it in reads. Run Sync again (it matches users it can list); if this user fails again, look for it with User > Get Many filtered by userName and give it the External ID of its input item. ${hidden}`
+				: isUser && context.operation === 'createOrUpdate'
+					? `Create or Update found no K2 user with this userName or External ID, yet K2 holds the userName. ${hidden}`
+					: isUser
+						? `Use the "Create or Update" operation to update existing users, or find the existing user with "Get Many" filtered by userName. ${hidden}`
+						: `Group names are unique in K2. Use the existing group (find it with "Get Many"), or choose another name. ${hidden}`;
 		return withDetails(message, description, info);
 	}
 

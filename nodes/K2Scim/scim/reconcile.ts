@@ -23,6 +23,8 @@ export interface SyncOptions {
 		/** Which unmatched K2 users this sync owns; others (admins, other sources) are never touched. */
 		inScope: (user: ScimUser) => boolean;
 	};
+	/** Paths not to compare: the attributes K2 does not keep (scim/kept.ts). Asked at each item, so what a run learns applies to the items after. */
+	leaveOut?: (path: string) => boolean;
 }
 
 /** One changed attribute: K2's value and the value written (null when absent or removed). */
@@ -158,7 +160,7 @@ export function createSyncPlanner(existing: ScimUser[], desiredKeys: ReadonlyArr
 			const duplicate = duplicateOf(index);
 			if (duplicate) return errorPlan(index, duplicate);
 			if (match.error) return errorPlan(index, match.error);
-			return planItem(fields, index, match.user, match.matchedBy);
+			return planItem(fields, index, match.user, match.matchedBy, options.leaveOut);
 		},
 		deprovision: planDeprovision(existing, named, matchOn, options),
 	};
@@ -184,7 +186,13 @@ const MATCHED_BY: Record<MatchedBy, string> = { externalId: 'External ID', userN
  * unless the item maps Active (a rehire is a reactivation); so a sync reactivates what it or an
  * admin deactivated when the person is back in the source.
  */
-function planItem(fields: UserFields, index: number, current: ScimUser | undefined, matchedBy: MatchedBy | undefined): SyncItemPlan {
+function planItem(
+	fields: UserFields,
+	index: number,
+	current: ScimUser | undefined,
+	matchedBy: MatchedBy | undefined,
+	leaveOut?: (path: string) => boolean,
+): SyncItemPlan {
 	const problems = validateUserFields(fields, { requireUserName: current === undefined });
 	if (problems.length > 0) return errorPlan(index, problems.map((p) => p.message).join('; '), current, problems);
 	if (current === undefined) {
@@ -192,7 +200,7 @@ function planItem(fields: UserFields, index: number, current: ScimUser | undefin
 	}
 	// Only an explicit `false` is reactivated: a K2 that does not return `active` must not get a write every run.
 	const wanted = fields.active === undefined && current.active === false ? { ...fields, active: true } : fields;
-	const operations = userPatchOperations(current, wanted);
+	const operations = userPatchOperations(current, wanted, leaveOut);
 	const changes = changesOf(current, operations);
 	const reactivated = current.active === false && changes.active?.to === true;
 	const reasons = [`matched by ${MATCHED_BY[matchedBy!]}`];

@@ -345,9 +345,10 @@ function present(value: unknown): boolean {
 /**
  * The PATCH operations that turn `existing` into what `desired` asks for: only the attributes that
  * differ, so an unchanged user yields [] and costs no write. Keyed by path so an additional
- * attribute naming the same path as a field wins, as it does in `toScimUser`.
+ * attribute naming the same path as a field wins, as it does in `toScimUser`. `leaveOut` names
+ * the paths not to compare (those K2 does not keep).
  */
-export function userPatchOperations(existing: ScimUser, desired: UserFields): PatchOperation[] {
+export function userPatchOperations(existing: ScimUser, desired: UserFields, leaveOut?: (path: string) => boolean): PatchOperation[] {
 	const ops = new Map<string, PatchOperation>();
 	const diff = (path: string, current: unknown, wanted: unknown, value: unknown = wanted) => {
 		if (wanted === undefined) return;
@@ -377,7 +378,8 @@ export function userPatchOperations(existing: ScimUser, desired: UserFields): Pa
 			diff(path, getByPath(existing, path), wanted);
 		}
 	}
-	return [...ops.values()];
+	// Attributes K2 does not keep (scim/kept.ts) would differ on every run: they are not compared.
+	return [...ops.values()].filter((op) => !(leaveOut && op.path && leaveOut(op.path)));
 }
 
 /**
@@ -424,6 +426,20 @@ function multiValuedOperation(
 	const primary = managed?.primary === true || !others.some((e) => e.primary === true);
 	const entry: ScimMultiValued = { value: wanted, type: 'work', ...(primary && (attribute === 'emails' || managed?.primary === true) ? { primary: true } : {}) };
 	return { op: 'replace', path: attribute, value: [...others, entry] };
+}
+
+/**
+ * The user as it is after a PATCH of the node's own operations (whole-attribute replace and
+ * remove), for a K2 that answers 204 without the resource: what the write asked K2 to hold.
+ */
+export function withOperations<T extends ScimUser>(user: T, operations: readonly PatchOperation[]): T {
+	const result = structuredClone(user);
+	for (const op of operations) {
+		if (!op.path) continue;
+		if (op.op === 'remove') setByPath(result as Record<string, unknown>, op.path, undefined);
+		else setByPath(result as Record<string, unknown>, op.path, op.value);
+	}
+	return JSON.parse(JSON.stringify(result)) as T; // drops the removed (undefined) attributes
 }
 
 export function patchRequest(operations: PatchOperation[]): PatchRequest {

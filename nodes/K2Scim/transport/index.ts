@@ -22,6 +22,7 @@ import { expectationOf, isNoResource, shapeProblem } from './shape';
 import {
 	MAX_RETRIES,
 	MAX_RETRY_AFTER_MS,
+	STAGING_WAITS_MS,
 	isDroppedConnection,
 	isRetryableStatus,
 	parseRetryAfter,
@@ -200,11 +201,25 @@ export async function scimRequest<T = IDataObject>(
 	// Whether an earlier attempt may have been applied although its answer was lost (a dropped
 	// connection, a gateway error); a 429 says it was not.
 	let mayHaveApplied = false;
+	// Whether an earlier attempt may have reached K2's handler (a dropped answer, a 500, a gateway's
+	// 502 or 504): only then can its create be waiting in K2's staging. A 503 or 429 was turned away.
+	let mayBeStaged = false;
+
+	// A create that may have landed on an earlier attempt is looked for before it is sent again;
+	// when that attempt may have been applied, K2's staging gets a short, bounded time to show it.
+	const findLanded = async (): Promise<object | undefined> => {
+		const waits = mayBeStaged ? STAGING_WAITS_MS : [];
+		for (let tried = 0; ; tried++) {
+			const existing = await options.findExisting!();
+			if (existing || tried >= waits.length) return existing;
+			ctx.logger.debug(`K2 SCIM ${request.method}: the created resource is not readable yet; looking again in ${waits[tried]} ms`);
+			await sleep(waits[tried]);
+		}
+	};
 
 	for (let attempt = 0; ; attempt++) {
 		if (isCreate && sentOnce && options.findExisting) {
-			// A create that was retried may have landed on an earlier attempt.
-			const existing = await options.findExisting();
+			const existing = await findLanded();
 			if (existing) return existing as T;
 		}
 		sentOnce = true;
@@ -247,7 +262,9 @@ export async function scimRequest<T = IDataObject>(
 		failure.url = url;
 
 		if (isCreate && attempt > 0 && failure.status === 409 && options.findExisting) {
-			const existing = await options.findExisting();
+			// The re-send collided with the earlier attempt's create, which staging may still hide.
+			mayBeStaged = true;
+			const existing = await findLanded();
 			if (existing) return existing as T;
 		}
 
@@ -256,6 +273,7 @@ export async function scimRequest<T = IDataObject>(
 
 		const dropped = failure.status === undefined && isDroppedConnection(failure.code, failure.message);
 		if (dropped || (failure.status !== undefined && failure.status >= 500)) mayHaveApplied = true;
+		if (dropped || failure.status === 500 || failure.status === 502 || failure.status === 504) mayBeStaged = true;
 		const retryAfterMs = parseRetryAfter(failure.headers?.['retry-after']);
 		const retryable =
 			!failure.refreshRefused &&

@@ -83,7 +83,10 @@ export async function listResources(
 		for (const item of items) if (typeof item.id === 'string') seen.add(item.id);
 	};
 	remember(firstItems);
-	const pages = remainingPages(total, firstPage, MAX_PAGE_SIZE, query.limit);
+	// Every page asks for a full page (unless a limit ends it), so that a short one proves the end.
+	const pages = remainingPages(total, firstPage, MAX_PAGE_SIZE, query.limit).map((page) =>
+		query.limit === undefined ? { ...page, count: Math.max(page.count, firstPage.itemsPerPage) } : page,
+	);
 	const received: IDataObject[][] = [];
 	// Why paging stopped early, by page: a failed request, a broken page, or the end of a shrunk list.
 	const stops: Array<{ index: number; error?: NodeApiError }> = [];
@@ -122,11 +125,19 @@ export async function listResources(
 	const earliest = stops.sort((a, b) => a.index - b.index)[0];
 	if (earliest?.error) throw earliest.error;
 	const endsAt = earliest ? earliest.index : pages.length;
+	if (!earliest) {
+		// totalResults is not trusted alone (a K2 may count only the page it sent): while the last
+		// page came back full, the next one is asked for, until a short or empty page proves the end.
+		const last = pages.length ? { ...pages[pages.length - 1], items: received[pages.length - 1] } : { startIndex: firstPage.startIndex, count: firstCount, items: firstItems };
+		const listed = firstItems.length + received.reduce((sum, items) => sum + items.length, 0);
+		const state = { pageSize: firstItems.length, left: query.limit === undefined ? Infinity : query.limit - listed, pagesSoFar: pages.length + 1, seen, pageQs };
+		received.push(...(await pagesAfter(ctx, path, last, state, options)));
+	}
 
 	// A resource may shift across a page boundary while listing (one created or deleted): once each.
 	const resources: IDataObject[] = [];
 	const added = new Set<string>();
-	for (const item of [firstItems, ...received.slice(0, endsAt)].flat()) {
+	for (const item of [firstItems, ...received.slice(0, earliest ? endsAt : received.length)].flat()) {
 		if (item === undefined) continue;
 		if (typeof item.id === 'string') {
 			if (added.has(item.id)) continue;
@@ -135,4 +146,39 @@ export async function listResources(
 		resources.push(item);
 	}
 	return query.limit !== undefined ? resources.slice(0, query.limit) : resources;
+}
+
+/**
+ * The pages after `last` while pages come back full, one at a time: the listing is complete only
+ * when a page shorter than asked (or empty) says so. A page of resources already listed means
+ * K2 ignores startIndex; the page ceiling means the end could not be proven: both stop the
+ * listing with an error, so that nothing acts on what may be part of K2's users.
+ */
+async function pagesAfter(
+	ctx: ScimContext,
+	path: '/Users' | '/Groups',
+	last: { startIndex: number; count: number; items: IDataObject[] },
+	state: { pageSize: number; left: number; pagesSoFar: number; seen: Set<string>; pageQs: (startIndex: number, count: number) => IDataObject },
+	options: ScimRequestOptions,
+): Promise<IDataObject[][]> {
+	const more: IDataObject[][] = [];
+	let previous = last;
+	let left = state.left;
+	for (let page = state.pagesSoFar; previous.count > 0 && previous.items.length >= previous.count && left > 0; page++) {
+		if (page >= MAX_PAGES) {
+			throw pagingError(ctx, `its pages were still full after ${MAX_PAGES} pages, so the end of the list could not be proven`, path, options.itemIndex);
+		}
+		const startIndex = previous.startIndex + previous.items.length;
+		const count = Math.min(state.pageSize, left);
+		const response = await scimRequest<ScimListResponse<IDataObject>>(ctx, { method: 'GET', path, qs: state.pageQs(startIndex, count) }, options);
+		const items = listItems<IDataObject>(response);
+		if (items.length && pageVerdict({ resources: items }, startIndex, state.seen) === 'repeated') {
+			throw pagingError(ctx, `the page at ${startIndex} repeated resources already listed (startIndex ignored?), so the list could not be read to its end`, path, options.itemIndex);
+		}
+		for (const item of items) if (typeof item.id === 'string') state.seen.add(item.id);
+		more.push(items);
+		left -= items.length;
+		previous = { startIndex, count, items };
+	}
+	return more;
 }

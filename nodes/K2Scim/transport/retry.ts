@@ -36,6 +36,14 @@ export function parseRetryAfter(header: unknown, now = Date.now()): number | und
 	return Math.max(0, date - now);
 }
 
+/**
+ * K2 writes reach its database through a staging database, so a create that did land may not be
+ * readable yet. Before a lost create is sent again, its lookup is repeated after these waits
+ * (2.5 s in all), and once more if the re-send collides (409) with it: long enough for a short
+ * staging lag, short enough that a create that truly failed is re-sent within the same run.
+ */
+export const STAGING_WAITS_MS = [300, 700, 1500];
+
 /** Exponential backoff with full jitter, unless the server said when to come back. */
 export function retryDelayMs(attempt: number, retryAfterMs?: number, random = Math.random): number {
 	if (retryAfterMs !== undefined) return retryAfterMs;

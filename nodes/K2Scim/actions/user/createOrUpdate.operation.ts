@@ -5,13 +5,14 @@ import { sameIdentifier } from '../../scim/identity';
 import { resolveMatch } from '../../scim/match';
 import type { MatchOn, MatchResult } from '../../scim/match';
 import { changesOf } from '../../scim/reconcile';
-import { userPatchOperations } from '../../scim/user';
+import { userPatchOperations, withOperations } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
 import { users } from '../../transport/resources';
 import type { User } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, matchOnFields, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser, findUsers } from './locate';
+import { notKeptByK2 } from './notKept';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
@@ -75,7 +76,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 				findExisting: async () => await findUser(this, attribute, key, 'createOrUpdate', itemIndex),
 			})
 			.catch((error: Error) => error);
-		if (!(created instanceof Error)) return [userItem(created, simplify, { action: 'created' })];
+		if (!(created instanceof Error)) {
+			const notKept = notKeptByK2(this);
+			notKept.learnFromCreate(userResource(fields), created);
+			notKept.save();
+			return [userItem(created, simplify, { action: 'created' })];
+		}
 		// Another execution (a second webhook for the same person) created the user between our
 		// lookup and our create: update the user it created instead of failing.
 		const conflict = created instanceof NodeApiError && created.httpCode === '409';
@@ -86,12 +92,18 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 
 	const existing = match.user;
-	const operations = userPatchOperations(existing, fields);
+	// Attributes K2 does not keep are not compared (a webhook per person would otherwise write them every time).
+	const notKept = notKeptByK2(this);
+	notKept.forgetHeldBy([existing]);
+	const operations = userPatchOperations(existing, fields, notKept.leaveOut);
 	const matchedBy = match.matchedBy;
 	if (!operations.length) return [userItem(existing, simplify, { action: 'unchanged', matchedBy, changedAttributes: [] })];
 	const updated = await users.patch(this, existing.id!, operations, { context: { ...context, id: existing.id }, itemIndex });
+	await notKept.learnFromPatch(existing, operations, updated, itemIndex);
+	notKept.save();
 	return [
-		userItem(updated ?? existing, simplify, {
+		// A K2 that answers 204 sends no resource: the item shows what the PATCH asked K2 to hold.
+		userItem(updated ?? withOperations(existing, operations), simplify, {
 			action: 'updated',
 			matchedBy,
 			changedAttributes: operations.map((op) => op.path ?? op.op),
@@ -99,3 +111,4 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		}),
 	];
 }
+

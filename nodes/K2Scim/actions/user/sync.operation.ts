@@ -16,6 +16,8 @@ import { readRequestsInFlight, requestsInFlightModeOption, requestsInFlightOptio
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, matchOnFields, readUserFields, userNameField } from './fields';
 import { findUser } from './locate';
+import { notKeptByK2 } from './notKept';
+import type { NotKeptByK2 } from './notKept';
 import { syncGroups } from './syncGroups';
 import type { SyncUserRef } from './syncGroups';
 import { failedItem, summaryItem, syncFailedError } from './syncReport';
@@ -274,6 +276,9 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	listing.catch(() => undefined); // awaited below; a failure must not go unhandled meanwhile
 	const { keys, raw } = readMatchKeys(this, itemCount, matchOn);
 	const existing = await listing;
+	// Attributes K2 does not keep are not compared: remembered from earlier runs, learned from this one's writes.
+	const notKept = notKeptByK2(this);
+	notKept.forgetHeldBy(existing);
 
 	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
@@ -285,7 +290,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	const planner = createSyncPlanner(
 		existing,
 		keys.map((key) => (key instanceof Error ? undefined : key)),
-		{ matchOn, deprovision: { mode: deprovisionSkipped ? 'none' : options.deprovision, inScope } },
+		{ matchOn, deprovision: { mode: deprovisionSkipped ? 'none' : options.deprovision, inScope }, leaveOut: notKept.leaveOut },
 	);
 	if (planner.deprovision.length > options.maxDeprovisions && !options.dryRun) {
 		throw new NodeOperationError(
@@ -310,7 +315,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		try {
 			if (key instanceof Error) throw key;
 			const entry = readDesiredItem(this, itemIndex, key);
-			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, options.dryRun);
+			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, options.dryRun, notKept);
 			refs[itemIndex] = {
 				key: user?.id ?? `new:${itemIndex}`,
 				label: entry.fields.userName ?? user?.userName ?? String(entry.fields.externalId),
@@ -370,6 +375,9 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		additional.push(json.action === 'error' ? failedItem(json, pairedItem, toErrorOutput) : { json, pairedItem });
 	}
 
+	// What K2 did not keep, once per run (and remembered for the next one).
+	notKept.save();
+
 	// 6. Nothing failed is reported as success: without Continue On Fail the node fails, after every write.
 	if (failures.length && !this.continueOnFail()) {
 		throw syncFailedError(this, failures, { deprovisionSkipped, dryRun: options.dryRun });
@@ -380,6 +388,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			deprovisionLimitExceeded: planner.deprovision.length > options.maxDeprovisions,
 			deprovisionSkipped,
 		});
+		if (notKept.list().length) summary.notKeptByK2 = notKept.list();
 		// One item for the whole run, paired with every input item, first; with Continue On Fail the
 		// failures follow as error items (a user's paired with its input item).
 		const userErrors = perItem.flatMap((result, item) => {
@@ -558,6 +567,7 @@ async function applyUserPlan(
 	item: SyncItemPlan,
 	entry: DesiredItem,
 	dryRun: boolean,
+	notKept: NotKeptByK2,
 ): Promise<{ user?: ScimUser; json: IDataObject }> {
 	const userName = entry.fields.userName ?? item.existing?.userName ?? null;
 	const base: IDataObject = { userName, id: item.existing?.id ?? null };
@@ -585,9 +595,11 @@ async function applyUserPlan(
 			itemIndex: entry.itemIndex,
 			findExisting: async () => await findUser(ctx, attribute, key, 'sync', entry.itemIndex),
 		});
+		notKept.learnFromCreate(resource, created);
 		return { user: created, json: { ...base, id: created.id ?? null, action: 'created', ...described } };
 	}
 	const updated = await users.patch(ctx, item.existing!.id!, item.operations, { context, itemIndex: entry.itemIndex });
+	await notKept.learnFromPatch(item.existing!, item.operations, updated, entry.itemIndex);
 	return {
 		user: updated ? { ...updated, groups: item.existing!.groups } : item.existing,
 		json: { ...base, action: item.action === 'reactivate' ? 'reactivated' : 'updated', ...described },

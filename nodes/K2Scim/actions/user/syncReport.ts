@@ -38,7 +38,7 @@ export function syncFailedError(
 		notes.deprovisionSkipped,
 		notes.dryRun
 			? 'Dry Run: nothing was written to K2.'
-			: 'Everything else was written to K2. A re-run is safe: it only sends what is still missing. Turn on Continue On Fail (Settings > On Error) to get the failures as items instead.',
+			: 'Everything else was written to K2. A re-run sends only what is still missing and never writes anything twice, but the failures above fail again until their cause is fixed. Turn on Continue On Fail (Settings > On Error) to get the failures as items instead.',
 	]
 		.filter(Boolean)
 		.join(' ');

@@ -1,6 +1,6 @@
 import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
-import { userPatchOperations } from '../../scim/user';
+import { userPatchOperations, withOperations } from '../../scim/user';
 import { users } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { readUserFields, updateFieldsCollection } from './fields';
@@ -33,7 +33,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (!operations.length) return [userItem(existing, simplify, { changedAttributes: [] })];
 	const updated = await users.patch(this, located.id, operations, { context, itemIndex });
 	return [
-		userItem(updated ?? existing, simplify, {
+		// A K2 that answers 204 sends no resource: the item shows what the PATCH asked K2 to hold.
+		userItem(updated ?? withOperations(existing, operations), simplify, {
 			changedAttributes: operations.map((op) => op.path ?? op.op),
 		}),
 	];
