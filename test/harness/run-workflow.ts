@@ -92,6 +92,8 @@ export interface RunOptions {
 	continueOnFail?: boolean;
 	/** The node version the workflow was saved with; 1 unless given (what older tests were written for). */
 	typeVersion?: number;
+	/** The workflow's static data, carried from run to run as n8n saves it after production runs. */
+	staticData?: IDataObject;
 }
 
 export interface RunResult {
@@ -136,6 +138,7 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 		active: false,
 		nodeTypes: harness.nodeTypes,
 		settings: { executionOrder: 'v1' },
+		staticData: options.staticData,
 	});
 
 	const hooks = new ExecutionLifecycleHooks('manual', 'harness-execution', {

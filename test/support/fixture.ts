@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import { startSandbox } from '../../sandbox';
 import type { Sandbox, SandboxOptions } from '../../sandbox';
@@ -21,7 +21,11 @@ export interface K2Fixture {
 	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
 	connect(id: string, name?: string): Promise<Record<string, unknown>>;
 	/** Runs the K2 SCIM node with the default credential ("k2"). */
-	run(parameters: INodeParameters | Record<string, unknown>, items?: Array<Record<string, unknown>>, options?: { continueOnFail?: boolean; credentialId?: string; typeVersion?: number }): Promise<RunResult>;
+	run(
+		parameters: INodeParameters | Record<string, unknown>,
+		items?: Array<Record<string, unknown>>,
+		options?: { continueOnFail?: boolean; credentialId?: string; typeVersion?: number; staticData?: IDataObject },
+	): Promise<RunResult>;
 	stop(): Promise<void>;
 }
 
@@ -63,6 +67,7 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 				credentialId: runOptions.credentialId ?? 'k2',
 				continueOnFail: runOptions.continueOnFail,
 				typeVersion: runOptions.typeVersion,
+				staticData: runOptions.staticData,
 			}),
 		stop: async () => {
 			shutdownHarness();
