@@ -247,6 +247,22 @@ describe("deleteMode 'soft'", () => {
 		await scim.createUser('gone@corp.example');
 	});
 
+	test('soft-deleted names stay taken across a restart on the same data folder', async () => {
+		const dataDir = mkdtempSync(path.join(tmpdir(), 'k2-soft-delete-'));
+		const first = await startSandbox({ quiet: true, dataDir, profile: { deleteMode: 'soft' } });
+		const firstClient = new ScimClient(first);
+		const user = await firstClient.createUser('kept-name@corp.example');
+		assert.equal((await firstClient.request('DELETE', `/Users/${user.id}`)).status, 204);
+		await first.stop();
+		const second = await startSandbox({ quiet: true, dataDir });
+		try {
+			const again = await new ScimClient(second).request('POST', '/Users', { schemas: [USER], userName: 'kept-name@corp.example' });
+			assert.equal(again.status, 409);
+		} finally {
+			await second.stop();
+		}
+	});
+
 	test('a soft-deleted group keeps its displayName taken', async () => {
 		sb.setProfile({ deleteMode: 'soft' });
 		const group = await scim.createGroup('Retired');
@@ -358,6 +374,8 @@ describe('the profile as a whole', () => {
 			const { access_token } = await clientCredentialsToken(strict);
 			const res = await fetch(`${strict.scimBaseUrl}/tokens/not-the-token/scim/v2/Users`, { headers: { authorization: `Bearer ${access_token}` } });
 			assert.equal(res.status, 401);
+			// The test helpers' sign-in works under it: a registered redirect URI, offline_access asked for.
+			assert.equal(typeof (await signInWithPkce(strict)).refresh_token, 'string');
 		} finally {
 			await strict.stop();
 		}
