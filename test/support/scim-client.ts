@@ -61,7 +61,8 @@ export class ScimClient {
 		for (let start = 1; ; start += 100) {
 			const { body } = await this.request('GET', `/Users?startIndex=${start}&count=100`);
 			users.push(...(body.Resources ?? []));
-			if (users.length >= body.totalResults || !body.Resources?.length) return users;
+			// Not totalResults: a K2 profile may count only the page (sandbox/profile.ts). A short page ends the list.
+			if ((body.Resources?.length ?? 0) < 100) return users;
 		}
 	}
 }
