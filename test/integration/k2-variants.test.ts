@@ -212,10 +212,11 @@ describe('K2 keeps the name of a deleted user (soft delete)', () => {
 });
 
 describe('K2 shows a write to reads only after a staging lag', () => {
-	const { k2 } = useK2({ readAfterWriteLagMs: 800 });
+	// Longer than a retry's backoff, so that a re-send would come before the create is readable.
+	const { k2 } = useK2({ readAfterWriteLagMs: 2000 });
 
 	test('a create whose answer was lost is found after a bounded wait, never sent twice', async () => {
-		k2().sandbox.setFaults({ rate: 0, kinds: ['drop-after'], firstOf: ['POST /Users'] });
+		k2().sandbox.setFaults({ rate: 0.000001, kinds: ['drop-after'], firstOf: ['POST /Users'] });
 		const run = await k2().run(
 			{ resource: 'user', operation: 'createOrUpdate', userName: 'lagged@example.com', additionalFields: { externalId: 'L1' } },
 			[{}],
@@ -224,7 +225,9 @@ describe('K2 shows a write to reads only after a staging lag', () => {
 		k2().sandbox.setFaults({ rate: 0 });
 		assert.equal(run.error, undefined, run.error?.message);
 		assert.equal(run.output![0].json.action, 'created');
+		assert.equal(k2().sandbox.stats().faults.byRoute['drop-after POST /Users'], 1, 'the answer to the create was lost');
 		assert.equal(count(k2().sandbox, 'POST /Users'), 1, 'not re-sent');
+		assert.equal(k2().sandbox.stats().byStatus['409'] ?? 0, 0, 'no re-send collided with it');
 		await k2().sandbox.settled();
 		assert.equal((await k2().scim.listUsers()).length, 1);
 	});
