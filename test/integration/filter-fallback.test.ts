@@ -198,7 +198,7 @@ describe('filter operators K2 refuses: the node falls back within the run', () =
 		let baseline: RequestStats | undefined;
 		for (const [n, c] of CASES.entries()) {
 			const staff = [0, 1, 2].map((i) => ({ mail: `vanish${n}-${i}@example.com`, employeeId: `V${n}-${i}`, groups: `Vanish ${n}` }));
-			const seeded = [];
+			const seeded: string[] = [];
 			for (const row of staff) seeded.push((await scim.createUser(row.mail, { externalId: row.employeeId })).id);
 			const group = await scim.createGroup(`Vanish ${n}`);
 			let deleted = false;
