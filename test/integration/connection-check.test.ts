@@ -62,11 +62,14 @@ describe('Connection: Check', () => {
 		assert.ok(json.daysUntilReconnect === 29 || json.daysUntilReconnect === 30, String(json.daysUntilReconnect));
 		assert.equal(json.grantType, 'pkce');
 
-		assert.deepEqual(json.features, { containsSearch: true, usersListGroups: null }, 'no group with members: nothing to tell by');
+		const features = json.features as Record<string, unknown>;
+		assert.equal(features.usersListGroups, null, 'no group with members: nothing to tell by');
+		assert.equal(features.containsSearch, true);
+		assert.deepEqual(features.filterOperators, { eq: true, and: true, or: true, co: true, sw: true });
 
 		const routes = sandbox.stats().byRoute;
 		assert.equal(routes['GET /ServiceProviderConfig'], 1);
-		assert.equal(routes['GET /Users'], 2, 'the token check and the contains-search probe');
+		assert.equal(routes['GET /Users'], 6, 'the token check and one probe per filter operator the node uses');
 		assert.equal(routes['GET /Groups'], 1);
 		assert.equal(sandbox.stats().byMethod.GET, sandbox.stats().total, 'reads only');
 		assertNoSecrets(output, [tokens.access_token, tokens.refresh_token, tokens.id_token, sandbox.scimToken]);
@@ -76,7 +79,10 @@ describe('Connection: Check', () => {
 		const scim = new ScimClient(sandbox);
 		const ada = await scim.findUser('ada@example.com');
 		await scim.createGroup('Probe Group', [ada.id]);
-		const features = async () => (await runNode(harness, { parameters: check, credentialId: 'k2' })).output![0].json.features;
+		const features = async () => {
+			const { containsSearch, usersListGroups } = (await runNode(harness, { parameters: check, credentialId: 'k2' })).output![0].json.features as Record<string, unknown>;
+			return { containsSearch, usersListGroups };
+		};
 		assert.deepEqual(await features(), { containsSearch: true, usersListGroups: true });
 
 		sandbox.setFilterOperators(['eq', 'sw', 'and']);

@@ -19,6 +19,8 @@ describe('list search: the user and group pickers', () => {
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let context: ILoadOptionsFunctions;
+	/** A new editor request: what K2 accepts is learned again (per context, as per run). */
+	let newContext: () => ILoadOptionsFunctions;
 	let methods: Record<string, Search>;
 
 	before(async () => {
@@ -44,7 +46,8 @@ describe('list search: the user and group pickers', () => {
 		};
 		const workflow = new Workflow({ nodes: [node], connections: {}, active: false, nodeTypes: harness.nodeTypes });
 		const additionalData = { credentialsHelper: harness.credentials, currentNodeParameters: {} } as unknown as IWorkflowExecuteAdditionalData;
-		context = new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
+		newContext = () => new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
+		context = newContext();
 		methods = (harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
 	});
 	after(async () => k2?.stop());
@@ -95,13 +98,14 @@ describe('list search: the user and group pickers', () => {
 	test('a server without "co" or "or" (400 invalidFilter) gets a prefix search instead', async () => {
 		sandbox.setFilterOperators(['eq', 'sw', 'and']);
 		try {
-			const users = await methods.searchUsers.call(context, 'staff12');
+			// Each editor request is its own context, as in n8n: each asks K2 once.
+			const users = await methods.searchUsers.call(newContext(), 'staff12');
 			assert.equal(users.results.length, 10);
-			const groups = await methods.searchGroups.call(context, 'Fin');
+			const groups = await methods.searchGroups.call(newContext(), 'Fin');
 			assert.deepEqual(groups.results.map((r) => r.name).sort(), ['Finance', 'Finance Approvers']);
 			assert.deepEqual(sandbox.stats().byStatus, { 200: 2, 400: 2 }, 'one refused contains-search, then the prefix search, per picker');
 			// Prefix only: text from the middle finds nothing there, and says so by an empty list, not an error.
-			assert.deepEqual((await methods.searchUsers.call(context, 'aff12')).results, []);
+			assert.deepEqual((await methods.searchUsers.call(newContext(), 'aff12')).results, []);
 		} finally {
 			sandbox.setFilterOperators(undefined);
 		}

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 
-import { explainScimError, parseScimError } from '../../nodes/K2Scim/scim/error';
+import { explainFilterRefusal, explainScimError, isFilterRefusalAnswer, parseScimError } from '../../nodes/K2Scim/scim/error';
 import { ERROR_SCHEMA } from '../../nodes/K2Scim/scim/schemas';
 
 test('parseScimError reads an RFC 7644 error body, string status included', () => {
@@ -128,4 +128,29 @@ test('404 whose detail blames the token, in any wording, is a bad SCIM token', (
 
 test('429 advice names the node option by its label (Requests in Flight)', () => {
 	assert.match(explainScimError({ status: 429 }, userCtx).description, /Requests in Flight/);
+});
+
+test('a refused filter names the operator and what it means, with what K2 accepted in the run', () => {
+	const info = { status: 400, scimType: 'invalidFilter', detail: 'Filter operator "ne" is not supported' };
+	const one = explainFilterRefusal(info, { resource: 'user', operation: 'getMany' }, { filter: 'active ne false', suspects: ['ne'], accepted: ['eq', 'and'] });
+	assert.equal(one.message, 'K2 refused the filter operator "ne" in the request to list users');
+	assert.match(one.description, /refused the filter active ne false\. In this run K2 accepted: eq, and\./);
+	assert.match(one.description, /If you typed this filter \(Get Many > SCIM Filter, Sync > Deprovision Filter\), write it without "ne"/);
+	assert.match(one.description, /K2 said: Filter operator "ne" is not supported/);
+
+	const eq = explainFilterRefusal(info, { resource: 'user', operation: 'get', userName: 'ada' }, { filter: 'userName eq "ada"', suspects: ['eq'], accepted: [] });
+	assert.equal(eq.message, 'K2 refused the filter operator "eq" in the request to read the user "ada"');
+	assert.match(eq.description, /cannot find a user by userName/);
+	assert.doesNotMatch(eq.description, /In this run/, 'nothing accepted yet: not said');
+
+	const two = explainFilterRefusal(info, { resource: 'group', operation: 'getMany' }, { filter: `displayName co "x" or ${'x'.repeat(300)}`, suspects: ['co', 'or'], accepted: [] });
+	assert.equal(two.message, 'K2 refused a filter operator (one of "co", "or") in the request to list groups');
+	assert.ok(two.description.includes('…'), 'a long filter is cut');
+});
+
+test('a 400 refuses the filter when it says invalidFilter or nothing; other 400s and statuses do not', () => {
+	assert.equal(isFilterRefusalAnswer({ status: 400, scimType: 'invalidFilter' }), true);
+	assert.equal(isFilterRefusalAnswer({ status: 400 }), true);
+	assert.equal(isFilterRefusalAnswer({ status: 400, scimType: 'invalidValue' }), false);
+	assert.equal(isFilterRefusalAnswer({ status: 404 }), false);
 });

@@ -73,3 +73,13 @@ test('userFilter refuses a raw filter that would widen the others', () => {
 	assert.throws(() => userFilter({ active: true, raw: ') or (userName pr' }), /SCIM filter is not a valid SCIM filter/);
 	assert.equal(userFilter({ active: true, raw: 'title pr' }), '(active eq true) and (title pr)');
 });
+
+test('filterOperatorsOf names each operator a filter uses once, never a value that spells one', async () => {
+	const { filterOperatorsOf } = await import('../../nodes/K2Scim/scim/filterParser');
+	assert.deepEqual(filterOperatorsOf('id eq "a" or id eq "b" or id eq "c"'), ['eq', 'or']);
+	assert.deepEqual(filterOperatorsOf('userName co "or" or displayName co "and"'), ['co', 'or']);
+	assert.deepEqual(filterOperatorsOf('title pr and not (userType NE "x")'), ['pr', 'and', 'not', 'ne']);
+	assert.deepEqual(filterOperatorsOf('emails[type eq "work" and value sw "a"]'), ['eq', 'and', 'sw']);
+	assert.deepEqual(filterOperatorsOf('userName eq'), [], 'a filter that does not parse names none');
+	assert.deepEqual(filterOperatorsOf('userName eq "unclosed'), []);
+});

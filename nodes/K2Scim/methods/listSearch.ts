@@ -1,16 +1,18 @@
-import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult, NodeApiError } from 'n8n-workflow';
+import type { IDataObject, ILoadOptionsFunctions, INodeListSearchItems, INodeListSearchResult } from 'n8n-workflow';
 
 import { escapeFilterValue } from '../scim/filter';
 import { listItems } from '../scim/list';
 import { MAX_PAGE_SIZE } from '../scim/schemas';
+import { withFilterOperator } from '../transport/filterOperators';
 import { groups, users } from '../transport/resources';
 import type { PageQuery } from '../transport/resources';
 
 /**
  * One page of a picker, 100 per page (K2's cap); the pagination token is the next startIndex.
  * Typed text matches anywhere in the searched attributes (`co`, joined with `or`). RFC 7644 asks
- * a server with filter support for both, but K2 does not document them: if it answers 400, the
- * page is asked again with `sw` on the main attribute (a prefix search).
+ * a server with filter support for both, but K2 does not document them: if it refuses them (400),
+ * the page is asked again with `sw` on the main attribute (a prefix search), and if it refuses
+ * that too, without a filter: the list then shows every user or group, page by page.
  */
 async function searchPage(
 	ctx: ILoadOptionsFunctions,
@@ -26,15 +28,16 @@ async function searchPage(
 	if (resource === 'group') query.excludedAttributes = 'members';
 	const context = { resource, operation: 'getMany' };
 	const text = filter?.trim();
-	const value = text ? `"${escapeFilterValue(text)}"` : '';
-	const page = async (scimFilter: string | undefined) =>
+	const value = `"${escapeFilterValue(text ?? '')}"`;
+	const page = async (scimFilter?: string) =>
 		await (resource === 'user' ? users : groups).page(ctx, scimFilter ? { ...query, filter: scimFilter } : query, { context });
 
-	const contains = text ? attributes.map((attribute) => `${attribute} co ${value}`).join(' or ') : undefined;
-	const response = await page(contains).catch(async (error: NodeApiError) => {
-		if (!text || error.httpCode !== '400') throw error;
-		return await page(`${attributes[0]} sw ${value}`);
-	});
+	const contains = attributes.map((attribute) => `${attribute} co ${value}`).join(' or ');
+	const response = !text
+		? await page()
+		: await withFilterOperator(ctx, 'co', async () => await page(contains), async () =>
+				await withFilterOperator(ctx, 'sw', async () => await page(`${attributes[0]} sw ${value}`), async () => await page()),
+			);
 	const resources = listItems<IDataObject>(response);
 	const next = (response.startIndex ?? startIndex) + resources.length;
 	return {

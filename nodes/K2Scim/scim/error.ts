@@ -150,6 +150,45 @@ function mentionsToken(detail: string | undefined, id: string): boolean {
 	return /\b(scim[ -]?)?tokens?\b/.test(withoutPaths);
 }
 
+/** A filter K2 refused, and the operators to blame (transport/filterOperators.ts). */
+export interface FilterRefusal {
+	filter: string;
+	/** Its operators K2 refused earlier in the run, or else the ones K2 has not accepted yet. */
+	suspects: string[];
+	/** The operators K2 accepted in this run. */
+	accepted: string[];
+}
+
+/** A 400 that refuses the filter: `invalidFilter`, or no SCIM type at all (a bare 400 to a GET). */
+export function isFilterRefusalAnswer(info: ScimErrorInfo): boolean {
+	return info.status === 400 && (info.scimType === undefined || info.scimType === 'invalidFilter');
+}
+
+/** What an operator K2 refuses means for a user of the node, where the node has no fallback. */
+function withoutOperator(operator: string): string {
+	if (operator === 'eq') {
+		return 'Without "eq" the node cannot find a user by userName or External ID, nor a group by display name (User By Username, Create or Update, members given by userName, Group By Display Name): use K2 IDs where the node offers them.';
+	}
+	if (operator === 'and') return 'Get Many joins its filters with "and": use one filter at a time.';
+	return `If you typed this filter (Get Many > SCIM Filter, Sync > Deprovision Filter), write it without "${operator}".`;
+}
+
+const MAX_FILTER_SHOWN = 200;
+
+/** K2 refused a filter: the message names the operator, the description what that means. */
+export function explainFilterRefusal(info: ScimErrorInfo, context: ScimErrorContext, refusal: FilterRefusal): ExplainedError {
+	const quoted = refusal.suspects.map((operator) => `"${operator}"`);
+	const blamed = quoted.length === 1 ? `the filter operator ${quoted[0]}` : `a filter operator (one of ${quoted.join(', ')})`;
+	const filter = refusal.filter.length > MAX_FILTER_SHOWN ? `${refusal.filter.slice(0, MAX_FILTER_SHOWN)}…` : refusal.filter;
+	const description = [
+		`K2 does not accept every SCIM filter operator, and refused the filter ${filter}.`,
+		refusal.accepted.length ? `In this run K2 accepted: ${refusal.accepted.join(', ')}.` : '',
+		...refusal.suspects.map(withoutOperator),
+		'Connection > Check lists the operators K2 refuses.',
+	];
+	return withDetails(`K2 refused ${blamed} in the request to ${action(context)}`, description.filter(Boolean).join(' '), info);
+}
+
 /** An actionable message and description for a failed SCIM request. */
 export function explainScimError(info: ScimErrorInfo, context: ScimErrorContext): ExplainedError {
 	const { status, scimType, detail } = info;

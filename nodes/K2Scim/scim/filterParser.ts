@@ -75,6 +75,8 @@ function tokenize(filter: string): Token[] {
 
 class Parser {
 	private index = 0;
+	/** The operators the filter uses, lower case, in the order first met. */
+	readonly operators = new Set<string>();
 
 	constructor(
 		private readonly tokens: Token[],
@@ -109,16 +111,23 @@ class Parser {
 
 	private orExpression(inValuePath: boolean): void {
 		this.andExpression(inValuePath);
-		while (this.keyword('or')) this.andExpression(inValuePath);
+		while (this.keyword('or')) {
+			this.operators.add('or');
+			this.andExpression(inValuePath);
+		}
 	}
 
 	private andExpression(inValuePath: boolean): void {
 		this.unary(inValuePath);
-		while (this.keyword('and')) this.unary(inValuePath);
+		while (this.keyword('and')) {
+			this.operators.add('and');
+			this.unary(inValuePath);
+		}
 	}
 
 	private unary(inValuePath: boolean): void {
 		const negated = this.keyword('not');
+		if (negated) this.operators.add('not');
 		const token = this.next('an attribute name, "not" or "("');
 		if (token.kind === '(') {
 			this.orExpression(inValuePath);
@@ -140,10 +149,14 @@ class Parser {
 		}
 		const operator = this.next(`an operator after "${token.text}"`);
 		const op = operator.text.toLowerCase();
-		if (operator.kind === 'word' && op === 'pr') return;
+		if (operator.kind === 'word' && op === 'pr') {
+			this.operators.add(op);
+			return;
+		}
 		if (operator.kind !== 'word' || !COMPARE_OPERATORS.has(op)) {
 			throw new FilterSyntaxError(`expected an operator (eq, ne, co, sw, ew, gt, lt, ge, le, pr), found "${operator.text}"`, operator.at);
 		}
+		this.operators.add(op);
 		const value = this.next(`a value after "${operator.text}"`);
 		const literal = value.kind === 'word' ? value.text.toLowerCase() : '';
 		if (value.kind === 'string' || literal === 'true' || literal === 'false' || literal === 'null' || (value.kind === 'word' && NUMBER.test(value.text))) return;
@@ -168,6 +181,20 @@ function isKeyword(word: string): boolean {
 /** Throws a FilterSyntaxError saying what is wrong and where, if `filter` is not one SCIM filter. */
 export function parseScimFilter(filter: string): void {
 	new Parser(tokenize(filter), filter.length).parse();
+}
+
+/**
+ * The operators a filter uses (`eq`, `or`, ...: lower case, each once), to tell which one K2
+ * refused. A value is never read as one (`userName eq "or"` uses only `eq`). [] when it does not parse.
+ */
+export function filterOperatorsOf(filter: string): string[] {
+	try {
+		const parser = new Parser(tokenize(filter), filter.length);
+		parser.parse();
+		return [...parser.operators];
+	} catch {
+		return [];
+	}
 }
 
 /**

@@ -1,8 +1,8 @@
 import { NodeApiError } from 'n8n-workflow';
 import type { INode, JsonObject } from 'n8n-workflow';
 
-import { explainScimError, parseScimError } from '../scim/error';
-import type { ScimErrorContext } from '../scim/error';
+import { explainFilterRefusal, explainScimError, isFilterRefusalAnswer, parseScimError } from '../scim/error';
+import type { FilterRefusal, ScimErrorContext } from '../scim/error';
 import { redact, redactInPlace } from './redact';
 import type { Secrets } from './redact';
 import { isDroppedConnection } from './retry';
@@ -221,13 +221,25 @@ function isCertificateProblem(code: string): boolean {
 	return CERTIFICATE_PROBLEMS.has(code);
 }
 
-/** Turns a failed SCIM request into an error a user can act on, with no secret in it. */
+// The errors that are K2 refusing a filter's operator (filterOperators.ts falls back on them).
+const filterRefusals = new WeakSet<object>();
+
+/** Whether `error` is K2 refusing an operator of the request's filter (400 invalidFilter). */
+export function isFilterRefusal(error: unknown): boolean {
+	return typeof error === 'object' && error !== null && filterRefusals.has(error);
+}
+
+/**
+ * Turns a failed SCIM request into an error a user can act on, with no secret in it. `filter`:
+ * the request's filter and the operators to blame, when K2 may have refused one of them.
+ */
 export function scimApiError(
 	node: INode,
 	failure: FailedRequest,
 	context: ScimErrorContext,
 	secrets: Secrets,
 	itemIndex?: number,
+	filter?: FilterRefusal,
 ): NodeApiError {
 	if (failure.refreshRefused) return expiredSignInError(node, failure, itemIndex);
 
@@ -294,16 +306,19 @@ export function scimApiError(
 
 	// Redacted before anything is cut to length, so no part of a secret survives at the cut.
 	const parsed = parseScimError(failure.status, redactInPlace(failure.body, secrets));
-	const explained = explainScimError(parsed, context);
+	const refusedFilter = filter && isFilterRefusalAnswer(parsed) ? filter : undefined;
+	const explained = refusedFilter ? explainFilterRefusal(parsed, context, refusedFilter) : explainScimError(parsed, context);
 	const clean: JsonObject = { status: parsed.status };
 	if (parsed.scimType) clean.scimType = redact(parsed.scimType, secrets);
 	if (parsed.detail) clean.detail = redact(parsed.detail, secrets);
-	return new NodeApiError(node, clean, {
+	const error = new NodeApiError(node, clean, {
 		message: redact(explained.message, secrets),
 		description: redact(explained.description, secrets),
 		httpCode: String(parsed.status),
 		itemIndex,
 	});
+	if (refusedFilter) filterRefusals.add(error);
+	return error;
 }
 
 /** A 2xx whose body is not what the request expects: never acted on. */

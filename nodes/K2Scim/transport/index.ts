@@ -14,6 +14,7 @@ import type { RequestGate } from '../utils/requestGate';
 import { assertSafeCredential } from './connection';
 import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
 import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
+import { filterRefusalOf, noteFilterAccepted } from './filterOperators';
 import { mergeSecrets, redact, redactInPlace, secretsOf } from './redact';
 import type { Secrets } from './redact';
 import { refreshGeneration, resendAfterUnauthorized } from './refresh';
@@ -253,6 +254,7 @@ export async function scimRequest<T = IDataObject>(
 					itemIndex: options.itemIndex,
 				});
 			}
+			if (typeof request.qs?.filter === 'string') noteFilterAccepted(ctx, request.qs.filter);
 			// Callers get undefined for "nothing came back", never a body they would read as a resource.
 			if (expectation === 'nothing' || (expectation === 'resourceOrEmpty' && isNoResource(body))) return undefined as T;
 			return body as T;
@@ -283,7 +285,7 @@ export async function scimRequest<T = IDataObject>(
 			// A create that failed without an answer is re-sent only if we can look it up first.
 			(!isCreate || !dropped || options.findExisting !== undefined);
 		if (!retryable) {
-			throw scimApiError(ctx.getNode(), failure, options.context, secrets, options.itemIndex);
+			throw scimApiError(ctx.getNode(), failure, options.context, secrets, options.itemIndex, filterRefusalOf(ctx, request.qs?.filter));
 		}
 		const delay = retryDelayMs(attempt, retryAfterMs);
 		ctx.logger.debug(

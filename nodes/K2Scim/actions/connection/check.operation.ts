@@ -1,9 +1,10 @@
-import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties, NodeApiError } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeExecutionData, INodeProperties } from 'n8n-workflow';
 
 import { decodeJwtPayload, reconnectDeadline } from '../../scim/jwt';
 import { isPlainObject } from '../../scim/path';
 import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
+import { withFilterOperator } from '../../transport/filterOperators';
 import { groups, users } from '../../transport/resources';
 
 export const description: INodeProperties[] = [
@@ -44,24 +45,78 @@ function capabilitiesOf(config: IDataObject): IDataObject {
 }
 
 /**
+ * The filter operators the node uses, each tried with a read of at most one user: `eq` alone, then
+ * each other one beside `eq` (the two names match nobody; `co` and `sw` match from a letter).
+ */
+const OPERATOR_PROBES: Array<[operator: string, filter: string]> = [
+	['eq', 'userName eq "k2-scim-check-a"'],
+	['and', 'userName eq "k2-scim-check-a" and userName eq "k2-scim-check-b"'],
+	['or', 'userName eq "k2-scim-check-a" or userName eq "k2-scim-check-b"'],
+	['co', 'userName co "a"'],
+	['sw', 'userName sw "a"'],
+];
+
+/** What each refused operator means for the node's users, in the order of OPERATOR_PROBES. */
+const WITHOUT_OPERATOR: Record<string, string> = {
+	eq: 'without "eq" nothing can be looked up by name (User By Username, Create or Update, members by userName, Group By Display Name): use K2 IDs',
+	and: 'without "and" Get Many takes one filter at a time',
+	or: 'without "or" Add Members and Remove Members on groups of 100 or more members, and Sync when a member was deleted meanwhile, look users up one request per user instead of 50 per request',
+	co: 'without "co" the user and group lists search by how a name begins ("sw"), not anywhere in it',
+	sw: 'without "sw" (and "co") the user and group lists cannot search: they show every user or group, page by page',
+};
+
+/**
+ * Which filter operators K2 accepts (true), refuses (false: 400 invalidFilter), or null: not
+ * known, because `eq`, which the others are tried beside, was refused. K2 does not document them.
+ */
+async function probeFilterOperators(ctx: IExecuteFunctions, itemIndex: number): Promise<Record<string, boolean | null>> {
+	const context = { resource: 'user' as const, operation: 'getMany' };
+	const accepted: Record<string, boolean | null> = {};
+	for (const [operator, filter] of OPERATOR_PROBES) {
+		if (operator !== 'eq' && accepted.eq === false) {
+			accepted[operator] = null;
+			continue;
+		}
+		accepted[operator] = await withFilterOperator(
+			ctx,
+			operator,
+			async () => {
+				await users.page(ctx, { startIndex: 1, count: 1, filter }, { context, itemIndex });
+				return true;
+			},
+			async () => false,
+		);
+	}
+	return accepted;
+}
+
+/** The refused operators, in words: what the node does without each. */
+export function filterOperatorsNote(accepted: Record<string, boolean | null>): string {
+	const refused = Object.keys(accepted).filter((operator) => accepted[operator] === false);
+	if (!refused.length) return `K2 accepts every filter operator the node uses (${Object.keys(accepted).filter((operator) => accepted[operator]).join(', ')}).`;
+	const untested = Object.keys(accepted).filter((operator) => accepted[operator] === null);
+	const listed = refused.map((operator) => `"${operator}"`).join(', ');
+	return [
+		`K2 refused the filter operator${refused.length > 1 ? 's' : ''} ${listed}: ${refused.map((operator) => WITHOUT_OPERATOR[operator]).join('; ')}.`,
+		untested.length ? `Not tried without "eq": ${untested.join(', ')}.` : '',
+	]
+		.filter(Boolean)
+		.join(' ');
+}
+
+/**
  * Tries what K2 does not document, with reads only:
- * - containsSearch: whether filters with `co` and `or` work; the user and group pickers then find
- *   any part of a name, otherwise they search by prefix.
+ * - filterOperators: which of the filter operators the node uses K2 accepts, and filterNote in
+ *   words; containsSearch: whether `co` and `or` both work, so the user and group pickers find any
+ *   part of a name (otherwise they search by prefix, or list without searching).
  * - usersListGroups: whether a user read carries `groups`; Sync then sees every group membership,
  *   otherwise it reads groups, which show at most 100 members. null: no group with a user member
  *   among the first 10 groups, so nothing to tell by.
  */
 async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
-	const containsSearch = await users
-		.page(ctx, { startIndex: 1, count: 1, filter: 'userName co "@" or displayName co "@"' }, { context, itemIndex })
-		.then(
-			() => true,
-			(error: NodeApiError) => {
-				if (error.httpCode === '400') return false;
-				throw error;
-			},
-		);
+	const filterOperators = await probeFilterOperators(ctx, itemIndex);
+	const containsSearch = filterOperators.co === true && filterOperators.or === true;
 
 	const firstGroups = await groups.page(ctx, { startIndex: 1, count: 10 }, { context: { resource: 'group', operation: 'getMany' }, itemIndex });
 	const member = (firstGroups.Resources ?? [])
@@ -73,7 +128,7 @@ async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise
 		const user = await users.getIfExists(ctx, String(member.value), { context: { ...context, id: String(member.value) }, itemIndex });
 		if (user) usersListGroups = Array.isArray(user.groups) && user.groups.length > 0;
 	}
-	return { containsSearch, usersListGroups };
+	return { containsSearch, usersListGroups, filterOperators, filterNote: filterOperatorsNote(filterOperators) };
 }
 
 /** The access token n8n holds now (read after the requests: a 401 makes n8n refresh it). */

@@ -9,6 +9,8 @@ import type { IExecuteFunctions } from 'n8n-workflow';
 import { MAX_MEMBERS_PER_READ } from '../../scim/group';
 import { lookupChunks, memberPatches, readUserLookup, usersByIdFilter } from '../../scim/memberPlan';
 import type { CurrentMembers, LookedUpUser, MemberChangeKind, MemberFailure, MemberPatch } from '../../scim/memberPlan';
+import { eq } from '../../scim/filter';
+import { filterOperatorRefused, withFilterOperator } from '../../transport/filterOperators';
 import { groups, users } from '../../transport/resources';
 import type { Group } from '../../transport/resources';
 import type { ScimErrorContext } from '../../scim/error';
@@ -16,12 +18,21 @@ import { mapConcurrent } from '../../utils/concurrency';
 
 const isStatus = (error: unknown, status: string) => error instanceof NodeApiError && error.httpCode === status;
 
-/** Users among `ids`, looked up 50 at a time with `id eq ... or ...`: 10,000 IDs are 200 requests. */
+/**
+ * Users among `ids`, looked up 50 at a time with `id eq ... or ...`: 10,000 IDs are 200 requests.
+ * A K2 that refuses `or` gets one `id eq` lookup per ID instead; the first 50 go alone when K2's
+ * answer to `or` is not known yet in this run, so it is asked once.
+ */
 async function lookUpUsers(ctx: IExecuteFunctions, ids: readonly string[], attributes: string, inFlight: number): Promise<LookedUpUser[]> {
-	const pages = await mapConcurrent(lookupChunks(ids), inFlight, async (chunk) =>
-		await users.find(ctx, usersByIdFilter(chunk), { attributes, count: chunk.length }, { context: { resource: 'user', operation: 'get' } }),
-	);
-	return pages.flat();
+	const context = { resource: 'user' as const, operation: 'get' };
+	const byOr = async (chunk: string[]) => await users.find(ctx, usersByIdFilter(chunk), { attributes, count: chunk.length }, { context });
+	const oneByOne = async (chunk: string[]) =>
+		(await mapConcurrent(chunk, inFlight, async (id) => await users.find(ctx, eq('id', id), { attributes, count: 1 }, { context }))).flat();
+	const [first, ...rest] = lookupChunks(ids);
+	if (!first) return [];
+	const found = await withFilterOperator(ctx, 'or', async () => await byOr(first), async () => await oneByOne(first));
+	if (filterOperatorRefused(ctx, 'or')) return [...found, ...(await oneByOne(rest.flat()))];
+	return [...found, ...(await mapConcurrent(rest, inFlight, byOr)).flat()];
 }
 
 export interface GroupState {
