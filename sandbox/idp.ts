@@ -12,6 +12,7 @@ import express from 'express';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, Adapter, AdapterPayload, ClientLike, KoaContextWithOIDC, TokenLike } from 'oidc-provider';
 import { DebouncedWriter, readJson, writeJsonSync } from './persist';
+import type { K2Profile } from './profile';
 
 /** K2's SCIM API resource and its one scope. */
 export const SCIM_RESOURCE = 'https://scim.onk2.com';
@@ -31,6 +32,8 @@ export interface IdpOptions {
 	ttl: TokenTtl;
 	/** What a second use of a rotated refresh token does (default 'refuse'). */
 	refreshReuse?: RefreshReuse;
+	/** One switch of the K2 profile in force, read per request (refreshTokenNeedsOfflineAccess, exactRedirectUris). */
+	profile?: <K extends keyof K2Profile>(field: K) => K2Profile[K];
 }
 
 /**
@@ -204,6 +207,27 @@ function toPublic(jwk: crypto.JsonWebKey): crypto.JsonWebKey {
 	return { kty, n, e, kid, alg, use } as crypto.JsonWebKey;
 }
 
+/**
+ * The profile's `exactRedirectUris` (IdentityServer's rule): the PKCE client's redirect URI must
+ * equal a registered one, compared case-insensitively, with no RFC 8252 "any port on loopback".
+ * oidc-provider has no setting for it that can change at run time, so its per-provider Client
+ * class is wrapped; with the switch off, oidc-provider's own check runs.
+ */
+function requireExactRedirectUris(provider: Provider, clientId: string, exact: () => boolean): void {
+	const Client = (provider as unknown as { Client: { prototype: RedirectCheck } }).Client;
+	const ownCheck = Client.prototype.redirectUriAllowed;
+	Client.prototype.redirectUriAllowed = function (this: RedirectCheck, value: string) {
+		if (this.clientId !== clientId || !exact()) return ownCheck.call(this, value);
+		return typeof value === 'string' && this.redirectUris.some((uri) => uri.toLowerCase() === value.toLowerCase());
+	};
+}
+
+interface RedirectCheck {
+	clientId: string;
+	redirectUris: string[];
+	redirectUriAllowed(value: string): boolean;
+}
+
 // ---------------------------------------------------------------------------------------
 
 export async function startIdp(opts: IdpOptions): Promise<Idp> {
@@ -290,10 +314,12 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 		// Issue a refresh token whenever the client may use one and offline_access was asked for.
 		// oidc-provider 9 keeps offline_access when the authorization request has no `prompt`
 		// (n8n sends none) and drops it only for prompt values without "consent"; for the PKCE
-		// client we issue a refresh token in that case too, so no prompt=consent is ever needed.
+		// client we issue a refresh token in that case too, so no prompt=consent is ever needed —
+		// unless the profile says refreshTokenNeedsOfflineAccess (IdentityServer's rule).
 		issueRefreshToken: async (_ctx: unknown, client: ClientLike, code: TokenLike) => {
 			if (!client.grantTypeAllowed('refresh_token')) return false;
-			return code.scopes.has('offline_access') || client.clientId === opts.pkceClientId;
+			if (code.scopes.has('offline_access')) return true;
+			return client.clientId === opts.pkceClientId && !opts.profile?.('refreshTokenNeedsOfflineAccess');
 		},
 		// Refresh tokens must not die with the browser session (n8n never has one).
 		expiresWithSession: async () => false,
@@ -339,6 +365,7 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	};
 
 	const provider = new Provider(authority, configuration);
+	requireExactRedirectUris(provider, opts.pkceClientId, () => opts.profile?.('exactRedirectUris') === true);
 	// Mounted under the tenant path, as login.onk2.com/<tenant>/connect/...
 	app.use(`/${opts.tenantId}`, provider.callback());
 
