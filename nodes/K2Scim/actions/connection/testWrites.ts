@@ -24,11 +24,13 @@ import { groups, users } from '../../transport/resources';
 import type { Group, User } from '../../transport/resources';
 import { findGroupByDisplayName } from '../group/lookup';
 import { findUser } from '../user/locate';
-import { FILTER_OPERATORS, keptAttributes, pagingOf, profileWarnings, storedAttributesOf, wrongTokenAnswer } from './tenantProfile';
+import { attributeLabel, FILTER_OPERATORS, keptAttributes, pagingOf, profileWarnings, storedAttributesOf, wrongTokenAnswer } from './tenantProfile';
 import type { FilterOperator, PageRead, TenantProfile } from './tenantProfile';
 
 /** How long a read waits for a write K2 has answered to show (K2 writes through a staging database). */
 const READ_WAIT_MS = 10_000;
+/** Added to the measured lag before a read that checks an update: the lag was measured only to the poll's step. */
+const LAG_MARGIN_MS = 250;
 
 /** One request (or one wait of reads) and K2's answer. */
 interface Step {
@@ -297,9 +299,9 @@ class TestWrites {
 		}
 	}
 
-	/** Before a read that checks a write: K2 showed a create only after `lagMs`, an update may take as long. */
+	/** Before a read that checks an update: K2 showed a create only after `lagMs`, an update may take as long. */
 	private async readAfterWrite<T extends User | Group>(type: 'user' | 'group', throwaway: Throwaway): Promise<T> {
-		if (this.lagMs > 0) await sleep(this.lagMs);
+		if (this.lagMs > 0) await sleep(this.lagMs + LAG_MARGIN_MS);
 		const step = `read ${type} ${throwaway.name}`;
 		const collection = type === 'user' ? users : groups;
 		const answer = await this.send(step, { resource: type, operation: 'get', id: throwaway.id }, async (options) => await collection.get(this.ctx, throwaway.id!, options));
@@ -318,11 +320,14 @@ class TestWrites {
 			step: `attributes kept after the ${after}`,
 			sent,
 			status: 200,
-			meaning: notKept.length === 0 ? `K2 kept all ${kept.length} attributes written` : `K2 kept ${kept.join(', ') || 'none'}; not ${notKept.join(', ')}`,
+			meaning:
+				notKept.length === 0
+					? `K2 kept all ${kept.length} attributes written`
+					: `K2 kept ${kept.map(attributeLabel).join(', ') || 'none'}; not ${notKept.map(attributeLabel).join(', ')}`,
 		});
 		if (after === 'PUT') {
 			const unchanged = notKept.filter((path) => this.kept.includes(path));
-			if (unchanged.length > 0) this.warnings.push(`K2 answered the PUT, but did not change: ${unchanged.join(', ')}.`);
+			if (unchanged.length > 0) this.warnings.push(`K2 answered the PUT, but did not change: ${unchanged.map(attributeLabel).join(', ')}.`);
 		}
 	}
 
