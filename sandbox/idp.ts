@@ -222,6 +222,28 @@ function requireExactRedirectUris(provider: Provider, clientId: string, exact: (
 	};
 }
 
+/**
+ * The profile's `refreshTokenNeedsOfflineAccess`: oidc-provider keeps offline_access in a grant
+ * only through prompt=consent, so an authorization request (GET) asking for offline_access gets
+ * `consent` added to its prompt (IdentityServer's consent covers offline_access); one not asking
+ * for it then gets no refresh token. Off: requests pass unchanged.
+ */
+function offlineAccessThroughConsent(enabled: () => boolean): express.RequestHandler {
+	return (req, _res, next) => {
+		if (!enabled() || req.method !== 'GET' || req.path !== '/connect/authorize') return next();
+		const query = req.url.indexOf('?');
+		const params = new URLSearchParams(query < 0 ? '' : req.url.slice(query + 1));
+		const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
+		if (!(params.get('scope') ?? '').split(' ').includes('offline_access') || prompts.includes('consent')) return next();
+		params.set('prompt', [...prompts, 'consent'].join(' '));
+		// oidc-provider finds its mount path by locating req.url inside req.originalUrl: change both alike.
+		const search = `?${params.toString()}`;
+		req.url = req.url.slice(0, query < 0 ? undefined : query) + search;
+		req.originalUrl = req.originalUrl.replace(/\?.*$/, '') + search;
+		return next();
+	};
+}
+
 interface RedirectCheck {
 	clientId: string;
 	redirectUris: string[];
@@ -311,11 +333,12 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 		},
 		// Refresh tokens are single use (K2's sample stores the new one after each refresh).
 		rotateRefreshToken: true,
-		// Issue a refresh token whenever the client may use one and offline_access was asked for.
-		// oidc-provider 9 keeps offline_access when the authorization request has no `prompt`
-		// (n8n sends none) and drops it only for prompt values without "consent"; for the PKCE
-		// client we issue a refresh token in that case too, so no prompt=consent is ever needed —
-		// unless the profile says refreshTokenNeedsOfflineAccess (IdentityServer's rule).
+		// Issue a refresh token whenever the client may use one and offline_access was granted.
+		// oidc-provider 9 drops offline_access from an authorization request without
+		// prompt=consent (n8n sends no prompt), so by default the PKCE client gets a refresh token
+		// without it, and no prompt=consent is ever needed. Under the profile's
+		// refreshTokenNeedsOfflineAccess (IdentityServer's rule) only a grant with offline_access
+		// gets one: see offlineAccessThroughConsent below.
 		issueRefreshToken: async (_ctx: unknown, client: ClientLike, code: TokenLike) => {
 			if (!client.grantTypeAllowed('refresh_token')) return false;
 			if (code.scopes.has('offline_access')) return true;
@@ -367,7 +390,7 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	const provider = new Provider(authority, configuration);
 	requireExactRedirectUris(provider, opts.pkceClientId, () => opts.profile?.('exactRedirectUris') === true);
 	// Mounted under the tenant path, as login.onk2.com/<tenant>/connect/...
-	app.use(`/${opts.tenantId}`, provider.callback());
+	app.use(`/${opts.tenantId}`, offlineAccessThroughConsent(() => opts.profile?.('refreshTokenNeedsOfflineAccess') === true), provider.callback());
 
 	let stats = emptyStats();
 	const count = (grantType: string, outcome: string) => {
