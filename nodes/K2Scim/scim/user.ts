@@ -153,7 +153,7 @@ export function validateUserFields(fields: UserFields, options: { requireUserNam
 }
 
 /** The attribute path each field writes (emails and phoneNumbers: the whole multi-valued attribute). */
-const FIELD_PATHS: Array<[keyof UserFields, string]> = [
+export const USER_FIELD_PATHS: Array<[keyof UserFields, string]> = [
 	['givenName', 'name.givenName'],
 	['familyName', 'name.familyName'],
 	['displayName', 'displayName'],
@@ -175,7 +175,7 @@ const FIELD_PATHS: Array<[keyof UserFields, string]> = [
 function setTwiceProblems(fields: UserFields, extra: Record<string, unknown>): FieldProblem[] {
 	const extraPaths = [...flattenAttributes(extra).keys()].map((path) => path.toLowerCase());
 	const problems: FieldProblem[] = [];
-	for (const [field, path] of FIELD_PATHS) {
+	for (const [field, path] of USER_FIELD_PATHS) {
 		if (fields[field] === undefined) continue;
 		const lower = path.toLowerCase();
 		const clash = extraPaths.find((p) => p === lower || p.startsWith(`${lower}.`) || lower.startsWith(`${p}.`));

@@ -41,6 +41,11 @@ export interface ScimRequest {
 	qs?: IDataObject;
 	/** `/scim/v2/...` without the token, e.g. ServiceProviderConfig. */
 	withoutToken?: boolean;
+	/**
+	 * Sends with this SCIM token in the path instead of the credential's (Connection > Check asks
+	 * how K2 answers a wrong one). A 401 is then K2's answer to that token, not a reason to refresh.
+	 */
+	otherScimToken?: string;
 }
 
 export interface ScimRequestOptions {
@@ -52,6 +57,8 @@ export interface ScimRequestOptions {
 	 * lost may have been applied. When it finds the resource, that is the result: no duplicate.
 	 */
 	findExisting?: () => Promise<object | undefined>;
+	/** Told the HTTP status of the answer that is returned, when n8n gave it (Connection > Check reports it). */
+	onStatus?: (status: number) => void;
 }
 
 export interface ScimConnection {
@@ -180,7 +187,9 @@ export async function scimRequest<T = IDataObject>(
 	const connection = await scimConnection(ctx);
 	const url = request.withoutToken
 		? `${connection.baseUrl}/scim/v2${request.path}`
-		: `${connection.root}${request.path}`;
+		: request.otherScimToken !== undefined
+			? `${connection.baseUrl}/tokens/${encodeURIComponent(request.otherScimToken)}/scim/v2${request.path}`
+			: `${connection.root}${request.path}`;
 	const expectation = expectationOf(request.method, request.path);
 	const httpOptions: IHttpRequestOptions = {
 		method: request.method,
@@ -230,7 +239,7 @@ export async function scimRequest<T = IDataObject>(
 		let answer: Answer = { kind: 'other' }; // what the gate hears if sending threw
 		try {
 			outcome = await withDeadline(connection.timeoutMs, async (signal) =>
-				await send(ctx, { ...httpOptions, abortSignal: signal }),
+				await send(ctx, { ...httpOptions, abortSignal: signal }, request.otherScimToken === undefined),
 			);
 			answer = answerOf(outcome);
 		} finally {
@@ -255,6 +264,7 @@ export async function scimRequest<T = IDataObject>(
 				});
 			}
 			if (typeof request.qs?.filter === 'string') noteFilterAccepted(ctx, request.qs.filter);
+			if (outcome.status !== undefined) options.onStatus?.(outcome.status);
 			// Callers get undefined for "nothing came back", never a body they would read as a resource.
 			if (expectation === 'nothing' || (expectation === 'resourceOrEmpty' && isNoResource(body))) return undefined as T;
 			return body as T;
@@ -314,10 +324,11 @@ function withDeadlineSignal(ctx: ScimContext, deadline: AbortSignal | undefined)
 
 /**
  * Sends once. Statuses come back as data so that Retry-After can be read (n8n's error
- * wrapper drops headers). A 401 goes through refresh.ts: one refresh per credential for every
- * execution in this process, then the request is sent again with the token stored by then.
+ * wrapper drops headers). A 401 goes through refresh.ts (unless `refreshOn401` is false): one
+ * refresh per credential for every execution in this process, then the request is sent again
+ * with the token stored by then.
  */
-async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise<Outcome> {
+async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions, refreshOn401: boolean): Promise<Outcome> {
 	const seen = refreshGeneration(ctx);
 	const requester = withDeadlineSignal(ctx, httpOptions.abortSignal as AbortSignal | undefined);
 	const lenient = async (): Promise<Outcome> => {
@@ -349,7 +360,7 @@ async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise
 	};
 
 	const outcome = await lenient();
-	if (outcome.ok || outcome.failure.status !== 401) return outcome;
+	if (outcome.ok || outcome.failure.status !== 401 || !refreshOn401) return outcome;
 	forgetConnection(ctx);
 	return await resendAfterUnauthorized(ctx, seen, { lenient, strict, signal: httpOptions.abortSignal as AbortSignal | undefined });
 }

@@ -6,6 +6,7 @@ import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
 import { withFilterOperator } from '../../transport/filterOperators';
 import { groups, users } from '../../transport/resources';
+import { testWrites } from './testWrites';
 
 export const description: INodeProperties[] = [
 	{
@@ -14,6 +15,15 @@ export const description: INodeProperties[] = [
 		name: 'checkNotice',
 		type: 'notice',
 		default: '',
+		displayOptions: { show: { resource: ['connection'], operation: ['check'] } },
+	},
+	{
+		displayName: 'Test Writes',
+		name: 'testWrites',
+		type: 'boolean',
+		default: false,
+		description:
+			'Whether to also learn how K2 answers writes, filters and paging. Creates and deletes a throwaway user and group in K2 (named k2-scim-check-…) and outputs a profile of K2\'s behaviour; send it to the maintainers.',
 		displayOptions: { show: { resource: ['connection'], operation: ['check'] } },
 	},
 ];
@@ -192,5 +202,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	if (typeof payload?.scope === 'string') json.scopes = payload.scope.split(' ');
 	else if (Array.isArray(payload?.scope)) json.scopes = payload.scope as string[];
+
+	if (this.getNodeParameter('testWrites', itemIndex, false) as boolean) {
+		const learned = await testWrites(this, itemIndex);
+		json.profile = learned.profile as IDataObject;
+		json.testWrites = learned.testWrites;
+		json.warnings = learned.warnings;
+	}
 	return [{ json }];
 }
