@@ -5,6 +5,8 @@
 import type { Request, Response, NextFunction } from 'express';
 
 import { Throttle, type ThrottleStats } from './throttle';
+import type { K2Profile } from './profile';
+import { parseProfile } from './profile-parse';
 
 /**
  * - `429`: Retry-After in seconds; `429-date`: Retry-After as an HTTP date (RFC 9110 §10.2.3)
@@ -85,8 +87,8 @@ export class Knobs {
 	latencyMs: number;
 	/** Whether User reads carry `groups` (RFC 7643 §4.1.2); off emulates a server that leaves it out. */
 	usersListGroups = true;
-	/** Filter operators the SCIM server accepts (others get 400 invalidFilter); undefined = all. */
-	filterOperators: string[] | undefined;
+	/** K2's undocumented behaviours this sandbox plays (sandbox/profile.ts); {} = the full RFC. */
+	private current: K2Profile = {};
 	faults: FaultSettings;
 	/** At most K requests in flight and/or N per second, above which 429 with Retry-After. */
 	readonly throttle = new Throttle();
@@ -95,8 +97,9 @@ export class Knobs {
 	private readonly firstSeen = new Set<string>();
 	private stats!: RequestStats;
 
-	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number }) {
+	constructor(init: { latencyMs?: number; faultRate?: number; faultKinds?: FaultKind[]; retryAfterSeconds?: number; faultSeed?: number; profile?: K2Profile }) {
 		this.latencyMs = init.latencyMs ?? 0;
+		if (init.profile) this.setProfile(init.profile);
 		this.faults = {
 			rate: init.faultRate ?? 0,
 			kinds: init.faultKinds?.length ? init.faultKinds : ['429', '503'],
@@ -125,9 +128,29 @@ export class Knobs {
 		if (f.seed !== undefined) this.rng = mulberry32(f.seed);
 	}
 
-	/** Emulate a server with partial filter support, e.g. ['eq', 'sw', 'and']; undefined = all. */
+	/** The effective profile (a copy): what was set, with filter operators lower-cased. */
+	get profile(): K2Profile {
+		return structuredClone(this.current);
+	}
+
+	/** Replace the whole profile (checked: unknown fields or wrong values throw a ProfileError). */
+	setProfile(profile: K2Profile): void {
+		this.current = parseProfile(profile);
+	}
+
+	/** One switch of the profile, read on every request so a change applies at once. */
+	get<K extends keyof K2Profile>(field: K): K2Profile[K] {
+		return this.current[field];
+	}
+
+	/** Filter operators the SCIM server accepts (others get 400 invalidFilter); undefined = all. */
+	get filterOperators(): string[] | undefined {
+		return this.current.filterOperators;
+	}
+
+	/** Emulate a server with partial filter support, e.g. ['eq', 'sw', 'and']; undefined = all. The profile's `filterOperators`. */
 	setFilterOperators(operators: string[] | undefined): void {
-		this.filterOperators = operators?.map((op) => op.toLowerCase());
+		this.setProfile({ ...this.current, filterOperators: operators });
 	}
 
 	setLatency(ms: number): void {

@@ -191,11 +191,12 @@ export function matches(filter: Filter, record: unknown): boolean {
 	return false;
 }
 
-const OPERATORS = ['eq', 'ne', 'co', 'sw', 'ew', 'pr', 'gt', 'ge', 'lt', 'le', 'and', 'or', 'not'];
+/** Every RFC 7644 filter operator (attribute operators, then logical ones). */
+export const FILTER_OPERATORS = ['eq', 'ne', 'co', 'sw', 'ew', 'pr', 'gt', 'ge', 'lt', 'le', 'and', 'or', 'not'];
 
 /** The SCIM operators a filter uses (string literals are left out, so a value "co" is not one). */
 export function filterOperators(filter: string): string[] {
 	const { text } = liftLiterals(filter);
 	const words = text.toLowerCase().match(/[a-z]+/g) ?? [];
-	return [...new Set(words.filter((word) => OPERATORS.includes(word)))];
+	return [...new Set(words.filter((word) => FILTER_OPERATORS.includes(word)))];
 }

@@ -12,6 +12,7 @@ import express from 'express';
 import Provider, { errors } from 'oidc-provider';
 import type { Configuration, Adapter, AdapterPayload, ClientLike, KoaContextWithOIDC, TokenLike } from 'oidc-provider';
 import { DebouncedWriter, readJson, writeJsonSync } from './persist';
+import type { K2Profile } from './profile';
 
 /** K2's SCIM API resource and its one scope. */
 export const SCIM_RESOURCE = 'https://scim.onk2.com';
@@ -31,6 +32,8 @@ export interface IdpOptions {
 	ttl: TokenTtl;
 	/** What a second use of a rotated refresh token does (default 'refuse'). */
 	refreshReuse?: RefreshReuse;
+	/** One switch of the K2 profile in force, read per request (refreshTokenNeedsOfflineAccess, exactRedirectUris). */
+	profile?: <K extends keyof K2Profile>(field: K) => K2Profile[K];
 }
 
 /**
@@ -204,6 +207,49 @@ function toPublic(jwk: crypto.JsonWebKey): crypto.JsonWebKey {
 	return { kty, n, e, kid, alg, use } as crypto.JsonWebKey;
 }
 
+/**
+ * The profile's `exactRedirectUris` (IdentityServer's rule): the PKCE client's redirect URI must
+ * equal a registered one, compared case-insensitively, with no RFC 8252 "any port on loopback".
+ * oidc-provider has no setting for it that can change at run time, so its per-provider Client
+ * class is wrapped; with the switch off, oidc-provider's own check runs.
+ */
+function requireExactRedirectUris(provider: Provider, clientId: string, exact: () => boolean): void {
+	const Client = (provider as unknown as { Client: { prototype: RedirectCheck } }).Client;
+	const ownCheck = Client.prototype.redirectUriAllowed;
+	Client.prototype.redirectUriAllowed = function (this: RedirectCheck, value: string) {
+		if (this.clientId !== clientId || !exact()) return ownCheck.call(this, value);
+		return typeof value === 'string' && this.redirectUris.some((uri) => uri.toLowerCase() === value.toLowerCase());
+	};
+}
+
+/**
+ * The profile's `refreshTokenNeedsOfflineAccess`: oidc-provider keeps offline_access in a grant
+ * only through prompt=consent, so an authorization request (GET) asking for offline_access gets
+ * `consent` added to its prompt (IdentityServer's consent covers offline_access); one not asking
+ * for it then gets no refresh token. Off: requests pass unchanged.
+ */
+function offlineAccessThroughConsent(enabled: () => boolean): express.RequestHandler {
+	return (req, _res, next) => {
+		if (!enabled() || req.method !== 'GET' || req.path !== '/connect/authorize') return next();
+		const query = req.url.indexOf('?');
+		const params = new URLSearchParams(query < 0 ? '' : req.url.slice(query + 1));
+		const prompts = (params.get('prompt') ?? '').split(' ').filter(Boolean);
+		if (!(params.get('scope') ?? '').split(' ').includes('offline_access') || prompts.includes('consent')) return next();
+		params.set('prompt', [...prompts, 'consent'].join(' '));
+		// oidc-provider finds its mount path by locating req.url inside req.originalUrl: change both alike.
+		const search = `?${params.toString()}`;
+		req.url = req.url.slice(0, query < 0 ? undefined : query) + search;
+		req.originalUrl = req.originalUrl.replace(/\?.*$/, '') + search;
+		return next();
+	};
+}
+
+interface RedirectCheck {
+	clientId: string;
+	redirectUris: string[];
+	redirectUriAllowed(value: string): boolean;
+}
+
 // ---------------------------------------------------------------------------------------
 
 export async function startIdp(opts: IdpOptions): Promise<Idp> {
@@ -287,13 +333,16 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 		},
 		// Refresh tokens are single use (K2's sample stores the new one after each refresh).
 		rotateRefreshToken: true,
-		// Issue a refresh token whenever the client may use one and offline_access was asked for.
-		// oidc-provider 9 keeps offline_access when the authorization request has no `prompt`
-		// (n8n sends none) and drops it only for prompt values without "consent"; for the PKCE
-		// client we issue a refresh token in that case too, so no prompt=consent is ever needed.
+		// Issue a refresh token whenever the client may use one and offline_access was granted.
+		// oidc-provider 9 drops offline_access from an authorization request without
+		// prompt=consent (n8n sends no prompt), so by default the PKCE client gets a refresh token
+		// without it, and no prompt=consent is ever needed. Under the profile's
+		// refreshTokenNeedsOfflineAccess (IdentityServer's rule) only a grant with offline_access
+		// gets one: see offlineAccessThroughConsent below.
 		issueRefreshToken: async (_ctx: unknown, client: ClientLike, code: TokenLike) => {
 			if (!client.grantTypeAllowed('refresh_token')) return false;
-			return code.scopes.has('offline_access') || client.clientId === opts.pkceClientId;
+			if (code.scopes.has('offline_access')) return true;
+			return client.clientId === opts.pkceClientId && !opts.profile?.('refreshTokenNeedsOfflineAccess');
 		},
 		// Refresh tokens must not die with the browser session (n8n never has one).
 		expiresWithSession: async () => false,
@@ -339,8 +388,9 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	};
 
 	const provider = new Provider(authority, configuration);
+	requireExactRedirectUris(provider, opts.pkceClientId, () => opts.profile?.('exactRedirectUris') === true);
 	// Mounted under the tenant path, as login.onk2.com/<tenant>/connect/...
-	app.use(`/${opts.tenantId}`, provider.callback());
+	app.use(`/${opts.tenantId}`, offlineAccessThroughConsent(() => opts.profile?.('refreshTokenNeedsOfflineAccess') === true), provider.callback());
 
 	let stats = emptyStats();
 	const count = (grantType: string, outcome: string) => {

@@ -13,10 +13,13 @@ import { Knobs, FaultKind, RequestStats } from './faults';
 import type { ThrottleSettings } from './throttle';
 import { ensureTls } from './tls';
 import { createVerifier } from './auth';
+import type { K2Profile } from './profile';
 
 export type { FaultKind, RequestStats } from './faults';
 export { SCIM_RESOURCE, SCIM_SCOPE } from './idp';
 export type { IdpStats, RefreshReuse } from './idp';
+export type { K2Profile } from './profile';
+export { PROFILES, STRICT_PROFILE } from './profile';
 
 export interface SandboxOptions {
 	host?: string;
@@ -42,6 +45,8 @@ export interface SandboxOptions {
 	faultKinds?: FaultKind[];
 	retryAfterSeconds?: number;
 	faultSeed?: number;
+	/** K2's undocumented behaviours to play (sandbox/profile.ts); absent fields keep the RFC default. */
+	profile?: K2Profile;
 	quiet?: boolean;
 }
 
@@ -82,8 +87,14 @@ export interface Sandbox {
 	setThrottle(t: Partial<ThrottleSettings>): void;
 	/** Whether User reads carry the `groups` attribute (default true); false emulates a server without it. */
 	setUsersListGroups(enabled: boolean): void;
-	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. */
+	/** Filter operators the SCIM server accepts, e.g. ['eq', 'sw', 'and'] (others: 400 invalidFilter); undefined = all. The profile's `filterOperators`. */
 	setFilterOperators(operators: string[] | undefined): void;
+	/** Replace the whole K2 profile from now on ({} = the RFC default); throws naming unknown fields or wrong values. */
+	setProfile(profile: K2Profile): void;
+	/** The K2 profile in force (a copy). */
+	profile(): K2Profile;
+	/** Resolves once every write so far is visible to reads (waits out `readAfterWriteLagMs`). */
+	settled(): Promise<void>;
 	/** Wipe all users and groups. */
 	reset(): Promise<void>;
 	/** Change token lifetimes for tokens issued from now on (seconds). */
@@ -137,6 +148,15 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		refreshTokenTtl: opts.refreshTokenTtl ?? 30 * 24 * 3600,
 	};
 
+	// Knobs first: they hold the profile, which the IdP reads too (and which can be wrong: fail before listening).
+	const knobs = new Knobs({
+		latencyMs: opts.latencyMs,
+		faultRate: opts.faultRate,
+		faultKinds: opts.faultKinds,
+		retryAfterSeconds: opts.retryAfterSeconds,
+		faultSeed: opts.faultSeed,
+		profile: opts.profile,
+	});
 	const tls = opts.https ? ensureTls(opts.tlsDataDir ?? dataDir) : undefined;
 	const idp = await startIdp({
 		tls,
@@ -150,17 +170,11 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		redirectUris,
 		ttl,
 		refreshReuse: opts.refreshReuse,
+		profile: (field) => knobs.get(field),
 	});
 	const killIdpSockets = trackSockets(idp.server);
 
-	const store = new ScimStore(dataDir);
-	const knobs = new Knobs({
-		latencyMs: opts.latencyMs,
-		faultRate: opts.faultRate,
-		faultKinds: opts.faultKinds,
-		retryAfterSeconds: opts.retryAfterSeconds,
-		faultSeed: opts.faultSeed,
-	});
+	const store = new ScimStore(dataDir, () => knobs.get('readAfterWriteLagMs') ?? 0);
 	const verify = createVerifier({ issuer: idp.authority, audience: SCIM_RESOURCE, requiredScope: SCIM_SCOPE, jwks: idp.publicJwks, grantAlive: idp.grantAlive });
 	let scim;
 	try {
@@ -197,6 +211,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 		setLatency: (ms) => knobs.setLatency(ms),
 		setThrottle: (t) => knobs.throttle.set(t),
 		setFilterOperators: (operators) => knobs.setFilterOperators(operators),
+		setProfile: (profile) => knobs.setProfile(profile),
+		profile: () => knobs.profile,
+		settled: async () => {
+			// Until the newest write so far is visible (writes arriving meanwhile are not waited for).
+			const ms = store.msUntilSettled();
+			if (ms > 0) await new Promise((resolve) => setTimeout(resolve, ms + 1));
+		},
 		setUsersListGroups: (enabled) => {
 			knobs.usersListGroups = enabled;
 		},

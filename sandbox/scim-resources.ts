@@ -8,6 +8,7 @@ import SCIMMY from 'scimmy';
 import { ConflictError, ScimStore, ScimRecord, ResourceType } from './store';
 import { parseFilter, simpleEquality, matches } from './filter-fix';
 import { scimError } from './scim-errors';
+import type { K2Profile } from './profile';
 
 /** K2: "A GET returns at most 100 items; a group read returns at most 100 members." */
 export const MAX_PAGE = 100;
@@ -114,6 +115,20 @@ function deletePath(obj: unknown, parts: string[]): void {
 	else deletePath((obj as Record<string, unknown>)[key], parts.slice(1));
 }
 
+/**
+ * The profile's `storedAttributes`: what K2 keeps of a write, the rest dropped without an error.
+ * `id`, `schemas` and `meta` always stay; an extension left out entirely leaves `schemas` too.
+ */
+function keepStored(type: ResourceType, attrs: Record<string, unknown>, stored: string[] | undefined): Record<string, unknown> {
+	if (!stored) return attrs;
+	const out: Record<string, unknown> = {};
+	for (const always of ['schemas', 'id', 'meta']) if (attrs[always] !== undefined) out[always] = attrs[always];
+	for (const a of stored) copyPath(attrs, out, splitPath(type, attrs, a));
+	if (Array.isArray(attrs.schemas))
+		out.schemas = attrs.schemas.filter((urn: string) => !(urn in attrs) || urn in out);
+	return out;
+}
+
 interface Projection {
 	attributes?: string[];
 	excluded?: string[];
@@ -155,9 +170,11 @@ export interface ResourceRouterOptions {
 	scimRoot: string;
 	/** Whether User reads carry the read-only `groups` attribute (K2's behaviour is not documented). */
 	usersListGroups: () => boolean;
+	/** One switch of the K2 profile in force (sandbox/profile.ts), read per request. */
+	profile: <K extends keyof K2Profile>(field: K) => K2Profile[K];
 }
 
-export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRouterOptions): Router {
+export function resourceRouter({ store, scimRoot, usersListGroups, profile }: ResourceRouterOptions): Router {
 	initScimmy();
 	const router = Router({ mergeParams: true });
 	router.use(express.json({ type: ['application/scim+json', 'application/json', '*/*+json'], limit: '50mb' }));
@@ -181,10 +198,19 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 		return res.send(JSON.stringify(body));
 	};
 
-	const mustGet = (type: ResourceType, id: string): ScimRecord => {
-		const rec = store.get(type, id);
+	const found = (rec: ScimRecord | undefined, id: string): ScimRecord => {
 		if (!rec) throw scimError(404, undefined, `Resource ${id} not found`);
 		return rec;
+	};
+	/** For writes: the real state. */
+	const mustGet = (type: ResourceType, id: string) => found(store.get(type, id), id);
+	/** For reads: what a read sees (an older state within the read-after-write lag). */
+	const mustRead = (type: ResourceType, id: string) => found(store.read(type, id), id);
+	/** A write body as K2 would store it: validated, members checked, only the stored attributes. */
+	const toStore = (type: ResourceType, body: unknown, method: string): Record<string, unknown> => {
+		const attrs = validateIn(type, body, method);
+		if (type === 'Group') checkMembers(store, attrs);
+		return keepStored(type, attrs, profile('storedAttributes'));
 	};
 
 	const intParam = (v: unknown, name: string): number | undefined => {
@@ -201,7 +227,8 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 
 		router.get(base, wrap((req, res) => {
 			const p = parseProjection(req.query);
-			const startIndex = Math.max(intParam(req.query.startIndex, 'startIndex') ?? 1, 1);
+			const asked = Math.max(intParam(req.query.startIndex, 'startIndex') ?? 1, 1);
+			const startIndex = profile('startIndex') === 'ignored' ? 1 : asked;
 			const count = Math.min(Math.max(intParam(req.query.count, 'count') ?? MAX_PAGE, 0), MAX_PAGE);
 			let matched: ScimRecord[];
 			if (req.query.filter !== undefined) {
@@ -215,7 +242,7 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 			const page = matched.slice(startIndex - 1, startIndex - 1 + count);
 			send(res, 200, {
 				schemas: [LIST_RESPONSE],
-				totalResults: matched.length,
+				totalResults: profile('totalResults') === 'page' ? page.length : matched.length,
 				startIndex,
 				itemsPerPage: page.length,
 				Resources: page.map((r) => render(type, r, p)),
@@ -223,15 +250,13 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 		}));
 
 		router.get(`${base}/:id`, wrap((req, res) => {
-			const rec = mustGet(type, req.params.id);
+			const rec = mustRead(type, req.params.id);
 			res.setHeader('ETag', rec.meta.version);
 			send(res, 200, render(type, rec, parseProjection(req.query)));
 		}));
 
 		router.post(base, wrap((req, res) => {
-			const attrs = validateIn(type, req.body, 'POST');
-			if (type === 'Group') checkMembers(store, attrs);
-			const rec = store.create(type, attrs);
+			const rec = store.create(type, toStore(type, req.body, 'POST'));
 			res.setHeader('Location', locationOf(type, rec.id));
 			res.setHeader('ETag', rec.meta.version);
 			send(res, 201, render(type, rec, parseProjection(req.query)));
@@ -239,9 +264,7 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 
 		router.put(`${base}/:id`, wrap((req, res) => {
 			mustGet(type, req.params.id);
-			const attrs = validateIn(type, req.body, 'PUT');
-			if (type === 'Group') checkMembers(store, attrs);
-			const rec = store.replace(type, req.params.id, attrs);
+			const rec = store.replace(type, req.params.id, toStore(type, req.body, 'PUT'));
 			res.setHeader('ETag', rec.meta.version);
 			send(res, 200, render(type, rec, parseProjection(req.query)));
 		}));
@@ -266,8 +289,7 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 			try {
 				// The patch is applied to the full resource (all members), not to the capped read view.
 				await message.apply(new Schema(existing, 'out', locationOf(type, '').slice(0, -1)), async (instance: unknown) => {
-					const attrs = validateIn(type, JSON.parse(JSON.stringify(instance)), 'PATCH');
-					if (type === 'Group') checkMembers(store, attrs);
+					const attrs = toStore(type, JSON.parse(JSON.stringify(instance)), 'PATCH');
 					try {
 						saved = store.replace(type, id, attrs);
 					} catch (ex) {
@@ -282,13 +304,14 @@ export function resourceRouter({ store, scimRoot, usersListGroups }: ResourceRou
 				throw scimError(400, 'invalidValue', (ex as Error).message);
 			}
 			res.setHeader('ETag', saved.meta.version);
-			// Always 200 with the resource (RFC 7644 also allows 204; clients must accept both).
+			// 200 with the resource by default; RFC 7644 also allows 204 without a body (no Content-Type either).
+			if (profile('patchAnswer') === '204') return void res.status(204).end();
 			send(res, 200, render(type, saved, parseProjection(req.query)));
 		}));
 
 		router.delete(`${base}/:id`, wrap((req, res) => {
 			mustGet(type, req.params.id);
-			store.delete(type, req.params.id);
+			store.delete(type, req.params.id, { soft: profile('deleteMode') === 'soft' });
 			send(res, 204);
 		}));
 	}

@@ -131,6 +131,15 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 		knobs.setFilterOperators(operators ?? undefined);
 		return res.json({ operators: knobs.filterOperators ?? null });
 	});
+	control.get('/profile', (_req, res) => res.json(knobs.profile));
+	control.post('/profile', (req, res) => {
+		try {
+			knobs.setProfile(req.body);
+			res.json(knobs.profile);
+		} catch (ex) {
+			res.status(400).json({ error: (ex as Error).message });
+		}
+	});
 	control.post('/users-list-groups', (req, res) => {
 		if (typeof req.body?.enabled !== 'boolean') return res.status(400).json({ error: 'enabled: true or false' });
 		knobs.usersListGroups = req.body.enabled;
@@ -176,16 +185,23 @@ export async function startScim(opts: ScimServerOptions): Promise<ScimServer> {
 		if (unsupported.length === 0) return next();
 		return sendScimError(res, 400, 'invalidFilter', `Filter operator ${unsupported.map((op) => `"${op}"`).join(', ')} is not supported`);
 	});
-	tenant.use(resourceRouter({ store, scimRoot, usersListGroups: () => knobs.usersListGroups }));
+	tenant.use(resourceRouter({ store, scimRoot, usersListGroups: () => knobs.usersListGroups, profile: (field) => knobs.get(field) }));
 	tenant.use((req, res, next) => {
 		if (/^\/(Schemas|ResourceTypes|ServiceProviderConfig)(\/|$)/i.test(req.path)) return discovery(req, res, next);
 		return sendScimError(res, 404, undefined, 'Endpoint Not Found');
 	});
 
+	/** The profile's `wrongToken`: our 404 with a SCIM error, or ASP.NET's bare 401 challenge / 403 with an empty body. */
+	const wrongToken = (res: Response) => {
+		const status = knobs.get('wrongToken') ?? '404';
+		if (status === '404') return sendScimError(res, 404, undefined, 'No SCIM endpoint for this token: check the SCIM Token');
+		if (status === '401') res.setHeader('WWW-Authenticate', 'Bearer');
+		return void res.status(Number(status)).end();
+	};
+
 	app.use('/tokens/:token/scim/v2', authenticate, (req, res, next) => {
 		// Compared case-insensitively (it is a GUID); never echoed back.
-		if (req.params.token.toLowerCase() !== opts.scimToken.toLowerCase())
-			return sendScimError(res, 404, undefined, 'No SCIM endpoint for this token: check the SCIM Token');
+		if (req.params.token.toLowerCase() !== opts.scimToken.toLowerCase()) return wrongToken(res);
 		return tenant(req, res, next);
 	});
 

@@ -2,6 +2,9 @@
 // unique indexes for userName / displayName (case-insensitive, as K2 treats them) and an
 // externalId index, so the per-user lookups of a sync never scan 10k records.
 // Persisted as one JSON file, snapshotted with a debounce and flushed on stop().
+// Two of K2's unknowns live here: soft delete (a deleted resource's name stays taken) and the
+// read-after-write lag (reads see a record as it was before writes younger than the lag;
+// writes, uniqueness and member checks always see the real state).
 import path from 'node:path';
 import crypto from 'node:crypto';
 import { DebouncedWriter, readJson } from './persist';
@@ -24,6 +27,13 @@ class Collection {
 	/** lower-cased unique name (userName or displayName) -> id */
 	readonly byName = new Map<string, string>();
 	readonly byExternalId = new Map<string, Set<string>>();
+	/** Soft-deleted resources: lower-cased name -> id. Gone from every read, their names stay taken. */
+	readonly retiredNames = new Map<string, string>();
+	/**
+	 * Read-after-write lag: per id, the writes not yet visible, oldest first, each with the state
+	 * from before it (undefined: the resource did not exist). Empty when the lag is 0.
+	 */
+	readonly pending = new Map<string, Array<{ visibleAt: number; before: ScimRecord | undefined }>>();
 
 	constructor(
 		readonly type: ResourceType,
@@ -59,21 +69,77 @@ class Collection {
 	assertUnique(data: Record<string, unknown>, selfId?: string): void {
 		const name = this.nameOf(data);
 		if (name === undefined) return;
-		const owner = this.byName.get(name);
+		const owner = this.byName.get(name) ?? this.retiredNames.get(name);
 		if (owner !== undefined && owner !== selfId)
 			throw new ConflictError(`A ${this.type.toLowerCase()} with this ${this.nameAttr} already exists`);
+	}
+
+	/** Remember the state before a write, so reads keep seeing it for `lagMs`. */
+	recordWrite(id: string, before: ScimRecord | undefined, lagMs: number): void {
+		if (!(lagMs > 0)) return;
+		let writes = this.pending.get(id);
+		if (!writes) this.pending.set(id, (writes = []));
+		writes.push({ visibleAt: Date.now() + lagMs, before });
+	}
+
+	/** Drop the writes that became visible; true while some are still pending. */
+	private settle(now: number): boolean {
+		for (const [id, writes] of this.pending) {
+			while (writes.length && writes[0].visibleAt <= now) writes.shift();
+			if (!writes.length) this.pending.delete(id);
+		}
+		return this.pending.size > 0;
+	}
+
+	/** What a read sees of this id now: the state before its oldest write still in the lag, else the real one. */
+	visible(id: string, now = Date.now()): ScimRecord | undefined {
+		const hidden = this.pending.get(id)?.find((w) => w.visibleAt > now);
+		return hidden ? hidden.before : this.byId.get(id);
+	}
+
+	/** Every resource a read sees now, in creation order (ones deleted within the lag at the end). */
+	visibleAll(): ScimRecord[] | IterableIterator<ScimRecord> {
+		const now = Date.now();
+		if (!this.settle(now)) return this.byId.values();
+		const out: ScimRecord[] = [];
+		for (const id of this.byId.keys()) {
+			const r = this.visible(id, now);
+			if (r) out.push(r);
+		}
+		for (const id of this.pending.keys()) {
+			if (this.byId.has(id)) continue;
+			const r = this.visible(id, now);
+			if (r) out.push(r);
+		}
+		return out;
+	}
+
+	/** Milliseconds until every write so far is visible to reads (0: all are). */
+	msUntilSettled(): number {
+		const now = Date.now();
+		let last = now;
+		for (const writes of this.pending.values()) for (const w of writes) last = Math.max(last, w.visibleAt);
+		return last - now;
+	}
+
+	hasPending(): boolean {
+		return this.settle(Date.now());
 	}
 
 	clear(): void {
 		this.byId.clear();
 		this.byName.clear();
 		this.byExternalId.clear();
+		this.retiredNames.clear();
+		this.pending.clear();
 	}
 }
 
 interface Snapshot {
 	users: ScimRecord[];
 	groups: ScimRecord[];
+	/** Names of soft-deleted resources, lower-cased name -> id (they stay taken across restarts). */
+	retired?: { users: Array<[string, string]>; groups: Array<[string, string]> };
 }
 
 export class ScimStore {
@@ -83,14 +149,25 @@ export class ScimStore {
 	/** userId -> ids of the groups it is a member of: the User's read-only `groups` (RFC 7643 §4.1.2). */
 	private readonly memberOf = new Map<string, Set<string>>();
 
-	constructor(dataDir: string) {
+	/**
+	 * @param lagMs the read-after-write lag in force (read at every write, so it can change at run time)
+	 */
+	constructor(
+		dataDir: string,
+		private readonly lagMs: () => number = () => 0,
+	) {
 		const file = path.join(dataDir, 'scim-data.json');
 		const saved = readJson<Snapshot>(file);
 		for (const r of saved?.users ?? []) this.load(this.users, r);
 		for (const r of saved?.groups ?? []) this.load(this.groups, r);
-		this.writer = new DebouncedWriter(file, () => ({
+		for (const [name, id] of saved?.retired?.users ?? []) this.users.retiredNames.set(name, id);
+		for (const [name, id] of saved?.retired?.groups ?? []) this.groups.retiredNames.set(name, id);
+		this.writer = new DebouncedWriter(file, (): Snapshot => ({
 			users: [...this.users.byId.values()],
 			groups: [...this.groups.byId.values()],
+			...(this.users.retiredNames.size || this.groups.retiredNames.size
+				? { retired: { users: [...this.users.retiredNames], groups: [...this.groups.retiredNames] } }
+				: {}),
 		}));
 	}
 
@@ -126,13 +203,21 @@ export class ScimStore {
 		return type === 'User' ? this.users : this.groups;
 	}
 
+	/** The real state, for writes and their checks (members, uniqueness). Reads use `read`. */
 	get(type: ResourceType, id: string): ScimRecord | undefined {
 		return this.collection(type).byId.get(id);
 	}
 
-	/** Index lookup for `attr eq "value"`; undefined means "no index for this attribute". */
+	/** What a read (GET by id) sees: with a read-after-write lag, possibly an older state. */
+	read(type: ResourceType, id: string): ScimRecord | undefined {
+		return this.collection(type).visible(id);
+	}
+
+	/** Index lookup for `attr eq "value"` as reads see it; undefined means "no index for this attribute" (or writes within the lag: scan). */
 	lookup(type: ResourceType, attr: string, value: string): ScimRecord[] | undefined {
 		const c = this.collection(type);
+		// The indexes hold the real state: while writes are still in the lag, reads scan `all`.
+		if (c.hasPending()) return undefined;
 		const hit = (id: string | undefined) => (id !== undefined ? c.byId.get(id) : undefined);
 		if (attr === 'id') return [hit(value)].filter((r): r is ScimRecord => !!r);
 		if (attr === c.nameAttr.toLowerCase()) return [hit(c.byName.get(value.toLowerCase()))].filter((r): r is ScimRecord => !!r);
@@ -140,12 +225,18 @@ export class ScimStore {
 		return undefined;
 	}
 
-	all(type: ResourceType): IterableIterator<ScimRecord> {
-		return this.collection(type).byId.values();
+	/** Every resource as reads see it (a list or a filter). */
+	all(type: ResourceType): Iterable<ScimRecord> {
+		return this.collection(type).visibleAll();
 	}
 
 	count(type: ResourceType): number {
 		return this.collection(type).byId.size;
+	}
+
+	/** Milliseconds until every write so far is visible to reads. */
+	msUntilSettled(): number {
+		return Math.max(this.users.msUntilSettled(), this.groups.msUntilSettled());
 	}
 
 	/** Create from validated SCIM attributes (no id/meta). */
@@ -162,6 +253,7 @@ export class ScimStore {
 		};
 		c.byId.set(record.id, record);
 		c.index(record);
+		c.recordWrite(record.id, undefined, this.lagMs());
 		if (type === 'Group') this.trackMembers(record, true);
 		this.writer.schedule();
 		return record;
@@ -184,6 +276,7 @@ export class ScimStore {
 		c.unindex(existing);
 		c.byId.set(id, record);
 		c.index(record);
+		c.recordWrite(id, existing, this.lagMs());
 		if (type === 'Group') {
 			this.trackMembers(existing, false);
 			this.trackMembers(record, true);
@@ -192,12 +285,16 @@ export class ScimStore {
 		return record;
 	}
 
-	delete(type: ResourceType, id: string): void {
+	/** `soft`: the resource leaves every read, but its userName / displayName stays taken (409 on re-use). */
+	delete(type: ResourceType, id: string, opts: { soft?: boolean } = {}): void {
 		const c = this.collection(type);
 		const existing = c.byId.get(id);
 		if (!existing) throw new NotFoundError(`Resource ${id} not found`);
 		c.unindex(existing);
 		c.byId.delete(id);
+		const name = c.nameOf(existing);
+		if (opts.soft && name !== undefined) c.retiredNames.set(name, id);
+		c.recordWrite(id, existing, this.lagMs());
 		if (type === 'Group') this.trackMembers(existing, false);
 		if (type === 'User') {
 			this.memberOf.delete(id);
