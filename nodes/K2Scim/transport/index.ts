@@ -16,7 +16,7 @@ import { TIMED_OUT, timeoutMs, withDeadline } from './deadline';
 import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiError } from './errors';
 import { mergeSecrets, redact, redactInPlace, secretsOf } from './redact';
 import type { Secrets } from './redact';
-import { refreshGeneration, resendAfterUnauthorized } from './refresh';
+import { freshTokenRefusal, refreshGeneration, resendAfterUnauthorized } from './refresh';
 import type { Outcome } from './refresh';
 import { expectationOf, isNoResource, shapeProblem } from './shape';
 import {
@@ -298,6 +298,9 @@ function withDeadlineSignal(ctx: ScimContext, deadline: AbortSignal | undefined)
  * execution in this process, then the request is sent again with the token stored by then.
  */
 async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions): Promise<Outcome> {
+	// The SCIM service already refused a freshly refreshed token in this run: nothing to learn by sending.
+	const refused = freshTokenRefusal(ctx);
+	if (refused) return refused;
 	const seen = refreshGeneration(ctx);
 	const requester = withDeadlineSignal(ctx, httpOptions.abortSignal as AbortSignal | undefined);
 	const lenient = async (): Promise<Outcome> => {
