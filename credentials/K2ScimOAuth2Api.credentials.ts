@@ -1,9 +1,59 @@
 import type { ICredentialType, INodeProperties, Icon } from 'n8n-workflow';
 
+import { LOOPBACK_HOST_PATTERN } from '../nodes/K2Scim/transport/loopback';
+
 /** K2's documented scope for the Authorization Code + PKCE client (offline_access gives the refresh token). */
 export const K2_PKCE_SCOPE = 'openid profile https://scim.onk2.com/write offline_access';
 /** The scope K2 grants to client-credentials clients. */
 export const K2_CLIENT_CREDENTIALS_SCOPE = 'https://scim.onk2.com/write';
+
+/**
+ * What n8n's Connect must refuse, as n8n expressions over the credential's own fields. n8n has no
+ * hook that lets a credential stop its sign-in with a message, and an error thrown inside an
+ * expression is swallowed (the value becomes empty). So the derived authorization and token URLs
+ * become a sentence instead of a URL: n8n 2.x refuses it ("OAuth url is not a valid URL."), 1.x
+ * cannot parse it ("Invalid URL"), and nothing is sent anywhere. The form's notices say why.
+ */
+const USABLE_URL = new RegExp(`^(?:https://|http://(?:${LOOPBACK_HOST_PATTERN})(?::\\d*)?(?:[/?#\\\\]|$))`, 'i');
+
+/** The field's text as the expression sees it (trimmed, '' when unset). */
+const fieldText = (name: string) => `String($self["${name}"] || "").trim()`;
+
+/** [condition, sentence]: the field holds a URL that may not carry a token (an optional one only when set). */
+function httpsRule(name: string, label: string, optional: boolean): [string, string] {
+	const unusable = `!${USABLE_URL.toString()}.test(${fieldText(name)})`;
+	return [
+		optional ? `${fieldText(name)} !== "" && ${unusable}` : unusable,
+		`K2 credential refused: the ${label} must start with https:// (http:// only for localhost, 127.0.0.0/8 or [::1])`,
+	];
+}
+
+/** IdentityServer issues a refresh token only for offline_access: without it the sign-in dies after an hour. */
+const OFFLINE_ACCESS_RULE: [string, string] = [
+	`$self["grantType"] !== "clientCredentials" && !String($self["k2Scope"] || "${K2_PKCE_SCOPE}").split(/[\\s,]+/).includes("offline_access")`,
+	'K2 credential refused: with Authorization Code with PKCE the Scope must include offline_access (without it K2 gives no refresh token and the sign-in ends after an hour)',
+];
+
+/** `={{ rule1 ? "sentence1" : rule2 ? "sentence2" : ... : url }}` */
+function guarded(rules: Array<[string, string]>, url: string): string {
+	const checks = rules.map(([condition, sentence]) => `${condition} ? ${JSON.stringify(sentence)} : `).join('');
+	return `={{ ${checks}${url} }}`;
+}
+
+const AUTHORITY_RULE = httpsRule('authority', 'Authority', false);
+const TOKEN_URL_RULE = httpsRule('tokenUrl', 'Access Token URL', true);
+
+/** What n8n opens when you click Connect: refused unless every URL the sign-in uses is https (or loopback) and the scope keeps the sign-in alive. */
+const AUTH_URL_EXPRESSION = guarded(
+	[AUTHORITY_RULE, httpsRule('authorizationUrl', 'Authorization URL', true), TOKEN_URL_RULE, OFFLINE_ACCESS_RULE],
+	`(${fieldText('authorizationUrl')} || ${fieldText('authority')} + "/connect/authorize")`,
+);
+
+/** Where n8n exchanges the code and refreshes (and, for Client Credentials, gets its token). */
+const ACCESS_TOKEN_URL_EXPRESSION = guarded(
+	[AUTHORITY_RULE, TOKEN_URL_RULE],
+	`(${fieldText('tokenUrl')} || ${fieldText('authority')} + "/connect/token")`,
+);
 
 /**
  * K2 Cloud's IdentityToken service is an OpenID Connect server (IdentityServer), so the
@@ -51,12 +101,29 @@ export class K2ScimOAuth2Api implements ICredentialType {
 				'The "authority" value K2 Cloud operations gave you: https://login.onk2.com/ followed by your tenant ID (GUID)',
 		},
 		{
+			displayName: `The Authority starts with http://, which is accepted only for localhost, 127.0.0.0/8 or [::1] (a local stand-in for K2). For any other host Connect fails ("OAuth url is not a valid URL." or "Invalid URL") and the node does not run: use the https:// authority K2 Cloud operations gave you.`,
+			name: 'authorityHttpNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: { show: { authority: [{ _cnd: { startsWith: 'http://' } }] } },
+		},
+		{
 			displayName: 'Scope',
 			name: 'k2Scope',
 			type: 'string',
 			default: '',
 			placeholder: K2_PKCE_SCOPE,
 			description: `Leave empty for K2's scope: "${K2_PKCE_SCOPE}" with PKCE (offline_access gives the refresh token), "${K2_CLIENT_CREDENTIALS_SCOPE}" with Client Credentials`,
+		},
+		{
+			displayName: `This Scope has no offline_access: K2 then gives no refresh token and the sign-in ends after an hour. With Authorization Code with PKCE, Connect refuses it ("OAuth url is not a valid URL." or "Invalid URL"): add offline_access, or leave Scope empty for K2's scope.`,
+			name: 'scopeOfflineAccessNotice',
+			type: 'notice',
+			default: '',
+			displayOptions: {
+				show: { grantType: ['pkce'], k2Scope: [{ _cnd: { exists: true } }] },
+				hide: { k2Scope: [{ _cnd: { includes: 'offline_access' } }] },
+			},
 		},
 		{
 			displayName: 'Authorization URL',
@@ -99,13 +166,13 @@ export class K2ScimOAuth2Api implements ICredentialType {
 			displayName: 'Authorization URL',
 			name: 'authUrl',
 			type: 'hidden',
-			default: '={{ $self["authorizationUrl"] || $self["authority"] + "/connect/authorize" }}',
+			default: AUTH_URL_EXPRESSION,
 		},
 		{
 			displayName: 'Access Token URL',
 			name: 'accessTokenUrl',
 			type: 'hidden',
-			default: '={{ $self["tokenUrl"] || $self["authority"] + "/connect/token" }}',
+			default: ACCESS_TOKEN_URL_EXPRESSION,
 		},
 		{
 			displayName: 'Scope',

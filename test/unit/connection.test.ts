@@ -3,7 +3,8 @@ import { test } from 'node:test';
 
 import type { INode } from 'n8n-workflow';
 
-import { assertSafeCredential, isLoopbackHost, scimTokenProblem, urlProblem } from '../../nodes/K2Scim/transport/connection';
+import { assertSafeCredential, scimTokenProblem, urlProblem } from '../../nodes/K2Scim/transport/connection';
+import { isLoopbackHost } from '../../nodes/K2Scim/transport/loopback';
 
 const node = { name: 'K2 SCIM', type: 'k2Scim', typeVersion: 1, position: [0, 0], parameters: {} } as unknown as INode;
 const good = {

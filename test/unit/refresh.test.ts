@@ -7,7 +7,7 @@ import { setTimeout as wait } from 'node:timers/promises';
 
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { refreshGeneration, resendAfterUnauthorized } from '../../nodes/K2Scim/transport/refresh';
+import { freshTokenRefusal, refreshGeneration, resendAfterUnauthorized } from '../../nodes/K2Scim/transport/refresh';
 import type { Outcome } from '../../nodes/K2Scim/transport/refresh';
 
 const unauthorized: Outcome = { ok: false, failure: { status: 401 } };
@@ -114,4 +114,57 @@ test('a refreshing send that failed before n8n refreshed (503): the waiters are 
 	assert.equal(strict, 2, 'the next waiter refreshed');
 	assert.equal(lenient, 2, 'only after the real refresh did waiters re-send the lenient way, each once');
 	assert.equal(refreshGeneration(ctx), seen + 1, 'one refresh counted, not two');
+});
+
+test('401 again with the token n8n just refreshed: remembered for the run, whose other requests fail unsent and refresh no more', async () => {
+	const tokens = { access_token: 'a1', refresh_token: 'r1' };
+	const run = context('unit-fresh-401', tokens);
+	const seen = refreshGeneration(run);
+	let strict = 0;
+	let lenient = 0;
+	const senders = {
+		strict: async (): Promise<Outcome> => {
+			strict++;
+			await wait(10);
+			tokens.access_token = `a${strict + 1}`; // n8n refreshed and saved...
+			return unauthorized; // ...and the SCIM service refused the new token too
+		},
+		lenient: async () => (lenient++, unauthorized),
+	};
+	const outcomes = await Promise.all(Array.from({ length: 5 }, () => resendAfterUnauthorized(run, seen, senders)));
+	assert.ok(outcomes.every((o) => !o.ok && o.failure.status === 401 && o.failure.freshTokenRefused === true));
+	assert.equal(strict, 1, 'one refresh for the run');
+	assert.equal(lenient, 0, 'the waiters were not sent again');
+	const later = freshTokenRefusal(run);
+	assert.ok(later && !later.ok && later.failure.freshTokenRefused, 'later requests of the run get the same failure');
+
+	// Another run (another node execution) with the same credential starts afresh.
+	const next = context('unit-fresh-401', tokens);
+	assert.equal(freshTokenRefusal(next), undefined);
+	await resendAfterUnauthorized(next, refreshGeneration(next), senders);
+	assert.equal(strict, 2);
+});
+
+test('403 with no SCIM error after a refresh is remembered the same way; a 403 with a SCIM error, or a 401 without a refresh, is not', async () => {
+	const tokens = { access_token: 'a1', refresh_token: 'r1' };
+	const empty403 = context('unit-fresh-403', tokens);
+	const outcome = await resendAfterUnauthorized(empty403, refreshGeneration(empty403), {
+		strict: async () => ((tokens.access_token = 'a2'), { ok: false, failure: { status: 403, body: '' } }),
+		lenient: async () => unauthorized,
+	});
+	assert.ok(!outcome.ok && outcome.failure.freshTokenRefused);
+	assert.ok(freshTokenRefusal(empty403));
+
+	const scim403 = context('unit-fresh-403-scim', tokens);
+	const withBody = await resendAfterUnauthorized(scim403, refreshGeneration(scim403), {
+		strict: async () => ((tokens.access_token = 'a3'), { ok: false, failure: { status: 403, body: { status: '403', detail: 'insufficient scope' } } }),
+		lenient: async () => unauthorized,
+	});
+	assert.ok(!withBody.ok && !withBody.failure.freshTokenRefused);
+	assert.equal(freshTokenRefusal(scim403), undefined);
+
+	// The tokens did not change: n8n did not refresh, so nothing says the new token was refused.
+	const unchanged = context('unit-fresh-none', { access_token: 'x', refresh_token: 'y' });
+	await resendAfterUnauthorized(unchanged, refreshGeneration(unchanged), { strict: async () => unauthorized, lenient: async () => unauthorized });
+	assert.equal(freshTokenRefusal(unchanged), undefined);
 });

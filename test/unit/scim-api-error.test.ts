@@ -105,3 +105,27 @@ test('a server certificate n8n cannot verify has its own error; a TLS alert abou
 		assert.match(scimApiError(node, { code, message: 'alert', url }, context, secrets).message, /^Could not reach the K2 SCIM service/, code);
 	}
 });
+
+test('a SCIM service that refuses the token names the SCIM Token, Scope and SCIM Base URL of the credential, and no secret', () => {
+	const bodies = ['', undefined, {}, `Bearer ${ACCESS}`];
+	for (const body of bodies) {
+		const fresh = scimApiError(node, { status: 401, body: structuredClone(body), freshTokenRefused: true }, context, secrets) as unknown as Error & Record<string, unknown>;
+		assert.match(fresh.message, /K2's SCIM service refused the credential "K2 Prod" \(401\): check its SCIM Token, Scope and SCIM Base URL/);
+		assert.match(String(fresh.description), /token service accepted the sign-in and n8n refreshed the access token/);
+		assert.match(String(fresh.description), /https:\/\/scim\.onk2\.com\/write/);
+		assert.match(String(fresh.description), /no further requests/);
+		assert.doesNotMatch(`${fresh.message} ${fresh.description}`, /sign in again\)|Reconnect the K2 credential \(sign in again\)/);
+		for (const [name, value] of Object.entries(fields(fresh))) assertNoSecrets(value, [TOKEN, ACCESS, SECRET], `${name} of ${JSON.stringify(body)}`);
+	}
+	// 403 with an empty body, no refresh involved: the same advice.
+	const empty = scimApiError(node, { status: 403, body: '' }, { resource: 'user', operation: 'create', userName: 'bob' }, secrets);
+	assert.match(empty.message, /refused the credential "K2 Prod" \(403\): check its SCIM Token, Scope and SCIM Base URL/);
+	assert.match(String(empty.description), /no SCIM error/);
+	// 403 with a SCIM error: K2 said why; that message stays.
+	const said = scimApiError(node, { status: 403, body: { status: '403', detail: 'insufficient scope' } }, { resource: 'user', operation: 'create', userName: 'bob' }, secrets);
+	assert.match(said.message, /not allowed to create the user "bob"/);
+	assert.match(String(said.description), /insufficient scope/);
+	// A 401 n8n could not clear by refreshing (no fresh token refused): the reconnect advice stays.
+	const plain = scimApiError(node, { status: 401, body: '' }, context, secrets);
+	assert.match(plain.message, /K2 rejected the credential \(401 Unauthorized\)/);
+});

@@ -6,6 +6,8 @@
 import { NodeOperationError } from 'n8n-workflow';
 import type { ICredentialDataDecryptedObject, INode } from 'n8n-workflow';
 
+import { isLoopbackHost } from './loopback';
+
 /** The credential's URL fields, with the labels the credential shows. */
 const URL_FIELDS = [
 	{ name: 'scimBaseUrl', label: 'SCIM Base URL', required: true, example: 'https://scim.onk2.com' },
@@ -13,14 +15,6 @@ const URL_FIELDS = [
 	{ name: 'authorizationUrl', label: 'Authorization URL', required: false, example: 'https://login.onk2.com/<tenant ID>/connect/authorize' },
 	{ name: 'tokenUrl', label: 'Access Token URL', required: false, example: 'https://login.onk2.com/<tenant ID>/connect/token' },
 ] as const;
-
-/** Loopback hosts may use http:// (a local stand-in or tunnel): nothing leaves the machine. */
-export function isLoopbackHost(hostname: string): boolean {
-	const host = hostname.toLowerCase().replace(/^\[|\]$/g, '');
-	if (host === 'localhost' || host === '::1') return true;
-	// WHATWG URL has already turned 127.1, 0x7f.0.0.1 and the like into dotted decimal.
-	return /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
-}
 
 export interface Problem {
 	/** Short, for the error message: "must use https://". */

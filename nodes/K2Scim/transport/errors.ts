@@ -29,6 +29,17 @@ export interface FailedRequest {
 	 * reconnect), `invalid_client` (wrong Client ID or Client Secret), or another OAuth error code.
 	 */
 	refusal?: string;
+	/**
+	 * The SCIM service answered 401 (or 403 without a SCIM error) to a request re-sent with the
+	 * token n8n had just refreshed: the sign-in is fine, the SCIM side refuses it.
+	 */
+	freshTokenRefused?: boolean;
+}
+
+/** Whether an error answer carries a SCIM error (a detail or a scimType), unlike ASP.NET's empty 401 / 403. */
+export function hasScimError(status: number, body: unknown): boolean {
+	const parsed = parseScimError(status, body);
+	return parsed.detail !== undefined || parsed.scimType !== undefined;
 }
 
 // n8n >= 2.4x turns a refresh refused with invalid_grant into its own error (no EAUTH, no body).
@@ -179,6 +190,35 @@ export function tokenRefusedError(node: INode, failure: FailedRequest, itemIndex
 	);
 }
 
+/**
+ * K2's token service gives a token that K2's SCIM service refuses: a 401 again right after n8n
+ * refreshed the token, or a 403 without a SCIM error. Signing in again does not help; the SCIM
+ * side of the credential does: its SCIM Token, Scope and SCIM Base URL.
+ */
+export function scimRefusedTokenError(node: INode, failure: FailedRequest, secrets: Secrets, itemIndex?: number): NodeApiError {
+	const name = credentialName(node);
+	const status = failure.status ?? 401;
+	// Redacted before it is cut to length (parseScimError cuts): no part of a secret survives.
+	const detail = parseScimError(status, redactInPlace(failure.body, secrets)).detail;
+	const said = detail ? `, saying "${redact(detail, secrets)}"` : ', with no SCIM error';
+	const what = failure.freshTokenRefused
+		? `K2's token service accepted the sign-in and n8n refreshed the access token, but K2's SCIM service still refused it (HTTP ${status}${said}). Signing in again does not help, and this run sends no further requests with this credential.`
+		: `K2's SCIM service answered HTTP ${status} with no SCIM error: it did not accept the access token for this SCIM endpoint.`;
+	return new NodeApiError(node, { status } as JsonObject, {
+		message: `K2's SCIM service refused the credential "${name}" (${status}): check its SCIM Token, Scope and SCIM Base URL`,
+		description:
+			`${what} ` +
+			`Fix: open the credential "${name}" in n8n and check, against what K2 Cloud operations gave you: ` +
+			'the SCIM Token (the "scim.token" GUID for your identity-provider domain; a wrong one is the usual cause), ' +
+			'the Scope (it must include https://scim.onk2.com/write; leave it empty for K2\'s scope) ' +
+			'and the SCIM Base URL (https://scim.onk2.com unless K2 gave you another). ' +
+			'After changing the Scope click "Reconnect"; a corrected SCIM Token or SCIM Base URL needs no new sign-in. ' +
+			'If all three are right, ask K2 Cloud operations whether SCIM is enabled for your tenant and the signed-in account may manage identities.',
+		httpCode: String(status),
+		itemIndex,
+	});
+}
+
 /** The host of `url` (resolved against `base`), redacted; never the rest of the URL (it may carry the token or data). */
 function hostOf(url: unknown, base: string | undefined, secrets: Secrets): string | undefined {
 	if (typeof url !== 'string' || url.trim() === '') return undefined;
@@ -242,6 +282,9 @@ export function scimApiError(
 	filter?: FilterRefusal,
 ): NodeApiError {
 	if (failure.refreshRefused) return expiredSignInError(node, failure, itemIndex);
+	if (failure.freshTokenRefused || (failure.status === 403 && !hasScimError(403, failure.body))) {
+		return scimRefusedTokenError(node, failure, secrets, itemIndex);
+	}
 
 	if (failure.timedOutAfterMs !== undefined) {
 		const seconds = Math.round(failure.timedOutAfterMs / 100) / 10;

@@ -17,7 +17,7 @@ import { CREDENTIAL_TYPE, credentialName, notScimError, readFailure, scimApiErro
 import { filterRefusalOf, noteFilterAccepted } from './filterOperators';
 import { mergeSecrets, redact, redactInPlace, secretsOf } from './redact';
 import type { Secrets } from './redact';
-import { refreshGeneration, resendAfterUnauthorized } from './refresh';
+import { freshTokenRefusal, refreshGeneration, resendAfterUnauthorized } from './refresh';
 import type { Outcome } from './refresh';
 import { expectationOf, isNoResource, shapeProblem } from './shape';
 import {
@@ -329,6 +329,9 @@ function withDeadlineSignal(ctx: ScimContext, deadline: AbortSignal | undefined)
  * with the token stored by then.
  */
 async function send(ctx: ScimContext, httpOptions: IHttpRequestOptions, refreshOn401: boolean): Promise<Outcome> {
+	// The SCIM service already refused a freshly refreshed token in this run: nothing to learn by sending.
+	const refused = freshTokenRefusal(ctx);
+	if (refused) return refused;
 	const seen = refreshGeneration(ctx);
 	const requester = withDeadlineSignal(ctx, httpOptions.abortSignal as AbortSignal | undefined);
 	const lenient = async (): Promise<Outcome> => {

@@ -1,7 +1,7 @@
 import { sleep } from 'n8n-workflow';
 import type { IExecuteFunctions, ILoadOptionsFunctions, IDataObject } from 'n8n-workflow';
 
-import { CREDENTIAL_TYPE } from './errors';
+import { CREDENTIAL_TYPE, hasScimError } from './errors';
 import type { FailedRequest } from './errors';
 
 // K2's refresh tokens are single use. n8n (2.8) refreshes on every 401 it sees, so two requests
@@ -13,6 +13,10 @@ import type { FailedRequest } from './errors';
 // - only one request at a time is sent the way that lets n8n refresh;
 // - a refresh refused with invalid_grant is checked against the stored credential: another
 //   process (a queue-mode worker) may have refreshed with the same refresh token just before.
+// - a request that meets 401 again with the token n8n has just refreshed (or 403 without a SCIM
+//   error) is not a sign-in problem: the SCIM service refuses a token the token service accepted
+//   (a wrong SCIM token, scope or base URL). Another refresh cannot help, so the run remembers it
+//   and its remaining requests fail with the same error, unsent.
 // n8n >= 2.4x coordinates refreshes itself (per credential ID, with a lease across workers); this
 // queue then just sits in front of it. It never waits on n8n's lock while holding something n8n
 // waits on, so the two cannot deadlock.
@@ -42,6 +46,20 @@ interface CredentialState {
 }
 
 const states = new Map<string, CredentialState>();
+
+/** Per run (node execution): the SCIM service refused a token n8n had just refreshed. */
+const refusedFreshToken = new WeakMap<Context, FailedRequest>();
+
+/** What this run's requests fail with, unsent, once the SCIM service refused a freshly refreshed token. */
+export function freshTokenRefusal(ctx: Context): Outcome | undefined {
+	const failure = refusedFreshToken.get(ctx);
+	return failure ? { ok: false, failure: { ...failure } } : undefined;
+}
+
+/** 401, or 403 without a SCIM error (ASP.NET's empty answer): the SCIM service refuses the token itself. */
+function refusesToken(failure: FailedRequest): boolean {
+	return failure.status === 401 || (failure.status === 403 && !hasScimError(failure.status, failure.body));
+}
 
 /** How often a request may meet a 401 again after a refresh (tokens that live seconds, in tests). */
 const MAX_ROUNDS = 3;
@@ -118,6 +136,8 @@ export async function resendAfterUnauthorized(ctx: Context, seen: number, send: 
 	const state = stateOf(ctx);
 	let outcome: Outcome | undefined;
 	for (let round = 0; round < MAX_ROUNDS; round++) {
+		const refused = freshTokenRefusal(ctx);
+		if (refused) return refused;
 		if (state.generation !== seen) {
 			// Refreshed since this request went out: the stored token is newer than the one it used.
 			seen = state.generation;
@@ -161,7 +181,12 @@ async function refreshAndSend(ctx: Context, state: CredentialState, send: Sender
 		state.refused = undefined;
 		// Waiters re-send with the stored token only if there is a new one: a send that failed
 		// before n8n refreshed (a 503, a dropped connection) left the old, expired token in place.
-		if (outcome.ok || (await fingerprint(ctx)) !== before) state.generation++;
+		const refreshed = outcome.ok || (await fingerprint(ctx)) !== before;
+		if (refreshed) state.generation++;
+		if (refreshed && !outcome.ok && refusesToken(outcome.failure)) {
+			outcome.failure.freshTokenRefused = true;
+			refusedFreshToken.set(ctx, { ...outcome.failure });
+		}
 	} else if (outcome.failure.refusal === 'invalid_grant' || outcome.failure.refusal === 'invalid_client') {
 		// These stay true until someone edits the credential: the requests queued behind fail at once.
 		state.refused = { fingerprint: before, failure: outcome.failure };
