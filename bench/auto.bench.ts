@@ -9,13 +9,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import type { IDataObject, IExecuteFunctions, INodeParameters, INodeType } from 'n8n-workflow';
+import type { IDataObject, INodeParameters, INodeType } from 'n8n-workflow';
 
-import type { requestGateOf as RequestGateOf } from '../nodes/K2Scim/transport';
-import type { AdaptiveLimit } from '../nodes/K2Scim/utils/adaptiveConcurrency';
-import { NODE_TYPE, PACKAGE_DIR } from '../test/harness/run-workflow';
+import { NODE_TYPE } from '../test/harness/run-workflow';
 import { benchUsers } from './data';
 import { startBenchK2, type BenchK2 } from './k2';
+import { withLimitTrace } from './limit-trace';
 import { withTimeout } from './measure';
 
 interface Args {
@@ -76,28 +75,11 @@ function parameters(setting: Setting): INodeParameters {
 async function runOne(k2: BenchK2, throttle: string, setting: Setting, users: IDataObject[]): Promise<Row> {
 	await k2.reset();
 	await k2.resetStats();
-	// Auto: read the run's gate after the node ran (how the limit moved).
+	// Auto: how the limit moved.
 	const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
-	const original = nodeType.execute!;
-	let trace: string | undefined;
-	nodeType.execute = async function (this: IExecuteFunctions) {
-		try {
-			return await original.call(this);
-		} finally {
-			// The built package's transport (the one the harness loaded), not this source tree's copy.
-			// eslint-disable-next-line @typescript-eslint/no-require-imports
-			const { requestGateOf } = require(path.join(PACKAGE_DIR, 'dist/nodes/K2Scim/transport')) as { requestGateOf: typeof RequestGateOf };
-			const gate = requestGateOf(this);
-			const t = gate ? (gate.adaptive as Partial<AdaptiveLimit>).changes : undefined; // Fixed: a FixedLimit, no changes
-			if (t) {
-				trace = t.map((c) => `${Math.round(c.at - (t[0]?.at ?? 0))}ms:${c.limit}${c.why === 'raise' ? '' : `(${c.why})`}`).join(' ');
-			}
-		}
-	};
 	const t0 = performance.now();
-	const result = await withTimeout(k2.run(parameters(setting), users, { continueOnFail: true }), 20 * 60_000, `${throttle} ${setting}`);
+	const { result, trace } = await withLimitTrace(nodeType, async () => await withTimeout(k2.run(parameters(setting), users, { continueOnFail: true }), 20 * 60_000, `${throttle} ${setting}`));
 	const wallMs = performance.now() - t0;
-	nodeType.execute = original;
 	const stats = await k2.stats();
 	const output = result.output ?? [];
 	const created = output.filter((item) => item.json.action === 'created').length;
@@ -114,7 +96,7 @@ async function runOne(k2: BenchK2, throttle: string, setting: Setting, users: ID
 		throttledShare: stats.throttle.throttled / Math.max(1, stats.total),
 		peakAtK2: stats.throttle.peakInFlight,
 		loadAverage: os.loadavg().map((l) => Math.round(l * 100) / 100),
-		trace,
+		trace: trace?.text,
 		firstError: result.error?.message ?? (failed[0] ? JSON.stringify(failed[0].json).slice(0, 200) : undefined),
 	};
 }

@@ -1,13 +1,15 @@
 // The benchmark's K2: the sandbox either in a child process (default; real K2 is remote, so its
 // CPU should not compete with the node's on one event loop) or in this process (--in-process, as
 // the integration tests run it, for comparison). Both give the same surface to sync.bench.ts.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 
 import type { IDataObject, INodeParameters } from 'n8n-workflow';
 
 import type { RequestStats, Sandbox } from '../sandbox';
+import { ensureTls } from '../sandbox/tls';
 import { createHarness, k2Credential, runNode, shutdownHarness, type Harness, type RunResult } from '../test/harness/run-workflow';
 import { startK2 } from '../test/support/fixture';
 import { signInWithPkce, type SandboxLike } from '../test/support/oidc-login';
@@ -17,7 +19,12 @@ import { withTimeout } from './measure';
 export type SandboxMode = 'child-process' | 'in-process';
 
 export interface SandboxInfo extends SandboxLike {
+	/** Where the node sends SCIM requests: the round-trip proxy's address when there is one. */
 	scimBaseUrl: string;
+	/** The SCIM service's own address (child mode; the control endpoints are called there). */
+	directScimBaseUrl?: string;
+	/** The round trip the proxy in front of the SCIM service models (child mode, --rtt). */
+	roundTripMs?: number;
 	scimToken: string;
 }
 
@@ -48,10 +55,33 @@ export interface BenchK2 {
 
 const CONTROL_TIMEOUT_MS = 30_000;
 
-/** `tlsDataDir`: serve over HTTPS with the CA in `<tlsDataDir>/tls` (child mode; this process must trust it via NODE_EXTRA_CA_CERTS). */
-export async function startBenchK2(mode: SandboxMode, latencyMs: number, tlsDataDir?: string): Promise<BenchK2> {
-	if (tlsDataDir && mode === 'in-process') throw new Error('--https runs the sandbox in a child process');
-	return mode === 'in-process' ? await startInProcess(latencyMs) : await startChild(latencyMs, tlsDataDir);
+/**
+ * `tlsDataDir`: serve over HTTPS with the CA in `<tlsDataDir>/tls` (child mode; this process must
+ * trust it via NODE_EXTRA_CA_CERTS). `roundTripMs`: the node reaches the SCIM service through the
+ * round-trip model (test/support/round-trip-proxy.ts) in the child (child mode).
+ */
+export async function startBenchK2(mode: SandboxMode, latencyMs: number, tlsDataDir?: string, roundTripMs?: number): Promise<BenchK2> {
+	if ((tlsDataDir || roundTripMs !== undefined) && mode === 'in-process') throw new Error('--https and --rtt run the sandbox in a child process');
+	return mode === 'in-process' ? await startInProcess(latencyMs) : await startChild(latencyMs, tlsDataDir, roundTripMs);
+}
+
+/**
+ * The CA the HTTPS sandbox children use, trusted by this process: Node reads NODE_EXTRA_CA_CERTS
+ * once, at start-up, so when it is not set to that CA this runs the benchmark again with it set
+ * (certificate checks stay on) and exits with its status. Returns the TLS data folder.
+ */
+export function trustSandboxCa(script: string): string {
+	const tlsRoot = path.join(os.tmpdir(), 'k2-bench-tls');
+	const { caPath } = ensureTls(tlsRoot);
+	if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
+		const again = spawnSync(process.execPath, ['--import', 'tsx', script, ...process.argv.slice(2)], {
+			cwd: path.resolve(__dirname, '..'),
+			stdio: 'inherit',
+			env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
+		});
+		process.exit(again.status ?? 1);
+	}
+	return tlsRoot;
 }
 
 async function startInProcess(latencyMs: number): Promise<BenchK2> {
@@ -74,9 +104,9 @@ async function startInProcess(latencyMs: number): Promise<BenchK2> {
 }
 
 /** Spawns bench/sandbox-child.ts (node --import tsx), waits for its config line, bounded. */
-async function spawnSandbox(latencyMs: number, tlsDataDir?: string): Promise<{ child: ChildProcess; info: SandboxInfo & { pid: number }; lines: readline.Interface }> {
+async function spawnSandbox(latencyMs: number, tlsDataDir?: string, roundTripMs?: number): Promise<{ child: ChildProcess; info: SandboxInfo & { pid: number }; lines: readline.Interface }> {
 	const root = path.resolve(__dirname, '..');
-	const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sandbox-child.ts'), '--latency', String(latencyMs), ...(tlsDataDir ? ['--https', tlsDataDir] : [])], {
+	const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'sandbox-child.ts'), '--latency', String(latencyMs), ...(tlsDataDir ? ['--https', tlsDataDir] : []), ...(roundTripMs !== undefined ? ['--rtt', String(roundTripMs)] : [])], {
 		cwd: root,
 		stdio: ['pipe', 'pipe', 'inherit'],
 		env: { ...process.env, NODE_OPTIONS: '' },
@@ -126,8 +156,8 @@ async function stopChild(child: ChildProcess): Promise<void> {
 	}
 }
 
-async function startChild(latencyMs: number, tlsDataDir?: string): Promise<BenchK2> {
-	const { child, info, lines } = await spawnSandbox(latencyMs, tlsDataDir);
+async function startChild(latencyMs: number, tlsDataDir?: string, roundTripMs?: number): Promise<BenchK2> {
+	const { child, info, lines } = await spawnSandbox(latencyMs, tlsDataDir, roundTripMs);
 	const pendingUsage: Array<(usage: SandboxUsage) => void> = [];
 	lines.on('line', (line) => {
 		try {
@@ -144,7 +174,7 @@ async function startChild(latencyMs: number, tlsDataDir?: string): Promise<Bench
 	const control = async (method: 'GET' | 'POST', route: string, body?: unknown): Promise<any> => {
 		if (child.exitCode !== null || child.signalCode !== null) throw new Error(`sandbox child is gone (code ${child.exitCode}, signal ${child.signalCode})`);
 		const response = await withTimeout(
-			fetch(`${info.scimBaseUrl}/_sandbox${route}`, {
+			fetch(`${info.directScimBaseUrl ?? info.scimBaseUrl}/_sandbox${route}`, {
 				method,
 				headers: body === undefined ? undefined : { 'content-type': 'application/json' },
 				body: body === undefined ? undefined : JSON.stringify(body),

@@ -4,14 +4,16 @@
 // axios). The node type's execute is swapped, for one run, for a loop of single requests, one
 // at a time; nothing else in the workflow changes. One request cannot come back faster than this.
 // measureN8nPathAlone (below) is the other bound: C of them at once, with no node code around them.
+// measureKeepAliveRoundTrip: the same lookup from a plain keep-alive client, for context.
 import type { IDataObject, IExecuteFunctions, INodeParameters, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
 import { mapConcurrent } from '../nodes/K2Scim/utils/concurrency';
 import { CREDENTIAL_TYPE } from '../test/harness/run-workflow';
+import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers } from './data';
 import type { BenchK2 } from './k2';
-import { median } from './measure';
+import { median, withTimeout } from './measure';
 
 export interface RoundTrip {
 	medianMs: number;
@@ -61,11 +63,32 @@ function usersUrl(k2: BenchK2): string {
 	return `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users`;
 }
 
-export async function measureN8nRoundTrip(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters): Promise<RoundTrip> {
+/**
+ * R: the plain round trip of a SCIM GET (filter by userName, as the baseline sends) from a
+ * keep-alive client, median of `samples` (40) after 5 warm-ups. The benchmark measures it again
+ * right before each first sync: a cold sandbox answers slower, and a higher R would flatter C/R.
+ */
+export async function measureKeepAliveRoundTrip(k2: BenchK2, samples = SAMPLES): Promise<RoundTrip> {
+	const token = (await clientCredentialsToken(k2.sandbox)).access_token as string;
+	const url = `${usersUrl(k2)}?count=2&filter=${encodeURIComponent('userName eq "nobody@corp.example"')}`;
+	const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
+	const times: number[] = [];
+	for (let i = 0; i < WARM_UPS + samples; i++) {
+		const t0 = performance.now();
+		const response = await withTimeout(fetch(url, { headers }), 10_000, 'round-trip GET');
+		await response.arrayBuffer();
+		if (response.status !== 200) throw new Error(`round-trip GET: HTTP ${response.status}`);
+		if (i >= WARM_UPS) times.push(performance.now() - t0);
+	}
+	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+}
+
+/** R_n8n: median of `samples` (40) lookups through n8n's helper, one at a time, after 5 warm-ups. */
+export async function measureN8nRoundTrip(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters, samples = SAMPLES): Promise<RoundTrip> {
 	const url = usersUrl(k2);
 	const { times } = (await runInstead(k2, nodeType, parameters, async (ctx) => {
 		const times: number[] = [];
-		for (let i = 0; i < WARM_UPS + SAMPLES; i++) {
+		for (let i = 0; i < WARM_UPS + samples; i++) {
 			const t0 = performance.now();
 			// A lookup, as the transport sends it.
 			const status = await sendAsTheTransport(ctx, { method: 'GET', url, qs: { count: 2, filter: 'userName eq "nobody@corp.example"' } });

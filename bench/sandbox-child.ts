@@ -4,6 +4,10 @@
 // Protocol: on start it prints ONE line of JSON on stdout, {"ready": {...sandbox config}} or
 // {"error": "..."}. Then it reads lines on stdin: "usage" answers one JSON line with this
 // process's CPU and memory. Stats, resets and latency go through the /_sandbox/ HTTP endpoints.
+// With --rtt <ms>, the SCIM service is reached through a round-trip model (a TCP proxy that delays
+// every flight, handshakes included: test/support/round-trip-proxy.ts), in this process so that
+// its CPU is not the node's: `scimBaseUrl` is the proxy's, `directScimBaseUrl` the service's own
+// (for the control endpoints). The IdentityToken service is reached directly.
 // It stops (data flushed, temp folder removed) on SIGTERM / SIGINT or when stdin closes, i.e.
 // when the benchmark process goes away for any reason.
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,6 +16,7 @@ import path from 'node:path';
 import readline from 'node:readline';
 
 import { startSandbox } from '../sandbox';
+import { startRoundTripProxy } from '../test/support/round-trip-proxy';
 
 function send(message: unknown): void {
 	process.stdout.write(`${JSON.stringify(message)}\n`);
@@ -24,6 +29,9 @@ async function main(): Promise<void> {
 	const tlsArg = process.argv.indexOf('--https');
 	const tlsDataDir = tlsArg > 0 ? process.argv[tlsArg + 1] : undefined;
 	const sb = await startSandbox({ dataDir, quiet: true, latencyMs, idpPort: 0, scimPort: 0, https: tlsDataDir !== undefined, tlsDataDir });
+	const rttArg = process.argv.indexOf('--rtt');
+	const scim = new URL(sb.scimBaseUrl);
+	const proxy = rttArg > 0 ? await startRoundTripProxy({ target: { host: scim.hostname, port: Number(scim.port) }, roundTripMs: Number(process.argv[rttArg + 1]) }) : undefined;
 
 	let stopping = false;
 	const stop = (why: string) => {
@@ -31,8 +39,7 @@ async function main(): Promise<void> {
 		stopping = true;
 		const hardExit = setTimeout(() => process.exit(0), 5_000);
 		hardExit.unref();
-		void sb
-			.stop()
+		void Promise.all([proxy?.close(), sb.stop()])
 			.catch((error) => process.stderr.write(`sandbox stop (${why}): ${(error as Error).message}\n`))
 			.finally(() => {
 				rmSync(dataDir, { recursive: true, force: true });
@@ -57,7 +64,9 @@ async function main(): Promise<void> {
 			pid: process.pid,
 			authority: sb.authority,
 			idpUrl: sb.idpUrl,
-			scimBaseUrl: sb.scimBaseUrl,
+			scimBaseUrl: proxy ? `${scim.protocol}//${proxy.host}:${proxy.port}` : sb.scimBaseUrl,
+			directScimBaseUrl: sb.scimBaseUrl,
+			roundTripMs: proxy?.roundTripMs,
 			scimToken: sb.scimToken,
 			tenantId: sb.tenantId,
 			pkceClientId: sb.pkceClientId,

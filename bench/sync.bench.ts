@@ -10,7 +10,6 @@
 //            --latency 20, --diff-users 100000, --sides sync,baseline, --no-diff,
 //            --in-process (sandbox in this process, sharing its CPU, instead of a child process),
 //            --no-plain-client (skip the diagnostic first sync with n8n's request path swapped out)
-import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -20,13 +19,11 @@ import tls from 'node:tls';
 import type { IDataObject, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
-import { ensureTls } from '../sandbox/tls';
 import { NODE_TYPE } from '../test/harness/run-workflow';
-import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers, countChanged, type BenchUser } from './data';
 import { runDiffInChild, type DiffResult } from './diff';
-import { startBenchK2, type BenchK2, type SandboxMode } from './k2';
-import { measureN8nPathAlone, measureN8nRoundTrip, type PathAlone } from './n8n-round-trip';
+import { startBenchK2, trustSandboxCa, type BenchK2, type SandboxMode } from './k2';
+import { measureKeepAliveRoundTrip as measureRoundTrip, measureN8nPathAlone, measureN8nRoundTrip, type PathAlone } from './n8n-round-trip';
 import { withPlainClient } from './plain-client';
 import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
 
@@ -314,26 +311,6 @@ async function seedUsers(k2: BenchK2, users: BenchUser[], latencyMs: number): Pr
 	}
 }
 
-/**
- * R: the plain round trip of a SCIM GET (filter by userName, as the baseline sends), median of
- * 40 after 5 warm-ups. Measured after the benchmark's warm-up and again right before each first
- * sync: a cold sandbox answers slower, and a higher R would flatter the C/R ratio.
- */
-async function measureRoundTrip(k2: BenchK2): Promise<{ medianMs: number; minMs: number; maxMs: number; samples: number }> {
-	const token = (await clientCredentialsToken(k2.sandbox)).access_token as string;
-	const url = `${k2.sandbox.scimBaseUrl}/tokens/${k2.sandbox.scimToken}/scim/v2/Users?count=2&filter=${encodeURIComponent('userName eq "nobody@corp.example"')}`;
-	const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
-	const times: number[] = [];
-	for (let i = 0; i < 45; i++) {
-		const t0 = performance.now();
-		const response = await withTimeout(fetch(url, { headers }), 10_000, 'round-trip GET');
-		await response.arrayBuffer();
-		if (response.status !== 200) throw new Error(`round-trip GET: HTTP ${response.status}`);
-		if (i >= 5) times.push(performance.now() - t0); // 5 warm-ups
-	}
-	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
-}
-
 function syncAvailable(k2: BenchK2): boolean {
 	const type = k2.harness.nodeTypes.getByName(NODE_TYPE) as { description?: { properties?: INodeProperties[] } };
 	return (type.description?.properties ?? []).some(
@@ -579,17 +556,8 @@ async function measureHandshake(url: string): Promise<{ tcpMs: number; tlsMs: nu
 }
 
 async function runHttps(args: Args): Promise<void> {
-	const tlsRoot = path.join(os.tmpdir(), 'k2-bench-tls');
-	const { caPath } = ensureTls(tlsRoot);
-	if (process.env.NODE_EXTRA_CA_CERTS !== caPath) {
-		// Node reads NODE_EXTRA_CA_CERTS once, at start-up: run again trusting the sandbox's CA.
-		const again = spawnSync(process.execPath, ['--import', 'tsx', __filename, ...process.argv.slice(2)], {
-			cwd: path.resolve(__dirname, '..'),
-			stdio: 'inherit',
-			env: { ...process.env, NODE_EXTRA_CA_CERTS: caPath },
-		});
-		process.exit(again.status ?? 1);
-	}
+	const tlsRoot = trustSandboxCa(__filename);
+	const caPath = process.env.NODE_EXTRA_CA_CERTS;
 	const startedAt = new Date();
 	const load = () => os.loadavg().map((l) => l.toFixed(2)).join(' ');
 	console.log(`K2 SCIM HTTPS benchmark — ${startedAt.toISOString()}`);
@@ -866,6 +834,9 @@ if (process.argv.includes('--auto')) {
 	// `npm run bench -- --auto [options]`: the Requests in Flight: Auto scenarios (bench/auto.bench.ts).
 	process.argv.splice(process.argv.indexOf('--auto'), 1);
 	require('./auto.bench');
+} else if (process.argv.includes('--rtt')) {
+	// `npm run bench -- --rtt 20,80,150 [options]`: HTTPS through a round-trip model (bench/rtt.bench.ts).
+	require('./rtt.bench');
 } else main()
 	.then(() => process.exit(0))
 	.catch((error) => {
