@@ -9,15 +9,48 @@ function answer(limit: AdaptiveLimit, n: number, latencyMs: number, now: number)
 	for (let i = 0; i < n; i++) limit.record({ kind: 'ok', latencyMs }, now);
 }
 
-test('Auto starts at 4 and raises the limit by one per window of quick answers, up to 32', () => {
+test('Auto starts at 4 and doubles the limit per window of quick answers (slow start), up to 64', () => {
 	const limit = new AdaptiveLimit();
 	assert.equal(limit.limit, 4);
+	answer(limit, 3, 20, 0);
+	assert.equal(limit.limit, 4, 'not before a whole window');
+	answer(limit, 1, 20, 0);
+	assert.equal(limit.limit, 8);
+	answer(limit, 8, 21, 0);
+	assert.equal(limit.limit, 16);
+	answer(limit, 16, 20, 0);
+	assert.equal(limit.limit, 32);
+	answer(limit, 32, 20, 0);
+	assert.equal(limit.limit, 64);
+	assert.equal(AUTO_MAX, 64);
+	answer(limit, AUTO_MAX, 20, 0);
+	assert.equal(limit.limit, AUTO_MAX, 'never above the maximum');
+	assert.deepEqual(limit.changes.map((c) => c.why), ['double', 'double', 'double', 'double']);
+});
+
+test('slow start ends at the first window whose latency climbs: from then on one more per quick window', () => {
+	const limit = new AdaptiveLimit();
 	answer(limit, 4, 20, 0);
-	assert.equal(limit.limit, 5);
-	answer(limit, 5, 21, 0);
-	assert.equal(limit.limit, 6);
+	assert.equal(limit.limit, 8);
+	answer(limit, 8, 50, 0);
+	assert.equal(limit.limit, 8, 'climbing (2.5x the lowest): held, and no more doubling');
+	answer(limit, 8, 20, 0);
+	assert.equal(limit.limit, 9);
+	answer(limit, 9, 20, 0);
+	assert.equal(limit.limit, 10);
 	for (let i = 0; i < 200; i++) answer(limit, limit.limit, 20, 0);
 	assert.equal(limit.limit, AUTO_MAX);
+});
+
+test('slow start ends at the first throttle: the limit climbs back by one per window', () => {
+	const limit = new AdaptiveLimit();
+	answer(limit, 4, 20, 0);
+	answer(limit, 8, 20, 0);
+	assert.equal(limit.limit, 16);
+	limit.record({ kind: 'throttled', retryAfterMs: 1000 }, 100, limit.epoch);
+	assert.equal(limit.limit, 8);
+	answer(limit, 8, 20, 200);
+	assert.equal(limit.limit, 9, 'one more, not double');
 });
 
 test('a 429 halves the limit once per burst; only a throttle before the halved limit got a window through pauses every request', () => {
@@ -72,13 +105,17 @@ test('after a throttle the limit climbs back to just under where it came, and pr
 test('latency that climbs holds the limit, latency that climbs far lowers it; other failures change nothing', () => {
 	const limit = new AdaptiveLimit(1, 32, 8);
 	answer(limit, 8, 20, 0);
-	assert.equal(limit.limit, 9);
-	answer(limit, 9, 50, 0);
-	assert.equal(limit.limit, 9, 'climbing (2.5x the lowest): held');
-	answer(limit, 9, 100, 0);
-	assert.equal(limit.limit, 8, 'far (5x the lowest): one fewer');
+	assert.equal(limit.limit, 16, 'slow start');
+	answer(limit, 16, 100, 0);
+	assert.equal(limit.limit, 15, 'far (5x the lowest): one fewer, and slow start is over');
+	answer(limit, 15, 20, 0);
+	assert.equal(limit.limit, 16, 'one more, not double');
+	answer(limit, 16, 50, 0);
+	assert.equal(limit.limit, 16, 'climbing (2.5x the lowest): held');
+	answer(limit, 16, 100, 0);
+	assert.equal(limit.limit, 15, 'far (5x the lowest): one fewer');
 	limit.record({ kind: 'other' }, 0);
-	assert.equal(limit.limit, 8);
+	assert.equal(limit.limit, 15);
 });
 
 test('the gate keeps at most the limit in flight and waits out a Retry-After before any new request when K2 insists', async () => {

@@ -122,7 +122,7 @@ export function requestsInFlightModeOption(): INodeProperties {
 			{
 				name: 'Auto',
 				value: 'auto',
-				description: `Start at 4 and adapt during the run: more while K2 answers quickly, half as many when K2 answers 429 or 503 (and all wait for its Retry-After if K2 keeps throttling), between 1 and ${AUTO_MAX}`,
+				description: `Start at 4 and adapt during the run: double while K2 answers quickly until the first sign of load, then one more at a time; half as many when K2 answers 429 or 503 (and all wait for its Retry-After if K2 keeps throttling), between 1 and ${AUTO_MAX}`,
 			},
 			{ name: 'Fixed', value: 'fixed', description: 'Always the number set in Requests in Flight' },
 		],

@@ -1,7 +1,11 @@
 /**
  * Requests in Flight: Auto. K2's throttling is undocumented, so the number of requests sent at
  * once adapts during a run, from what the answers say (additive increase, multiplicative decrease):
- * - start at 4; after each window of `limit` answers without a throttle, one more, while the
+ * - start at 4 and double after each window of `limit` quick answers (slow start, as TCP does:
+ *   against K2 across the internet a request costs ~3 round trips, so a limit that climbs by one
+ *   per window took 10-15 s to reach 32 at a 150 ms round trip); the first throttle or the first
+ *   window whose latency climbs ends the doubling for the run;
+ * - then, after each window of `limit` answers without a throttle, one more, while the
  *   window's latency stays near the lowest seen; when it climbs, hold (the client's own CPU or a
  *   busy machine also shows as latency); when it climbs far (a server that queues instead of
  *   throttling), one fewer;
@@ -22,7 +26,12 @@ import { MAX_RETRY_AFTER_MS } from '../transport/retry';
 
 export const AUTO_START = 4;
 export const AUTO_MIN = 1;
-export const AUTO_MAX = 32;
+/**
+ * Against K2 across the internet a request holds its slot ~3.3 round trips (n8n opens a new TCP and
+ * TLS connection per request): at a 150 ms round trip, 32 in flight made 63 creates/s where this
+ * machine's CPU allows ~150/s (`npm run bench -- --rtt 20,80,150`, bench/README.md).
+ */
+export const AUTO_MAX = 64;
 
 /** A window's mean latency above the lowest seen by this factor: K2 is queueing, one fewer. */
 const CLIMBING = 4;
@@ -60,8 +69,10 @@ export class AdaptiveLimit {
 	/** Whether a whole window of answers to requests sent after the last cut came back without a throttle. */
 	private recoveredSinceCut = true;
 	private lastCutAt = -Infinity;
+	/** Doubling per window until the first throttle or climbing latency. */
+	private slowStart = true;
 	/** The first changes of the limit (time, new limit, why), for logs and the benchmark. */
-	readonly changes: Array<{ at: number; limit: number; why: 'raise' | 'probe' | 'throttled' | 'latency' }> = [];
+	readonly changes: Array<{ at: number; limit: number; why: 'double' | 'raise' | 'probe' | 'throttled' | 'latency' }> = [];
 
 	constructor(
 		readonly min = AUTO_MIN,
@@ -86,6 +97,7 @@ export class AdaptiveLimit {
 				this.pausedUntil = Math.max(this.pausedUntil, now + answer.retryAfterMs);
 			}
 			this.recoveredSinceCut = false;
+			this.slowStart = false;
 			this.lastCutAt = now;
 			this.ceiling = this.limit;
 			this.lastThrottleAt = now;
@@ -107,13 +119,22 @@ export class AdaptiveLimit {
 		this.window = { answers: 0, latencySum: 0, lowest: Infinity };
 		this.recoveredSinceCut = true;
 		if (mean > this.lowestLatency * CLIMBING) {
+			this.slowStart = false;
 			this.limit = Math.max(this.min, this.limit - 1);
 			this.note(now, 'latency');
 			return;
 		}
-		if (mean > this.lowestLatency * STEADY) return;
+		if (mean > this.lowestLatency * STEADY) {
+			this.slowStart = false;
+			return;
+		}
 		if (this.limit + 1 >= this.ceiling && now - this.lastThrottleAt < PROBE_AFTER_MS) return;
 		if (this.limit >= this.max) return;
+		if (this.slowStart) {
+			this.limit = Math.min(this.max, this.limit * 2);
+			this.note(now, 'double');
+			return;
+		}
 		const probe = this.limit + 1 >= this.ceiling;
 		if (probe) this.lastThrottleAt = now; // one probe, then wait again
 		this.limit++;
