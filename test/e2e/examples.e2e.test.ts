@@ -195,7 +195,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		assert.equal(drySummary.users, 4);
 		assert.equal(drySummary.created, 4, JSON.stringify(drySummary));
 		assert.equal(drySummary.failed, 0, JSON.stringify(drySummary.errors));
-		assert.match(drySummary.message, /^DRY RUN/);
+		assert.match(drySummary.message, /^K2 Sync \(Dry Run: nothing was written to K2\): 4 users in the input: 4 to create\.\nTo create: ada\.lovelace@example\.com, /);
 		assert.equal((await scim().listUsers()).length, usersBefore, 'the dry run created no user');
 		for (const name of userNames) assert.equal(await userByName(name), undefined, name);
 
@@ -207,6 +207,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		assert.equal(summary.created, 4, JSON.stringify(summary));
 		assert.equal(summary.updated, 0);
 		assert.equal(summary.failed, 0, JSON.stringify(summary.errors));
+		assert.match(summary.message, /^K2 Sync: 4 users in the input: 4 created\.\nCreated: ada\.lovelace@example\.com, .*\nGroups created: /s);
 		assert.equal((await scim().listUsers()).length, usersBefore + 4);
 		const grace = await userByName('grace.hopper@example.com');
 		assert.equal(grace.externalId, 'E1002');

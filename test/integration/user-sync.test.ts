@@ -223,5 +223,7 @@ describe('User > Sync reconciles K2 to the input', () => {
 		assert.equal(summary.output!.length, 1);
 		assert.deepEqual(summary.output![0].json.counts, { unchanged: 2, created: 1 });
 		assert.equal((summary.output![0].pairedItem as unknown[]).length, 3);
+		// A report a notification node can send as it is.
+		assert.equal(summary.output![0].json.report, 'K2 Sync: 3 users in the input: 2 unchanged, 1 created.\nCreated: emp0002@example.com.');
 	});
 });

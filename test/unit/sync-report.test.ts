@@ -5,7 +5,7 @@ import { test } from 'node:test';
 
 import type { IExecuteFunctions } from 'n8n-workflow';
 
-import { failedItem, failureCounts, summaryItem, syncFailedError } from '../../nodes/K2Scim/actions/user/syncReport';
+import { failedItem, failureCounts, reportText, summaryItem, syncFailedError } from '../../nodes/K2Scim/actions/user/syncReport';
 import type { SyncFailure } from '../../nodes/K2Scim/actions/user/syncReport';
 
 const ctx = { getNode: () => ({ name: 'K2 SCIM', type: 'n8n-nodes-k2-scim.k2Scim', typeVersion: 1, parameters: {} }) } as unknown as IExecuteFunctions;
@@ -59,4 +59,59 @@ test('the summary counts actions (wrapped error items too) and lists every failu
 	assert.deepEqual(summary.errors, failures.slice(0, 3));
 	assert.equal('deprovisionSkipped' in summary, false);
 	assert.deepEqual(failureCounts([]), { user: 0, group: 0, membership: 0, deprovision: 0 });
+});
+
+test('the report: counts, the first names of each change with what changed, deprovisions, groups and failures, in a few lines', () => {
+	const perItem = [
+		[{ json: { action: 'created', userName: 'new1@example.com' } }],
+		[{ json: { action: 'updated', userName: 'moved@example.com', changedAttributes: ['title', 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department'] } }],
+		[{ json: { action: 'reactivated', userName: 'rehired@example.com', changedAttributes: ['active'] } }],
+		new Error('bad email'),
+		...Array.from({ length: 7 }, (_, n) => [{ json: { action: 'created', userName: `c${n}@example.com` } }]),
+		[{ json: { action: 'unchanged', userName: 'same@example.com' } }],
+	];
+	const additional = [
+		{ json: { type: 'deprovision', action: 'deactivated', userName: 'left@example.com' } },
+		{ json: { type: 'group', action: 'created', displayName: 'Sales', membersAdded: ['new1@example.com', 'c0@example.com'], membersRemoved: [] } },
+		{ json: { type: 'group', action: 'unchanged', displayName: 'IT', membersAdded: [], membersRemoved: [] } },
+		failedItem({ type: 'group', displayName: 'Ops', action: 'error', error: 'The group could not be created' }, [], true),
+	];
+	const runFailures: SyncFailure[] = [
+		{ kind: 'user', name: 'item 3', reason: 'Work Email is not an email address', item: 3 },
+		{ kind: 'group', name: 'Ops', reason: 'The group could not be created' },
+	];
+	const report = reportText(perItem, additional, runFailures, { dryRun: false, deprovisionLimitExceeded: false, notKeptByK2: ['title'] });
+	assert.equal(
+		report,
+		[
+			'K2 Sync: 12 users in the input: 8 created, 1 updated, 1 reactivated, 1 unchanged, 1 failed.',
+			'Created: new1@example.com, c0@example.com, c1@example.com, c2@example.com, c3@example.com and 3 more.',
+			'Updated: moved@example.com (title, urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:department).',
+			'Reactivated: rehired@example.com (active).',
+			'1 deactivated (not in the input): left@example.com.',
+			'Groups created: Sales (+2).',
+			'Failed (2): user "item 3" (item 3): Work Email is not an email address; group "Ops": The group could not be created.',
+			'K2 does not keep title: left out of the comparison.',
+		].join('\n'),
+	);
+	// The summary carries it.
+	assert.equal(summaryItem(perItem, additional, runFailures, { dryRun: false, deprovisionLimitExceeded: false, notKeptByK2: ['title'] }).report, report);
+});
+
+test('a Dry Run report says what would happen, and why nothing would be deprovisioned', () => {
+	const perItem = [[{ json: { action: 'create', userName: 'a@example.com', dryRun: true } }], [{ json: { action: 'update', userName: 'b@example.com', changedAttributes: ['name.familyName'], dryRun: true } }]];
+	const additional = [{ json: { type: 'deprovision', action: 'deactivate', userName: 'gone@example.com', dryRun: true } }];
+	const report = reportText(perItem, additional, [], { dryRun: true, deprovisionLimitExceeded: true });
+	assert.equal(
+		report,
+		[
+			'K2 Sync (Dry Run: nothing was written to K2): 2 users in the input: 1 to create, 1 to update.',
+			'To create: a@example.com.',
+			'To update: b@example.com (name.familyName).',
+			'1 to deactivate (not in the input): gone@example.com.',
+			'More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.',
+		].join('\n'),
+	);
+	assert.equal(reportText([], [], [], { dryRun: false, deprovisionLimitExceeded: false, deprovisionSkipped: 'Nothing was deprovisioned: input item(s) 0 had no usable Username.' }),
+		'K2 Sync: 0 users in the input.\nNothing was deprovisioned: input item(s) 0 had no usable Username.');
 });

@@ -387,8 +387,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			dryRun: options.dryRun,
 			deprovisionLimitExceeded: planner.deprovision.length > options.maxDeprovisions,
 			deprovisionSkipped,
+			notKeptByK2: notKept.list(),
 		});
-		if (notKept.list().length) summary.notKeptByK2 = notKept.list();
 		// One item for the whole run, paired with every input item, first; with Continue On Fail the
 		// failures follow as error items (a user's paired with its input item).
 		const userErrors = perItem.flatMap((result, item) => {

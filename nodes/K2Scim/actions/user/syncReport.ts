@@ -63,7 +63,7 @@ export function summaryItem(
 	perItem: Array<INodeExecutionData[] | Error>,
 	additional: INodeExecutionData[],
 	failures: readonly SyncFailure[],
-	notes: { dryRun: boolean; deprovisionLimitExceeded: boolean; deprovisionSkipped?: string },
+	notes: { dryRun: boolean; deprovisionLimitExceeded: boolean; deprovisionSkipped?: string; notKeptByK2?: string[] },
 ): IDataObject {
 	const counts: Record<string, number> = {};
 	for (const result of perItem) {
@@ -84,5 +84,80 @@ export function summaryItem(
 		errors: failures.map((failure) => ({ ...failure }) as unknown as IDataObject),
 		deprovisionLimitExceeded: notes.deprovisionLimitExceeded,
 		...(notes.deprovisionSkipped ? { deprovisionSkipped: notes.deprovisionSkipped } : {}),
+		...(notes.notKeptByK2?.length ? { notKeptByK2: notes.notKeptByK2 } : {}),
+		report: reportText(perItem, additional, failures, notes),
 	};
+}
+
+/** How many names a line of the report gives before "and N more". */
+const NAMED = 5;
+
+/** Past tense of each action, and what a Dry Run says instead. */
+const DONE: Record<string, string> = { created: 'created', updated: 'updated', reactivated: 'reactivated', unchanged: 'unchanged', deactivated: 'deactivated', deleted: 'deleted' };
+const WOULD: Record<string, string> = { create: 'to create', update: 'to update', reactivate: 'to reactivate', deactivate: 'to deactivate', delete: 'to delete' };
+
+function named(names: string[]): string {
+	const more = names.length > NAMED ? ` and ${names.length - NAMED} more` : '';
+	return `${names.slice(0, NAMED).join(', ')}${more}`;
+}
+
+function userLabel(json: IDataObject, item?: number): string {
+	const name = json.userName ?? json.externalId ?? json.id;
+	return typeof name === 'string' && name ? name : item !== undefined ? `item ${item}` : 'a user';
+}
+
+/**
+ * The run in a few lines of plain text, for a notification node to send as it is: the counts, the
+ * first users of each change (with what changed), deprovisions, groups, and the failures with their
+ * reasons. Every line says what happened to K2; a Dry Run says what would.
+ */
+export function reportText(
+	perItem: Array<INodeExecutionData[] | Error>,
+	additional: INodeExecutionData[],
+	failures: readonly SyncFailure[],
+	notes: { dryRun: boolean; deprovisionLimitExceeded: boolean; deprovisionSkipped?: string; notKeptByK2?: string[] },
+): string {
+	const label = (action: string) => (notes.dryRun ? (WOULD[action] ?? DONE[action] ?? action) : (DONE[action] ?? action));
+	const usersBy = new Map<string, string[]>();
+	perItem.forEach((result, item) => {
+		if (result instanceof Error) return;
+		const json = result[0]?.json ?? {};
+		const action = String(json.action);
+		if (action === 'error') return;
+		const changed = Array.isArray(json.changedAttributes) && json.changedAttributes.length ? ` (${json.changedAttributes.join(', ')})` : '';
+		usersBy.set(action, [...(usersBy.get(action) ?? []), `${userLabel(json, item)}${action === 'unchanged' ? '' : changed}`]);
+	});
+	const userFailures = failures.filter((failure) => failure.kind === 'user').length;
+	const counts = [...usersBy].map(([action, names]) => `${names.length} ${label(action)}`);
+	if (userFailures) counts.push(`${userFailures} failed`);
+	const lines = [
+		`K2 Sync${notes.dryRun ? ' (Dry Run: nothing was written to K2)' : ''}: ${perItem.length} user${perItem.length === 1 ? '' : 's'} in the input${counts.length ? `: ${counts.join(', ')}` : ''}.`,
+	];
+	for (const [action, names] of usersBy) {
+		if (action !== 'unchanged') lines.push(`${label(action)[0].toUpperCase()}${label(action).slice(1)}: ${named(names)}.`);
+	}
+	const deprovisions = new Map<string, string[]>();
+	const groupsBy = new Map<string, string[]>();
+	for (const entry of additional) {
+		const json = (entry.json.error && typeof entry.json.error === 'object' ? entry.json.error : entry.json) as IDataObject;
+		if (json.action === 'error' || json.error !== undefined) continue;
+		const action = String(json.action);
+		if (json.type === 'deprovision' && action !== 'skipped') deprovisions.set(action, [...(deprovisions.get(action) ?? []), userLabel(json)]);
+		if (json.type === 'group' && action !== 'unchanged') {
+			const added = Array.isArray(json.membersAdded) ? json.membersAdded.length : 0;
+			const removed = Array.isArray(json.membersRemoved) ? json.membersRemoved.length : 0;
+			const members = [added ? `+${added}` : '', removed ? `-${removed}` : ''].filter(Boolean).join(' ');
+			groupsBy.set(action, [...(groupsBy.get(action) ?? []), `${String(json.displayName)}${members ? ` (${members})` : ''}`]);
+		}
+	}
+	for (const [action, names] of deprovisions) lines.push(`${names.length} ${label(action)} (not in the input): ${named(names)}.`);
+	for (const [action, names] of groupsBy) lines.push(`Groups ${label(action)}: ${named(names)}.`);
+	if (notes.deprovisionSkipped) lines.push(notes.deprovisionSkipped);
+	if (notes.deprovisionLimitExceeded) lines.push('More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.');
+	if (failures.length) {
+		const listed = failures.slice(0, NAMED).map((f) => `${f.kind} "${f.name}"${f.item !== undefined ? ` (item ${f.item})` : ''}: ${f.reason}`);
+		lines.push(`Failed (${failures.length}): ${listed.join('; ')}${failures.length > NAMED ? `; and ${failures.length - NAMED} more` : ''}.`);
+	}
+	if (notes.notKeptByK2?.length) lines.push(`K2 does not keep ${notes.notKeptByK2.join(', ')}: left out of the comparison.`);
+	return lines.join('\n');
 }
