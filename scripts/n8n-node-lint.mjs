@@ -7,7 +7,7 @@
 // would also lint test/, sandbox/, bench/ and scripts/ (node:test imports, process, console...).
 // So it runs on the layout of n8n's starter (n8n-io/n8n-nodes-starter) holding this package's
 // files: tools/n8n-node-cli/package-view/ with package.json, eslint.config.mjs, tsconfig.json,
-// gulpfile.js, nodes/ and credentials/, rebuilt on every run as hard links of the
+// gulpfile.js, index.js, nodes/ and credentials/, rebuilt on every run as hard links of the
 // checkout's files, so `--fix` edits the real files. Findings are reported under that folder:
 // tools/n8n-node-cli/package-view/nodes/... is nodes/... here.
 // Module resolution from the view: '@n8n/node-cli/eslint', eslint and typescript come from
@@ -20,7 +20,7 @@ import { NODE_CLI_DIR } from './ensure-node-cli.mjs';
 
 const root = path.resolve(NODE_CLI_DIR, '..', '..');
 const view = path.join(NODE_CLI_DIR, 'package-view');
-const STARTER_LAYOUT = ['package.json', 'eslint.config.mjs', 'tsconfig.json', 'gulpfile.js', 'nodes', 'credentials'];
+const STARTER_LAYOUT = ['package.json', 'eslint.config.mjs', 'tsconfig.json', 'gulpfile.js', 'index.js', 'nodes', 'credentials'];
 
 function hardLinkTree(from, to) {
 	if (statSync(from).isDirectory()) {
