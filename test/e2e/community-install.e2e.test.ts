@@ -89,6 +89,7 @@ describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed
 			'dist/nodes/K2Scim/K2Scim.node.json',
 			'dist/nodes/K2Scim/k2.dark.svg',
 			'dist/nodes/K2Scim/k2.svg',
+			'index.js',
 			'package.json',
 			...distJs,
 		].sort();

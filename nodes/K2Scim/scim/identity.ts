@@ -20,9 +20,10 @@ const CASE_INSENSITIVE: ReadonlySet<IdentifierKind> = new Set(['userName', 'disp
  * Characters that render as nothing (or as a blank) in an identifier: Unicode format characters
  * (zero-width space and joiners, bidi controls, the BOM, the soft hyphen, the word joiner), the
  * combining grapheme joiner, and the Hangul and Mongolian fillers. Control characters are refused
- * separately (scim/validate.ts).
+ * separately (scim/validate.ts). The combining marks come first in the class: written after a
+ * letter, they would read as one combined character.
  */
-const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u3164\uFFA0\u180B-\u180F]/u;
+const INVISIBLE = /[\u034F\u180B-\u180F\p{Cf}\u115F\u1160\u3164\uFFA0]/u;
 
 /** The form an identifier is sent in: trimmed, NFC. */
 export function normalizeIdentifier(value: string): string {

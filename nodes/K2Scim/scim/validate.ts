@@ -21,10 +21,11 @@ export const MAX_LENGTH = {
 	filter: 4096,
 } as const;
 
-// C0 controls, DEL and C1 controls: a NUL or an escape sequence in a userName is never meant.
-const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// C0 controls, DEL and C1 controls (Unicode's Cc: U+0000-U+001F, U+007F-U+009F): a NUL or an
+// escape sequence in a userName is never meant.
+const CONTROL = /\p{Cc}/u;
 // Free text (inside Additional Attributes, e.g. an address) may hold tabs and line breaks.
-const CONTROL_EXCEPT_WHITESPACE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+const CONTROL_EXCEPT_WHITESPACE = /(?![\t\n\r])\p{Cc}/u;
 
 /** How a refused value is shown in a message: short, and never a whole 100 kB string. */
 export function describeValue(value: unknown): string {

@@ -63,11 +63,20 @@ export function urlProblem(value: string): Problem | undefined {
 	return undefined;
 }
 
+/** Whether the text holds a C0 control or DEL (U+0000-U+001F, U+007F). */
+function hasAsciiControl(text: string): boolean {
+	for (let i = 0; i < text.length; i++) {
+		const code = text.charCodeAt(i);
+		if (code <= 0x1f || code === 0x7f) return true;
+	}
+	return false;
+}
+
 /** Why a SCIM token is refused: it is a path segment of every SCIM URL, so it must be one segment. */
 export function scimTokenProblem(token: string): string | undefined {
 	if (token === '') return 'is empty: paste the SCIM token (a GUID) K2 Cloud operations gave you';
 	if (token === '.' || token === '..') return 'is "." or "..", which would change the SCIM path: paste the GUID K2 gave you';
-	if (/[\s/?#%\\\u0000-\u001f\u007f]/.test(token)) {
+	if (/[\s/?#%\\]/.test(token) || hasAsciiControl(token)) {
 		return 'contains a space, "/", "?", "#", "%", "\\" or a control character, which no K2 token has: paste the GUID K2 gave you (without quotes, spaces or a URL around it)';
 	}
 	return undefined;

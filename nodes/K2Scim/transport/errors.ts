@@ -65,7 +65,7 @@ const OAUTH_CODE = /^[a-z][a-z0-9_]{0,63}$/;
 /** The token endpoint's refusal inside what n8n threw, as its OAuth error code (and body when n8n kept it). */
 function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | undefined {
 	// n8n wraps errors in one or two layers (NodeApiError, sometimes an OperationalError); look inside.
-	let current = error as Record<string, any> | undefined;
+	let current = error as Record<string, unknown> | undefined;
 	let eauth = false;
 	for (let depth = 0; current && depth < 4; depth++) {
 		const message = typeof current.message === 'string' ? current.message : '';
@@ -79,9 +79,19 @@ function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | und
 			// Codes outside the RFC's list come through as the endpoint's description or the code itself.
 			if (OAUTH_CODE.test(message)) return { refusal: message };
 		}
-		current = current.cause;
+		current = current.cause as Record<string, unknown> | undefined;
 	}
 	return eauth ? { refusal: 'unknown' } : undefined;
+}
+
+/** The fields of what n8n's request helpers throw that readFailure reads; any of them may be missing. */
+interface ThrownByRequest {
+	httpCode?: unknown;
+	code?: unknown;
+	message?: string;
+	messages?: string[];
+	context?: { data?: unknown };
+	response?: { data?: unknown };
 }
 
 /**
@@ -91,7 +101,7 @@ function tokenRefusal(error: unknown): { refusal: string; body?: unknown } | und
  * in `cause`), or in n8n >= 2.4x for invalid_grant as n8n's "needs to be reconnected" error.
  */
 export function readFailure(error: unknown): FailedRequest {
-	const thrown = error as Record<string, any>;
+	const thrown = error as ThrownByRequest | undefined;
 	const httpCode = String(thrown?.httpCode ?? thrown?.code ?? '');
 	const refused = tokenRefusal(error);
 	if (refused) {

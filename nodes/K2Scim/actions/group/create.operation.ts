@@ -92,7 +92,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	const members = parseMembers(this, this.getNodeParameter('members', itemIndex, ''), itemIndex, reference);
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 
-	const users = reference === 'userName' ? await lookupUsers(this, members, 4, 'create') : new Map();
+	const users = reference === 'userName' ? await lookupUsers(this, members, 4) : new Map();
 	const ids = memberIds(this, reference, members, users, itemIndex);
 	if (ids instanceof Error) throw ids;
 

@@ -79,7 +79,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
 	const [users, groupsByName] = await Promise.all([
-		lookupUsers(this, read.filter((r) => r.reference === 'userName').flatMap((r) => r.members), inFlight, 'createOrUpdate'),
+		lookupUsers(this, read.filter((r) => r.reference === 'userName').flatMap((r) => r.members), inFlight),
 		lookupGroups(this, read.map((r) => r.displayName), inFlight, 'createOrUpdate', true),
 	]);
 

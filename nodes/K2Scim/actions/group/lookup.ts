@@ -57,7 +57,7 @@ async function lookupByName<T extends User | Group>(
 }
 
 /** Errors name a user lookup a user "get", whichever operation needs it. */
-export async function lookupUsers(ctx: ScimContext, userNames: Iterable<string>, inFlight: number, _operation: string) {
+export async function lookupUsers(ctx: ScimContext, userNames: Iterable<string>, inFlight: number) {
 	return await lookupByName(ctx, users.page, 'userName', userNames, inFlight, (userName) => ({ resource: 'user', operation: 'get', userName }));
 }
 

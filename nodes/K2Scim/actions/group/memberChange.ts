@@ -69,7 +69,7 @@ export async function changeMembers(
 	const userNames = pending.filter((p) => p.reference === 'userName').flatMap((p) => p.members);
 	const displayNames = pending.filter((p) => p.target.mode === 'displayName').map((p) => p.target.value);
 	const [users, groups] = await Promise.all([
-		lookupUsers(this, userNames, inFlight, operation),
+		lookupUsers(this, userNames, inFlight),
 		lookupGroups(this, displayNames, inFlight, operation),
 	]);
 
