@@ -146,7 +146,7 @@ export async function ensureInstalled({ dir, label, about, native = [], node = p
 	if (state !== 'current') {
 		const ci = existsSync(path.join(dir, 'package-lock.json'));
 		const why = state === 'missing' ? 'first time only' : 'package.json or package-lock.json changed';
-		console.log(`Installing ${label} into ${rel} (${why}${about ? `: ${about}` : ''}; progress every 10 s)...`);
+		console.log(`Installing ${label === rel ? rel : `${label} into ${rel}`} (${why}${about ? `: ${about}` : ''}; progress every 10 s)...`);
 		try {
 			await run('npm', [ci ? 'ci' : 'install', '--no-audit', '--no-fund'], { cwd: dir, label: `${label}: npm ${ci ? 'ci' : 'install'}` });
 		} catch (err) {
