@@ -81,6 +81,25 @@ export function median(values: number[]): number {
 	return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 }
 
+// A type, not an interface: it passes as a node's output json (IDataObject) in n8n-round-trip.ts.
+export type Timing = {
+	medianMs: number;
+	minMs: number;
+	maxMs: number;
+	samples: number;
+};
+
+/** Times `once` `warmUps + samples` times, one run after the other; the figures leave out the warm-ups. */
+export async function timeRepeated(once: () => Promise<void>, samples: number, warmUps: number): Promise<Timing> {
+	const times: number[] = [];
+	for (let i = 0; i < warmUps + samples; i++) {
+		const t0 = performance.now();
+		await once();
+		if (i >= warmUps) times.push(performance.now() - t0);
+	}
+	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+}
+
 /** Rejects after `ms` so no wait in the benchmark can hang it. */
 export async function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
 	let timer: NodeJS.Timeout | undefined;

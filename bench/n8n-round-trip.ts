@@ -13,14 +13,9 @@ import { CREDENTIAL_TYPE } from '../test/harness/run-workflow';
 import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers } from './data';
 import type { BenchK2 } from './k2';
-import { median, withTimeout } from './measure';
+import { timeRepeated, withTimeout, type Timing } from './measure';
 
-export interface RoundTrip {
-	medianMs: number;
-	minMs: number;
-	maxMs: number;
-	samples: number;
-}
+export type RoundTrip = Timing;
 
 const WARM_UPS = 5;
 const SAMPLES = 40;
@@ -72,32 +67,31 @@ export async function measureKeepAliveRoundTrip(k2: BenchK2, samples = SAMPLES):
 	const token = (await clientCredentialsToken(k2.sandbox)).access_token as string;
 	const url = `${usersUrl(k2)}?count=2&filter=${encodeURIComponent('userName eq "nobody@corp.example"')}`;
 	const headers = { authorization: `Bearer ${token}`, accept: 'application/scim+json' };
-	const times: number[] = [];
-	for (let i = 0; i < WARM_UPS + samples; i++) {
-		const t0 = performance.now();
-		const response = await withTimeout(fetch(url, { headers }), 10_000, 'round-trip GET');
-		await response.arrayBuffer();
-		if (response.status !== 200) throw new Error(`round-trip GET: HTTP ${response.status}`);
-		if (i >= WARM_UPS) times.push(performance.now() - t0);
-	}
-	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+	return await timeRepeated(
+		async () => {
+			const response = await withTimeout(fetch(url, { headers }), 10_000, 'round-trip GET');
+			await response.arrayBuffer();
+			if (response.status !== 200) throw new Error(`round-trip GET: HTTP ${response.status}`);
+		},
+		samples,
+		WARM_UPS,
+	);
 }
 
 /** R_n8n: median of `samples` (40) lookups through n8n's helper, one at a time, after 5 warm-ups. */
 export async function measureN8nRoundTrip(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters, samples = SAMPLES): Promise<RoundTrip> {
 	const url = usersUrl(k2);
-	const { times } = (await runInstead(k2, nodeType, parameters, async (ctx) => {
-		const times: number[] = [];
-		for (let i = 0; i < WARM_UPS + samples; i++) {
-			const t0 = performance.now();
-			// A lookup, as the transport sends it.
-			const status = await sendAsTheTransport(ctx, { method: 'GET', url, qs: { count: 2, filter: 'userName eq "nobody@corp.example"' } });
-			if (status !== 200) throw new Error(`R_n8n GET: HTTP ${status}`);
-			if (i >= WARM_UPS) times.push(performance.now() - t0);
-		}
-		return { times };
-	})) as { times: number[] };
-	return { medianMs: median(times), minMs: Math.min(...times), maxMs: Math.max(...times), samples: times.length };
+	return (await runInstead(k2, nodeType, parameters, async (ctx) =>
+		timeRepeated(
+			async () => {
+				// A lookup, as the transport sends it.
+				const status = await sendAsTheTransport(ctx, { method: 'GET', url, qs: { count: 2, filter: 'userName eq "nobody@corp.example"' } });
+				if (status !== 200) throw new Error(`R_n8n GET: HTTP ${status}`);
+			},
+			samples,
+			WARM_UPS,
+		),
+	)) as RoundTrip;
 }
 
 export interface PathAlone {

@@ -3,14 +3,12 @@
 // one failed item's own error, or with one error that counts the failures and lists the first
 // few. Rename and Delete fail loudly when K2 refuses. Cases: README.md.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
 
-import { k2Credential } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2, writes } from '../support/fixture';
-import { signInWithPkce } from '../support/oidc-login';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
 import { assertEachItemOnce, assertNoSecrets, assertPrototypesClean } from './support';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
@@ -165,47 +163,22 @@ describe('Hostile group faults: failures are reported, never success', () => {
 
 describe('Hostile group faults: a Delete whose answer is lost', () => {
 	let k2: K2Fixture;
-	let server: http.Server;
+	let proxy: ScimProxy;
 	let dropDeletes = 0;
 
 	before(async () => {
 		k2 = await startK2();
-		const upstream = new URL(k2.sandbox.scimBaseUrl);
 		// Forwards to the sandbox; the next `dropDeletes` DELETEs are applied, then their connection is cut.
-		server = http.createServer((req, res) => {
-			const chunks: Buffer[] = [];
-			req.on('data', (c: Buffer) => chunks.push(c));
-			req.on('end', () => {
-				const drop = req.method === 'DELETE' && dropDeletes > 0;
-				if (drop) dropDeletes--;
-				const forward = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (answer) => {
-					if (drop) {
-						answer.resume();
-						answer.on('end', () => req.socket.destroy());
-						return;
-					}
-					res.writeHead(answer.statusCode ?? 502, answer.headers);
-					answer.pipe(res);
-				});
-				forward.end(Buffer.concat(chunks));
-			});
-		});
-		await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-		k2.harness.credentials.add({
-			id: 'proxied',
-			name: 'K2 through a dropping proxy',
-			type: 'k2ScimOAuth2Api',
-			data: k2Credential({
-				authority: k2.sandbox.authority,
-				clientId: k2.sandbox.pkceClientId,
-				scimBaseUrl: `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname.replace(/\/$/, '')}`,
-				scimToken: k2.sandbox.scimToken,
-				oauthTokenData: (await signInWithPkce(k2.sandbox)) as unknown as Record<string, unknown>,
-			}),
-		});
+		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
+		proxy.before = (_route, request) => {
+			if (request.method !== 'DELETE' || dropDeletes === 0) return;
+			dropDeletes--;
+			return 'drop';
+		};
+		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
 	after(async () => {
-		server?.close();
+		await proxy?.close();
 		await k2?.stop();
 	});
 

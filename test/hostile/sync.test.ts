@@ -2,18 +2,16 @@
 // a user who is still in the source. Each case asserts the error text, what the sandbox received
 // (0 writes where the input is invalid) and what happened to K2's users. Table: README.md.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { executeAll } from '../../nodes/K2Scim/actions/user/sync.operation';
-import { k2Credential } from '../harness/run-workflow';
 import type { RunResult } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2, writes } from '../support/fixture';
-import { signInWithPkce } from '../support/oidc-login';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
 import { assertEachItemOnce, assertNoSecrets, assertPrototypesClean } from './support';
 
 const KNOWN = ['a@example.com', 'b@example.com', '12345', 'admin@example.com'];
@@ -293,41 +291,16 @@ describe('hostile input to User > Sync', () => {
  */
 describe('a listing that is not SCIM: Sync sends no write', () => {
 	let k2: K2Fixture;
-	let proxy: http.Server;
+	let proxy: ScimProxy;
 	let listing: { type: string; body: string };
 	before(async () => {
 		k2 = await startK2();
-		proxy = http.createServer(async (req, res) => {
-			const chunks: Buffer[] = [];
-			for await (const chunk of req) chunks.push(chunk as Buffer);
-			if (req.method === 'GET' && /\/Users(\?|$)/.test(req.url ?? '')) {
-				res.writeHead(200, { 'content-type': listing.type }).end(listing.body);
-				return;
-			}
-			const upstream = await fetch(`${k2.sandbox.scimBaseUrl}${req.url}`, {
-				method: req.method,
-				headers: { authorization: String(req.headers.authorization ?? ''), 'content-type': 'application/scim+json' },
-				body: chunks.length ? Buffer.concat(chunks) : undefined,
-			});
-			res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/scim+json' }).end(await upstream.text());
-		});
-		await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
-		const tokens = (await signInWithPkce(k2.sandbox)) as unknown as Record<string, unknown>;
-		k2.harness.credentials.add({
-			id: 'notScim',
-			name: 'Not SCIM',
-			type: 'k2ScimOAuth2Api',
-			data: k2Credential({
-				authority: k2.sandbox.authority,
-				clientId: k2.sandbox.pkceClientId,
-				scimBaseUrl: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
-				scimToken: k2.sandbox.scimToken,
-				oauthTokenData: tokens,
-			}),
-		});
+		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
+		proxy.before = (route) => (route === 'GET /Users' ? { status: 200, headers: { 'content-type': listing.type }, body: listing.body } : undefined);
+		await connectThrough(k2, proxy, 'notScim', 'Not SCIM');
 	});
 	after(async () => {
-		await new Promise((resolve) => proxy?.close(resolve));
+		await proxy?.close();
 		await k2?.stop();
 	});
 

@@ -1,19 +1,14 @@
 // Shared pieces of the identity (data-correctness) corpus, issue 17 item 8: the node parameters
 // an HR export maps, direct SCIM reads of what K2 holds, the dry-run / re-run checks every case
-// makes, and a forwarding proxy that lets a test act on K2 at an exact point of a run.
+// makes, and one sandbox per describe block (the forwarding proxy is ../support/scim-proxy.ts).
 import assert from 'node:assert/strict';
 import { after, before, beforeEach } from 'node:test';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
-import { normalizePath } from '../../sandbox/faults';
-import { k2Credential } from '../harness/run-workflow';
 import type { RunResult } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
 import { startK2, writes } from '../support/fixture';
-import { signInWithPkce } from '../support/oidc-login';
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -173,72 +168,6 @@ export async function syncCase(
 		result,
 		rerun: () => noWrites(k2, 'the identical re-run', () => k2.run(parameters, items, options)),
 	};
-}
-
-/**
- * A plain forwarding proxy in front of the sandbox's SCIM service, with a hook awaited before a
- * request is forwarded: a test can change K2 at an exact point of a run (e.g. delete a user
- * after Sync listed the users and before its group PATCH). The sandbox still counts every request.
- */
-export interface ScimProxy {
-	url: string;
-	/** Called with the route ("PATCH /Groups/:id") of each request before it is forwarded. */
-	before: (route: string) => Promise<void> | void;
-	close(): Promise<void>;
-}
-
-export async function startScimProxy(target: string): Promise<ScimProxy> {
-	const proxy: ScimProxy = { url: '', before: () => undefined, close: async () => undefined };
-	const server = http.createServer((request, response) => {
-		const chunks: Buffer[] = [];
-		request.on('data', (chunk: Buffer) => chunks.push(chunk));
-		request.on('end', async () => {
-			try {
-				await proxy.before(`${request.method} ${normalizePath(request.url ?? '/')}`);
-				const headers = { ...request.headers };
-				delete headers.host;
-				delete headers.connection;
-				const upstream = await fetch(`${target}${request.url}`, {
-					method: request.method,
-					headers: headers as Record<string, string>,
-					body: chunks.length ? Buffer.concat(chunks) : undefined,
-				});
-				const body = Buffer.from(await upstream.arrayBuffer());
-				const out: Record<string, string> = {};
-				upstream.headers.forEach((value, key) => {
-					if (!['content-length', 'content-encoding', 'transfer-encoding', 'connection', 'keep-alive'].includes(key)) out[key] = value;
-				});
-				response.writeHead(upstream.status, out).end(body);
-			} catch (error) {
-				response.writeHead(502, { 'content-type': 'text/plain' }).end(`proxy: ${(error as Error).message}`);
-			}
-		});
-	});
-	await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-	proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-	proxy.close = () =>
-		new Promise((resolve) => {
-			server.close(() => resolve());
-			server.closeAllConnections?.();
-		});
-	return proxy;
-}
-
-/** Adds a credential `id` whose SCIM base URL is the proxy (signed in through a real PKCE flow). */
-export async function connectThrough(k2: K2Fixture, proxy: ScimProxy, id: string): Promise<void> {
-	const tokens = (await signInWithPkce(k2.sandbox)) as unknown as Record<string, unknown>;
-	k2.harness.credentials.add({
-		id,
-		name: `K2 via proxy ${id}`,
-		type: 'k2ScimOAuth2Api',
-		data: k2Credential({
-			authority: k2.sandbox.authority,
-			clientId: k2.sandbox.pkceClientId,
-			scimBaseUrl: proxy.url,
-			scimToken: k2.sandbox.scimToken,
-			oauthTokenData: tokens,
-		}),
-	});
 }
 
 /**

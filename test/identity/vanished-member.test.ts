@@ -2,7 +2,7 @@
 // before its group write: the other members are still applied in the same run, the vanished
 // one is reported on the group's item, and the run counts as failed.
 //
-// The deletion happens at an exact point through a forwarding proxy (support.ts): the node's
+// The deletion happens at an exact point through a forwarding proxy (../support/scim-proxy.ts): the node's
 // credential points at the proxy, whose hook deletes the user directly in the sandbox just
 // before the first group write (PATCH /Groups/:id or POST /Groups) is forwarded.
 import assert from 'node:assert/strict';
@@ -10,8 +10,9 @@ import { after, before, beforeEach, describe, test } from 'node:test';
 
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2, writes } from '../support/fixture';
-import { connectThrough, groupItem, K2State, noWrites, startScimProxy, syncWithGroups } from './support';
-import type { ScimProxy } from './support';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
+import { groupItem, K2State, noWrites, syncWithGroups } from './support';
 
 const VIA_PROXY = { typeVersion: 2, credentialId: 'via-proxy' };
 

@@ -13,8 +13,9 @@ import type { IDataObject, ILoadOptionsFunctions, INode, INodeListSearchResult, 
 import type { RequestStats, Sandbox } from '../../sandbox';
 import { NODE_TYPE } from '../harness/run-workflow';
 import type { RunResult } from '../harness/run-workflow';
-import { connectThrough, createOrUpdateParameters, groupItem, startScimProxy, syncWithGroups, userItems } from '../identity/support';
-import type { ScimProxy } from '../identity/support';
+import { createOrUpdateParameters, groupItem, syncWithGroups, userItems } from '../identity/support';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
 import { startK2 } from '../support/fixture';
 import type { K2Fixture } from '../support/fixture';
 import type { ScimClient } from '../support/scim-client';

@@ -3,35 +3,20 @@
 // races are real: a loopback proxy in front of the sandbox seeds the group just before our POST
 // reaches K2, or holds two executions' lookups until both have asked, so both see no group.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import { k2Credential } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2 } from '../support/fixture';
-import { signInWithPkce } from '../support/oidc-login';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
 
 /** Forwards to `target`, after awaiting `state.before(method, url)` when set. */
-function hookingProxy(target: string) {
-	const upstream = new URL(target);
+async function hookingProxy(target: string) {
 	const state: { before?: (method: string, url: string) => Promise<void> } = {};
-	const server = http.createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (c: Buffer) => chunks.push(c));
-		req.on('end', async () => {
-			await state.before?.(req.method ?? '', req.url ?? '');
-			const forward = http.request(
-				{ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-				(answer) => {
-					res.writeHead(answer.statusCode ?? 502, answer.headers);
-					answer.pipe(res);
-				},
-			);
-			forward.end(Buffer.concat(chunks));
-		});
-	});
-	return { server, state };
+	const proxy = await startScimProxy(target);
+	proxy.before = async (_route, request) => {
+		await state.before?.(request.method, request.url);
+	};
+	return Object.assign(proxy, { state });
 }
 
 const isGroupCreate = (method: string, url: string) => method === 'POST' && /\/Groups$/.test(url);
@@ -39,7 +24,7 @@ const isGroupLookup = (method: string, url: string) => method === 'GET' && /\/Gr
 
 describe('Group create racing another execution', () => {
 	let k2: K2Fixture;
-	let proxy: ReturnType<typeof hookingProxy>;
+	let proxy: Awaited<ReturnType<typeof hookingProxy>>;
 	const users: string[] = [];
 	const run = (parameters: Record<string, unknown>, continueOnFail = false) =>
 		k2.run({ resource: 'group', memberReference: 'id', ...parameters }, undefined, { credentialId: 'proxied', continueOnFail });
@@ -50,25 +35,11 @@ describe('Group create racing another execution', () => {
 	before(async () => {
 		k2 = await startK2();
 		for (let i = 0; i < 6; i++) users.push((await k2.scim.createUser(`race${i}@example.com`)).id);
-		proxy = hookingProxy(k2.sandbox.scimBaseUrl);
-		await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-		const port = (proxy.server.address() as AddressInfo).port;
-		const base = new URL(k2.sandbox.scimBaseUrl);
-		k2.harness.credentials.add({
-			id: 'proxied',
-			name: 'K2 through a racing proxy',
-			type: 'k2ScimOAuth2Api',
-			data: k2Credential({
-				authority: k2.sandbox.authority,
-				clientId: k2.sandbox.pkceClientId,
-				scimBaseUrl: `http://127.0.0.1:${port}${base.pathname.replace(/\/$/, '')}`,
-				scimToken: k2.sandbox.scimToken,
-				oauthTokenData: (await signInWithPkce(k2.sandbox)) as unknown as Record<string, unknown>,
-			}),
-		});
+		proxy = await hookingProxy(k2.sandbox.scimBaseUrl);
+		await connectThrough(k2, proxy, 'proxied', 'K2 through a racing proxy');
 	});
 	after(async () => {
-		proxy?.server.close();
+		await proxy?.close();
 		await k2?.stop();
 	});
 	beforeEach(() => {

@@ -2,83 +2,48 @@
 // re-send, its members still added, and reported once. The loss is real: a loopback proxy in
 // front of the sandbox forwards the POST, lets the sandbox apply it, then drops the connection.
 import assert from 'node:assert/strict';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import { k2Credential } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2 } from '../support/fixture';
-import { signInWithPkce } from '../support/oidc-login';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
 
 /**
  * Forwards to `target`; the next `drops` POSTs to /Groups are applied, then their connection is
  * cut; while `refusePatches` is set, PATCHes are answered 403 without reaching the sandbox.
  */
-function droppingProxy(target: string) {
-	const upstream = new URL(target);
+async function droppingProxy(target: string) {
 	const state = { drops: 0, dropped: 0, refusePatches: false };
-	const server = http.createServer((req, res) => {
-		const chunks: Buffer[] = [];
-		req.on('data', (c: Buffer) => chunks.push(c));
-		req.on('end', () => {
-			if (req.method === 'PATCH' && state.refusePatches) {
-				res.writeHead(403, { 'content-type': 'application/scim+json' });
-				res.end(JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403', detail: 'Refused by the test proxy' }));
-				return;
-			}
-			const drop = req.method === 'POST' && /\/Groups$/.test(req.url ?? '') && state.drops > 0;
-			if (drop) state.drops--;
-			const forward = http.request(
-				{ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers },
-				(answer) => {
-					const body: Buffer[] = [];
-					answer.on('data', (c: Buffer) => body.push(c));
-					answer.on('end', () => {
-						if (drop) {
-							state.dropped++;
-							req.socket.destroy();
-							return;
-						}
-						res.writeHead(answer.statusCode ?? 502, answer.headers);
-						res.end(Buffer.concat(body));
-					});
-				},
-			);
-			forward.end(Buffer.concat(chunks));
-		});
-	});
-	return { server, state };
+	const proxy = await startScimProxy(target);
+	proxy.before = (_route, request) => {
+		if (request.method === 'PATCH' && state.refusePatches) {
+			return {
+				status: 403,
+				headers: { 'content-type': 'application/scim+json' },
+				body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '403', detail: 'Refused by the test proxy' }),
+			};
+		}
+		if (request.method !== 'POST' || !/\/Groups$/.test(request.url) || state.drops === 0) return;
+		state.drops--;
+		state.dropped++;
+		return 'drop';
+	};
+	return Object.assign(proxy, { state });
 }
 
 describe('Group create with a lost answer', () => {
 	let k2: K2Fixture;
-	let proxy: ReturnType<typeof droppingProxy>;
+	let proxy: Awaited<ReturnType<typeof droppingProxy>>;
 	const users: string[] = [];
 
 	before(async () => {
 		k2 = await startK2();
 		for (let i = 0; i < 150; i++) users.push((await k2.scim.createUser(`lost${i}@example.com`)).id);
-		proxy = droppingProxy(k2.sandbox.scimBaseUrl);
-		await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
-		const port = (proxy.server.address() as AddressInfo).port;
-		const base = new URL(k2.sandbox.scimBaseUrl);
-		const tokens = await signInWithPkce(k2.sandbox);
-		k2.harness.credentials.add({
-			id: 'proxied',
-			name: 'K2 through a dropping proxy',
-			type: 'k2ScimOAuth2Api',
-			data: k2Credential({
-				authority: k2.sandbox.authority,
-				clientId: k2.sandbox.pkceClientId,
-				scimBaseUrl: `http://127.0.0.1:${port}${base.pathname.replace(/\/$/, '')}`,
-				scimToken: k2.sandbox.scimToken,
-				oauthTokenData: tokens as unknown as Record<string, unknown>,
-			}),
-		});
+		proxy = await droppingProxy(k2.sandbox.scimBaseUrl);
+		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
 	after(async () => {
-		proxy?.server.close();
+		await proxy?.close();
 		await k2?.stop();
 	});
 	beforeEach(() => k2.sandbox.resetStats());

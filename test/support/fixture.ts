@@ -18,8 +18,11 @@ export interface K2Fixture {
 	scim: ScimClient;
 	/** The tokens the default credential ("k2") was connected with. */
 	tokens: Record<string, unknown>;
-	/** Adds a credential connected through a real PKCE sign-in; returns the tokens it holds. */
-	connect(id: string, name?: string): Promise<Record<string, unknown>>;
+	/**
+	 * Adds a credential connected through a real PKCE sign-in; returns the tokens it holds.
+	 * `scimBaseUrl` sends its SCIM requests elsewhere (a proxy in front of the sandbox: scim-proxy.ts).
+	 */
+	connect(id: string, name?: string, scimBaseUrl?: string): Promise<Record<string, unknown>>;
 	/** Runs the K2 SCIM node with the default credential ("k2"). */
 	run(
 		parameters: INodeParameters | Record<string, unknown>,
@@ -37,7 +40,7 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 		...options,
 	});
 	const harness = await createHarness();
-	const connect = async (id: string, name = 'K2 Sandbox') => {
+	const connect = async (id: string, name = 'K2 Sandbox', scimBaseUrl = sandbox.scimBaseUrl) => {
 		const tokens = (await signInWithPkce(sandbox)) as unknown as Record<string, unknown>;
 		harness.credentials.add({
 			id,
@@ -46,7 +49,7 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 			data: k2Credential({
 				authority: sandbox.authority,
 				clientId: sandbox.pkceClientId,
-				scimBaseUrl: sandbox.scimBaseUrl,
+				scimBaseUrl,
 				scimToken: sandbox.scimToken,
 				oauthTokenData: tokens,
 			}),
