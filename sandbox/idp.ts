@@ -51,6 +51,8 @@ export interface IdpStats {
 	byGrant: Record<string, Record<string, number>>;
 	/** Accepted refresh_token grants. */
 	refreshOk: number;
+	/** When each accepted refresh_token grant was answered (epoch ms), oldest first. */
+	refreshTimes: number[];
 	/** Token requests refused with invalid_grant (any grant type). */
 	invalidGrant: number;
 	/** Token requests refused with invalid_client. */
@@ -199,7 +201,7 @@ function loadOrCreateKeys(dataDir: string): KeyFile {
 }
 
 function emptyStats(): IdpStats {
-	return { byGrant: {}, refreshOk: 0, invalidGrant: 0, invalidClient: 0, grantsRevoked: 0 };
+	return { byGrant: {}, refreshOk: 0, refreshTimes: [], invalidGrant: 0, invalidClient: 0, grantsRevoked: 0 };
 }
 
 function toPublic(jwk: crypto.JsonWebKey): crypto.JsonWebKey {
@@ -396,7 +398,10 @@ export async function startIdp(opts: IdpOptions): Promise<Idp> {
 	const count = (grantType: string, outcome: string) => {
 		const byOutcome = (stats.byGrant[grantType] ??= {});
 		byOutcome[outcome] = (byOutcome[outcome] ?? 0) + 1;
-		if (grantType === 'refresh_token' && outcome === 'ok') stats.refreshOk++;
+		if (grantType === 'refresh_token' && outcome === 'ok') {
+			stats.refreshOk++;
+			stats.refreshTimes.push(Date.now());
+		}
 		if (outcome === 'invalid_grant') stats.invalidGrant++;
 		if (outcome === 'invalid_client') stats.invalidClient++;
 	};

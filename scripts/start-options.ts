@@ -6,8 +6,9 @@
 //   npm start -- --n8n 2.8         # or any line of e2e/compat/matrix.json: 1.123, 1.123-node24, 2.8, 2.41, 2.41-ssrf
 //
 // The line is installed on first use (scripts/ensure-compat.mjs: its own folder and lockfile,
-// about 2 GB and a few minutes). The default line keeps n8n's data in .n8n-home, every other line in
-// .n8n-home-<line> (an n8n must not open a database a newer n8n has migrated).
+// about 2 GB and a few minutes). The default line keeps n8n's data in .n8n-home (queue mode:
+// .queue-data/start), every other line in .n8n-home-<line> (.queue-data/start-<line>): an n8n must
+// not open a database a newer n8n has migrated. `--queue` runs the same line.
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { readMatrix } from '../test/e2e/support/n8n-version';
@@ -26,8 +27,8 @@ function optionValue(name: string): string | undefined {
 
 const ROOT = path.resolve(__dirname, '..');
 const lines = readMatrix();
-// Queue mode was tested on n8n 2.8 (test/e2e/queue.e2e.test.ts): it stays there unless asked.
-const asked = optionValue('--n8n') ?? process.env.K2_START_N8N ?? (process.argv.includes('--queue') ? '2.8' : DEFAULT_LINE);
+// Queue mode too (test/e2e/queue.e2e.test.ts runs on 2.8 and 2.41).
+const asked = optionValue('--n8n') ?? process.env.K2_START_N8N ?? DEFAULT_LINE;
 const entry = lines.find((e) => e.line === asked) ?? lines.find((e) => e.line === asked.split('.').slice(0, 2).join('.'));
 if (!entry) {
 	console.error(`npm start: unknown n8n line "${asked}"; choose one of ${lines.map((e) => e.line).join(', ')} (npm start -- --n8n 2.8)`);
@@ -38,6 +39,8 @@ if (!entry) {
 export const START_LINE = entry.line;
 /** n8n's user folder for this line (relative to the repository). */
 export const N8N_HOME = START_LINE === DEFAULT_LINE ? '.n8n-home' : `.n8n-home-${START_LINE}`;
+/** Queue mode's folder under .queue-data (database, user folders, logs), per line like N8N_HOME. */
+export const QUEUE_HOME = START_LINE === DEFAULT_LINE ? 'start' : `start-${START_LINE}`;
 
 const ensured = spawnSync(process.execPath, [path.join(ROOT, 'scripts', 'ensure-compat.mjs'), START_LINE], { stdio: 'inherit' });
 if (ensured.status !== 0) {

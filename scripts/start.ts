@@ -5,10 +5,11 @@
 // Ctrl-C stops everything; the sandbox flushes its data first.
 // `npm start -- --queue [--workers N] [--webhook-processor]`: the same, in n8n's queue mode — Redis and
 // PostgreSQL 15 (Debian's packages, installed by scripts/ensure-queue-infra.sh when missing) on free
-// loopback ports with data in .queue-data/start, a main `n8n start` on 5678, N `n8n worker` processes
-// (default 2) and optionally an `n8n webhook` process, each with the package installed.
+// loopback ports with data in .queue-data/start (start-<line> for a non-default line), a main
+// `n8n start` on 5678, N `n8n worker` processes (default 2) and optionally an `n8n webhook`
+// process, each with the package installed, on the same n8n line as plain `npm start`.
 // (npm start runs `npm run build` before this.) Which n8n: scripts/start-options.ts (--n8n <line>).
-import { N8N_HOME } from './start-options';
+import { N8N_HOME, QUEUE_HOME } from './start-options';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { startSandbox, type Sandbox } from '../sandbox';
@@ -22,8 +23,8 @@ const SCIM_PORT = Number(process.env.K2_SCIM_PORT ?? 7602);
 /** Queue mode's webhook processor (--webhook-processor): production webhooks at <this port>/webhook/... */
 const WEBHOOK_PORT = Number(process.env.N8N_WEBHOOK_PORT ?? N8N_PORT + 2);
 const CREDENTIAL_NAME = 'K2 sandbox';
-/** Queue mode's database, user folders and logs, kept across runs like .n8n-home. */
-const QUEUE_DIR = path.join(QUEUE_DATA, 'start');
+/** Queue mode's database, user folders and logs, kept across runs like .n8n-home (one per n8n line). */
+const QUEUE_DIR = path.join(QUEUE_DATA, QUEUE_HOME);
 const verbose = process.argv.includes('--verbose');
 const queue = process.argv.includes('--queue');
 const webhookProcessor = process.argv.includes('--webhook-processor');

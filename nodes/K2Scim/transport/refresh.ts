@@ -17,9 +17,12 @@ import type { FailedRequest } from './errors';
 //   error) is not a sign-in problem: the SCIM service refuses a token the token service accepted
 //   (a wrong SCIM token, scope or base URL). Another refresh cannot help, so the run remembers it
 //   and its remaining requests fail with the same error, unsent.
-// n8n >= 2.4x coordinates refreshes itself (per credential ID, with a lease across workers); this
-// queue then just sits in front of it. It never waits on n8n's lock while holding something n8n
-// waits on, so the two cannot deadlock.
+// n8n >= 2.30 coordinates refreshes itself (n8n-core's "Serialize OAuth2 credential refresh"): one
+// refresh per credential ID in a process, and in queue mode a Redis lease across processes (waits
+// up to 10 s, lease 30 s), inside which it re-reads the stored token and refreshes only if no one
+// has. n8n 2.8 does neither, so across queue-mode workers only the invalid_grant re-read below
+// helps. On >= 2.30 this queue just sits in front of n8n's; it never waits on n8n's lock while
+// holding something n8n waits on, so the two cannot deadlock.
 
 type Context = IExecuteFunctions | ILoadOptionsFunctions;
 

@@ -132,7 +132,8 @@ function removeStaleRuns(keep: string): void {
 	}
 	for (const name of entries) {
 		const dir = path.join(QUEUE_DATA, name);
-		if (name === 'start' || dir === keep) continue;
+		// npm start's folders (start, start-<line>) are kept across runs.
+		if (name === 'start' || name.startsWith('start-') || dir === keep) continue;
 		try {
 			if (Date.now() - statSync(dir).mtimeMs < 10 * 60_000) continue;
 			const pidFile = path.join(dir, 'pg', 'postmaster.pid');
