@@ -3,6 +3,7 @@ import type { IExecuteFunctions, ILoadOptionsFunctions, IDataObject } from 'n8n-
 
 import { CREDENTIAL_TYPE, hasScimError } from './errors';
 import type { FailedRequest } from './errors';
+import { decodeJwtPayload } from '../scim/jwt';
 
 // K2's refresh tokens are single use. n8n (2.8) refreshes on every 401 it sees, so two requests
 // that meet an expired token at the same time would both refresh, and all but one would spend an
@@ -98,6 +99,18 @@ function isUnauthorized(outcome: Outcome): boolean {
 	return !outcome.ok && outcome.failure.status === 401;
 }
 
+/**
+ * Whether the stored access token has not expired (a JWT's `exp`; a token that is not a JWT counts
+ * as unexpired). Only then does a 401 right after a refresh say that the SCIM service refuses the
+ * token itself: a run that stalls longer than a short-lived token lives meets the next expiry.
+ */
+async function storedTokenUnexpired(ctx: Context): Promise<boolean> {
+	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
+	const token = ((credentials.oauthTokenData ?? {}) as IDataObject).access_token;
+	const exp = typeof token === 'string' ? decodeJwtPayload(token)?.exp : undefined;
+	return typeof exp !== 'number' || exp * 1000 > Date.now() + 1000;
+}
+
 /** Held in memory only, to compare: whatever a refresh or a reconnect changes. */
 async function fingerprint(ctx: Context): Promise<string> {
 	const credentials = await ctx.getCredentials(CREDENTIAL_TYPE);
@@ -186,7 +199,7 @@ async function refreshAndSend(ctx: Context, state: CredentialState, send: Sender
 		// before n8n refreshed (a 503, a dropped connection) left the old, expired token in place.
 		const refreshed = outcome.ok || (await fingerprint(ctx)) !== before;
 		if (refreshed) state.generation++;
-		if (refreshed && !outcome.ok && refusesToken(outcome.failure)) {
+		if (refreshed && !outcome.ok && refusesToken(outcome.failure) && (await storedTokenUnexpired(ctx))) {
 			outcome.failure.freshTokenRefused = true;
 			refusedFreshToken.set(ctx, { ...outcome.failure });
 		}
