@@ -12,8 +12,22 @@ export interface SyncFailure {
 }
 
 const KINDS: Array<SyncFailure['kind']> = ['user', 'group', 'membership', 'deprovision'];
-/** How many failures the node's error message names; the rest are counted. */
+/** How many failures (or names, in the report) a message names; the rest are counted. */
 const LISTED = 5;
+
+/** The first failures, each with its kind, name, item and reason, and how many more: for the error and the report. */
+function listFailures(failures: readonly SyncFailure[]): string {
+	const listed = failures.slice(0, LISTED).map((f) => `${f.kind} "${f.name}"${f.item !== undefined ? ` (item ${f.item})` : ''}: ${f.reason}`);
+	return `${listed.join('; ')}${failures.length > LISTED ? `; and ${failures.length - LISTED} more` : ''}`;
+}
+
+/** What the summary and the report say besides the items. */
+interface SyncNotes {
+	dryRun: boolean;
+	deprovisionLimitExceeded: boolean;
+	deprovisionSkipped?: string;
+	notKeptByK2?: string[];
+}
 
 export function failureCounts(failures: readonly SyncFailure[]): Record<SyncFailure['kind'], number> {
 	const counts = { user: 0, group: 0, membership: 0, deprovision: 0 };
@@ -32,8 +46,6 @@ export function syncFailedError(
 ): NodeOperationError {
 	const counts = failureCounts(failures);
 	const byKind = KINDS.filter((kind) => counts[kind]).map((kind) => `${counts[kind]} ${kind}`).join(', ');
-	const listed = failures.slice(0, LISTED).map((f) => `${f.kind} "${f.name}"${f.item !== undefined ? ` (item ${f.item})` : ''}: ${f.reason}`);
-	const more = failures.length > LISTED ? `; and ${failures.length - LISTED} more` : '';
 	const description = [
 		notes.deprovisionSkipped,
 		notes.dryRun
@@ -43,7 +55,7 @@ export function syncFailedError(
 		.filter(Boolean)
 		.join(' ');
 	const skipped = notes.deprovisionSkipped ? ' and nothing was deprovisioned' : '';
-	return new NodeOperationError(ctx.getNode(), `Sync finished with ${failures.length} failure(s) (${byKind})${skipped}: ${listed.join('; ')}${more}`, {
+	return new NodeOperationError(ctx.getNode(), `Sync finished with ${failures.length} failure(s) (${byKind})${skipped}: ${listFailures(failures)}`, {
 		description,
 	});
 }
@@ -63,7 +75,7 @@ export function summaryItem(
 	perItem: Array<INodeExecutionData[] | Error>,
 	additional: INodeExecutionData[],
 	failures: readonly SyncFailure[],
-	notes: { dryRun: boolean; deprovisionLimitExceeded: boolean; deprovisionSkipped?: string; notKeptByK2?: string[] },
+	notes: SyncNotes,
 ): IDataObject {
 	const counts: Record<string, number> = {};
 	for (const result of perItem) {
@@ -89,16 +101,14 @@ export function summaryItem(
 	};
 }
 
-/** How many names a line of the report gives before "and N more". */
-const NAMED = 5;
 
 /** Past tense of each action, and what a Dry Run says instead. */
 const DONE: Record<string, string> = { created: 'created', updated: 'updated', reactivated: 'reactivated', unchanged: 'unchanged', deactivated: 'deactivated', deleted: 'deleted' };
 const WOULD: Record<string, string> = { create: 'to create', update: 'to update', reactivate: 'to reactivate', deactivate: 'to deactivate', delete: 'to delete' };
 
 function named(names: string[]): string {
-	const more = names.length > NAMED ? ` and ${names.length - NAMED} more` : '';
-	return `${names.slice(0, NAMED).join(', ')}${more}`;
+	const more = names.length > LISTED ? ` and ${names.length - LISTED} more` : '';
+	return `${names.slice(0, LISTED).join(', ')}${more}`;
 }
 
 function userLabel(json: IDataObject, item?: number): string {
@@ -115,7 +125,7 @@ export function reportText(
 	perItem: Array<INodeExecutionData[] | Error>,
 	additional: INodeExecutionData[],
 	failures: readonly SyncFailure[],
-	notes: { dryRun: boolean; deprovisionLimitExceeded: boolean; deprovisionSkipped?: string; notKeptByK2?: string[] },
+	notes: SyncNotes,
 ): string {
 	const label = (action: string) => (notes.dryRun ? (WOULD[action] ?? DONE[action] ?? action) : (DONE[action] ?? action));
 	const usersBy = new Map<string, string[]>();
@@ -154,10 +164,7 @@ export function reportText(
 	for (const [action, names] of groupsBy) lines.push(`Groups ${label(action)}: ${named(names)}.`);
 	if (notes.deprovisionSkipped) lines.push(notes.deprovisionSkipped);
 	if (notes.deprovisionLimitExceeded) lines.push('More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.');
-	if (failures.length) {
-		const listed = failures.slice(0, NAMED).map((f) => `${f.kind} "${f.name}"${f.item !== undefined ? ` (item ${f.item})` : ''}: ${f.reason}`);
-		lines.push(`Failed (${failures.length}): ${listed.join('; ')}${failures.length > NAMED ? `; and ${failures.length - NAMED} more` : ''}.`);
-	}
+	if (failures.length) lines.push(`Failed (${failures.length}): ${listFailures(failures)}.`);
 	if (notes.notKeptByK2?.length) lines.push(`K2 does not keep ${notes.notKeptByK2.join(', ')}: left out of the comparison.`);
 	return lines.join('\n');
 }
