@@ -6,6 +6,7 @@ import type {
 	IHttpRequestMethods,
 	IHttpRequestOptions,
 	ILoadOptionsFunctions,
+	IPollFunctions,
 } from 'n8n-workflow';
 
 import type { ScimErrorContext } from '../scim/error';
@@ -30,7 +31,7 @@ import {
 	retryDelayMs,
 } from './retry';
 
-export type ScimContext = IExecuteFunctions | ILoadOptionsFunctions;
+export type ScimContext = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 export interface ScimRequest {
 	method: IHttpRequestMethods;

@@ -1,5 +1,5 @@
 import { sleep } from 'n8n-workflow';
-import type { IExecuteFunctions, ILoadOptionsFunctions, IDataObject } from 'n8n-workflow';
+import type { IExecuteFunctions, ILoadOptionsFunctions, IDataObject, IPollFunctions } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE, hasScimError } from './errors';
 import type { FailedRequest } from './errors';
@@ -25,7 +25,7 @@ import { decodeJwtPayload } from '../scim/jwt';
 // helps. On >= 2.30 this queue just sits in front of n8n's; it never waits on n8n's lock while
 // holding something n8n waits on, so the two cannot deadlock.
 
-type Context = IExecuteFunctions | ILoadOptionsFunctions;
+type Context = IExecuteFunctions | ILoadOptionsFunctions | IPollFunctions;
 
 export type Outcome =
 	| { ok: true; body: unknown; status?: number; headers?: Record<string, unknown> }

@@ -9,6 +9,7 @@ import type { PatchOperation, PatchRequest, ScimGroup, ScimListResponse, ScimUse
 import { patchRequest } from '../scim/user';
 import { scimRequest } from './index';
 import type { ScimContext, ScimRequestOptions } from './index';
+import { noteOwnWrite } from './ownWrites';
 import { listResources } from './paging';
 import type { ListQuery } from './paging';
 
@@ -31,6 +32,12 @@ export type FindQuery = Pick<PageQuery, 'count' | 'attributes' | 'excludedAttrib
 
 function resource<T extends ScimUser | ScimGroup>(collection: '/Users' | '/Groups') {
 	type Answer = T & IDataObject;
+	// Every accepted write is remembered in this process, for the trigger's "Ignore Own Changes".
+	const kind = collection === '/Users' ? 'user' : 'group';
+	const noted = <A extends Answer | undefined>(id: string | undefined, answer: A): A => {
+		noteOwnWrite(kind, id ?? answer?.id, answer?.meta?.lastModified);
+		return answer;
+	};
 	// An ID is one path segment: encoded, so `a/b` or `?x` cannot change the request's path.
 	const one = (id: string) => `${collection}/${encodeURIComponent(id)}`;
 	const get = async (ctx: ScimContext, id: string, options: ScimRequestOptions): Promise<Answer> =>
@@ -64,12 +71,13 @@ function resource<T extends ScimUser | ScimGroup>(collection: '/Users' | '/Group
 
 		/** POST. `options.findExisting` looks the resource up before a re-send: a lost answer makes no duplicate. */
 		async create(ctx: ScimContext, body: T, options: ScimRequestOptions): Promise<Answer> {
-			return await scimRequest<Answer>(ctx, { method: 'POST', path: collection, body }, options);
+			const created = await scimRequest<Answer>(ctx, { method: 'POST', path: collection, body }, options);
+			return noted(undefined, created);
 		},
 
 		/** PUT: the whole resource; attributes left out are removed. */
 		async replace(ctx: ScimContext, id: string, body: T, options: ScimRequestOptions): Promise<Answer> {
-			return await scimRequest<Answer>(ctx, { method: 'PUT', path: one(id), body }, options);
+			return noted(id, await scimRequest<Answer>(ctx, { method: 'PUT', path: one(id), body }, options));
 		},
 
 		/** PATCH. Undefined when K2 answers 204 or an empty object instead of the resource. */
@@ -80,11 +88,12 @@ function resource<T extends ScimUser | ScimGroup>(collection: '/Users' | '/Group
 			options: ScimRequestOptions,
 		): Promise<Answer | undefined> {
 			const body = Array.isArray(patch) ? patchRequest(patch) : patch;
-			return await scimRequest<Answer | undefined>(ctx, { method: 'PATCH', path: one(id), body }, options);
+			return noted(id, await scimRequest<Answer | undefined>(ctx, { method: 'PATCH', path: one(id), body }, options));
 		},
 
 		async delete(ctx: ScimContext, id: string, options: ScimRequestOptions): Promise<void> {
 			await scimRequest<undefined>(ctx, { method: 'DELETE', path: one(id) }, options);
+			noted(id, undefined);
 		},
 	};
 }
