@@ -7,7 +7,7 @@ import type {
 	IPollFunctions,
 } from 'n8n-workflow';
 
-import { EVENTS, compare, isSnapshot, sampleEvent } from './diff';
+import { EVENTS, compare, loadSnapshot, sampleEvent, storeSnapshot } from './diff';
 import type { Detected, EventName } from './diff';
 import { readK2 } from './listing';
 import { isOwnChange } from '../K2Scim/transport/ownWrites';
@@ -89,7 +89,7 @@ export class K2ScimTrigger implements INodeType {
 		const ignoreOwnMs = Math.max(0, Number(options.ignoreOwnChangesMinutes ?? 0)) * 60_000;
 		const manual = this.getMode() === 'manual';
 		const state = this.getWorkflowStaticData('node');
-		const previous = isSnapshot(state.snapshot) ? state.snapshot : undefined;
+		const previous = loadSnapshot(state.snapshot);
 
 		const k2 = await readK2(this, previous);
 		if (!k2) return null; // the listing changed while it was read: compared again next poll
@@ -99,7 +99,7 @@ export class K2ScimTrigger implements INodeType {
 		if (!previous) {
 			if (!manual) {
 				// The baseline: K2 as it is now. Nothing before it is reported.
-				state.snapshot = k2.snapshot;
+				state.snapshot = storeSnapshot(k2.snapshot);
 				return null;
 			}
 			return sample(events, k2.snapshot, detectedAt);
@@ -107,7 +107,7 @@ export class K2ScimTrigger implements INodeType {
 
 		const detected = compare(previous, k2.snapshot, detectedAt);
 		// n8n keeps static data only for active workflows: a manual test changes nothing.
-		if (!manual) state.snapshot = k2.snapshot;
+		if (!manual) state.snapshot = storeSnapshot(k2.snapshot);
 		const own = (event: Detected) => {
 			if (ignoreOwnMs === 0) return false;
 			const lastModified = (event.subject.resource === 'user' ? k2.userModified : k2.groupModified).get(event.subject.id);

@@ -2,13 +2,14 @@
  * What changed in K2 between two polls: pure, nothing here knows n8n or HTTP.
  *
  * A snapshot keeps per user the values the events report (the node's flat user fields, `active`)
- * and a short hash of everything else in the resource, and per group its name, external ID, a hash
- * of the rest and its member IDs. Comparing two snapshots gives the events, old and new values
- * included; nothing else of K2's data is kept between polls.
+ * and a short hash of every other attribute, and per group its name, external ID, a hash of the
+ * rest and its members (as positions in the user list, a few bytes each). Comparing two snapshots
+ * gives the events, old and new values included; nothing else of K2's data is kept between polls.
  */
 import type { IDataObject } from 'n8n-workflow';
 
 import { simplifyUser } from '../K2Scim/scim/user';
+import { ENTERPRISE_USER_SCHEMA } from '../K2Scim/scim/schemas';
 import type { ScimGroup, ScimUser } from '../K2Scim/scim/schemas';
 
 export const EVENTS = [
@@ -47,12 +48,24 @@ export type UserRow = Value[];
 /** [hash of the other attributes, displayName, externalId, member IDs (null: not known, e.g. cut at K2's 100)]. */
 export type GroupRow = [string, Value, Value, string[] | null];
 
+/** A snapshot in memory, by ID. */
 export interface Snapshot {
-	v: 1;
 	/** When the listing behind it was taken (ISO). */
 	at: string;
 	users: Record<string, UserRow>;
 	groups: Record<string, GroupRow>;
+}
+
+/**
+ * A snapshot as the workflow's static data keeps it (JSON in n8n's database): users as
+ * [id, ...row]; groups as [id, hash, displayName, externalId, members], a member being its
+ * position in `u` (or its ID when it is not a listed user), members null when not known.
+ */
+export interface StoredSnapshot {
+	v: 1;
+	at: string;
+	u: Array<[string, ...Value[]]>;
+	g: Array<[string, string, Value, Value, Array<number | string> | null]>;
 }
 
 /** What one event is about, for the "own changes" filter: the user, or the group (memberships too). */
@@ -88,11 +101,27 @@ function canonical(value: unknown): string {
 	return JSON.stringify(value) ?? 'null';
 }
 
-/** The resource without what is compared elsewhere or changes by itself (id, meta, groups, members). */
-function rest(resource: IDataObject, leaveOut: string[]): string {
-	const copy: IDataObject = { ...resource };
+/** The hash of a resource's attributes other than the reported ones (and id, meta, groups, members). */
+function rest(copy: IDataObject, leaveOut: string[]): string {
 	for (const key of ['id', 'meta', ...leaveOut]) delete copy[key];
 	return hash(canonical(copy));
+}
+
+/** `entries` without the value of the entry the flat view reported (that one is compared by value). */
+function withoutReported(entries: unknown, reported: unknown): unknown {
+	if (!Array.isArray(entries) || reported === null) return entries;
+	const index = entries.findIndex((entry) => (entry as IDataObject)?.value === reported);
+	return index < 0 ? entries : entries.map((entry, i) => (i === index ? { ...(entry as IDataObject), value: undefined } : entry));
+}
+
+function userRest(user: ScimUser, flat: IDataObject): string {
+	const copy = { ...user } as IDataObject;
+	if (user.name && typeof user.name === 'object') copy.name = { ...user.name, givenName: undefined, familyName: undefined };
+	const enterprise = user[ENTERPRISE_USER_SCHEMA];
+	if (enterprise && typeof enterprise === 'object') copy[ENTERPRISE_USER_SCHEMA] = { ...enterprise, employeeNumber: undefined, department: undefined, manager: undefined };
+	copy.emails = withoutReported(user.emails, flat.email) as IDataObject[];
+	copy.phoneNumbers = withoutReported(user.phoneNumbers, flat.phoneNumber) as IDataObject[];
+	return rest(copy, ['groups', 'active', 'userName', 'displayName', 'externalId', 'title']);
 }
 
 function plain(value: unknown): Value {
@@ -110,11 +139,11 @@ function trimNulls(row: Value[]): Value[] {
 export function userRow(user: ScimUser): UserRow {
 	const flat = simplifyUser(user);
 	const active = user.active === true ? 1 : user.active === false ? 0 : null;
-	return trimNulls([rest(user as IDataObject, ['groups']), active, ...USER_FIELDS.map((field) => plain(flat[field]))]);
+	return trimNulls([userRest(user, flat as IDataObject), active, ...USER_FIELDS.map((field) => plain(flat[field]))]);
 }
 
 export function groupRow(group: ScimGroup, memberIds: string[] | null): GroupRow {
-	return [rest(group as IDataObject, ['members']), plain(group.displayName), plain(group.externalId), memberIds];
+	return [rest({ ...group } as IDataObject, ['members', 'displayName', 'externalId']), plain(group.displayName), plain(group.externalId), memberIds];
 }
 
 /** The flat user a row stands for (what the events carry as `user`). */
@@ -153,15 +182,41 @@ export function membershipOf(users: ScimUser[], groups: ScimGroup[], cap: number
 }
 
 export function takeSnapshot(users: ScimUser[], groups: ScimGroup[], members: Map<string, string[] | null>, at: string): Snapshot {
-	const snapshot: Snapshot = { v: 1, at, users: {}, groups: {} };
+	const snapshot: Snapshot = { at, users: {}, groups: {} };
 	for (const user of users) snapshot.users[String(user.id)] = userRow(user);
 	for (const group of groups) snapshot.groups[String(group.id)] = groupRow(group, members.get(String(group.id)) ?? null);
 	return snapshot;
 }
 
-export function isSnapshot(value: unknown): value is Snapshot {
-	const s = value as Snapshot | undefined;
-	return typeof s === 'object' && s !== null && s.v === 1 && typeof s.users === 'object' && s.users !== null && typeof s.groups === 'object' && s.groups !== null;
+/** The snapshot as static data keeps it (see StoredSnapshot). */
+export function storeSnapshot(snapshot: Snapshot): StoredSnapshot {
+	const ids = Object.keys(snapshot.users);
+	const position = new Map(ids.map((id, index) => [id, index]));
+	return {
+		v: 1,
+		at: snapshot.at,
+		u: ids.map((id) => [id, ...snapshot.users[id]]),
+		g: Object.entries(snapshot.groups).map(([id, [rowHash, name, externalId, members]]) => [
+			id,
+			rowHash,
+			name,
+			externalId,
+			members === null ? null : members.map((member) => position.get(member) ?? member),
+		]),
+	};
+}
+
+/** The snapshot static data holds, or undefined when there is none (or one this version cannot read). */
+export function loadSnapshot(value: unknown): Snapshot | undefined {
+	const stored = value as StoredSnapshot | undefined;
+	if (typeof stored !== 'object' || stored === null || stored.v !== 1 || !Array.isArray(stored.u) || !Array.isArray(stored.g)) return undefined;
+	const snapshot: Snapshot = { at: String(stored.at), users: {}, groups: {} };
+	const ids = stored.u.map(([id]) => String(id));
+	for (const [id, ...row] of stored.u) snapshot.users[String(id)] = row;
+	for (const [id, rowHash, name, externalId, members] of stored.g) {
+		snapshot.groups[String(id)] = [rowHash, name, externalId, members === null ? null : members.map((m) => (typeof m === 'number' ? ids[m] : m))];
+	}
+	return snapshot;
 }
 
 type Changes = Record<string, { from: Value; to: Value }>;
@@ -273,7 +328,7 @@ export function compare(previous: Snapshot, current: Snapshot, detectedAt: strin
  * the shape of a real event. Marked `sample: true`; undefined when K2 has nothing to build it from.
  */
 export function sampleEvent(event: EventName, current: Snapshot, detectedAt: string): IDataObject | undefined {
-	const state = (users: Snapshot['users'], groups: Snapshot['groups']): Snapshot => ({ v: 1, at: current.at, users, groups });
+	const state = (users: Snapshot['users'], groups: Snapshot['groups']): Snapshot => ({ at: current.at, users, groups });
 	const pair = ((): [Snapshot, Snapshot] | undefined => {
 		if (event.startsWith('user')) {
 			const [id, row] = Object.entries(current.users)[0] ?? [];
