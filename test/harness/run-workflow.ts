@@ -2,7 +2,7 @@ import './env';
 import path from 'node:path';
 
 import { Container } from '@n8n/di';
-import { ExecutionLifecycleHooks, PackageDirectoryLoader, WorkflowExecute } from 'n8n-core';
+import { ExecutionLifecycleHooks, PackageDirectoryLoader, PollContext, WorkflowExecute } from 'n8n-core';
 // Not re-exported by n8n-core's index; n8n itself stops it on shutdown.
 import { SSHClientsManager } from 'n8n-core/dist/execution-engine/ssh-clients-manager';
 import { createDeferredPromise, createRunExecutionData, Workflow } from 'n8n-workflow';
@@ -26,6 +26,7 @@ import { OAuth2Api } from './oauth2-api.credential';
 
 export const PACKAGE_DIR = path.resolve(__dirname, '../..');
 export const NODE_TYPE = 'n8n-nodes-k2-scim.k2Scim';
+export const TRIGGER_TYPE = 'n8n-nodes-k2-scim.k2ScimTrigger';
 export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
 
 /** A start node that emits the items a test gives it, standing in for a trigger. */
@@ -153,7 +154,30 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 	const finished = createDeferredPromise<IRun>();
 	hooks.addHandler('workflowExecuteAfter', (run) => finished.resolve(run));
 
-	const additionalData = {
+	const additionalData = additionalDataFor(harness, hooks);
+
+	const runExecutionData = createRunExecutionData({
+		executionData: {
+			nodeExecutionStack: [
+				{ node: workflow.getNode('Test Items')!, data: { main: [[{ json: {} }]] }, source: null },
+			],
+		},
+	});
+
+	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
+	await execute.processRunExecutionData(workflow);
+	const run = await finished.promise;
+	const task = run.data.resultData.runData['K2 SCIM']?.[0];
+	return {
+		output: task?.data?.main?.[0] ?? undefined,
+		error: (task?.error ?? run.data.resultData.error) as RunResult['error'],
+		run,
+	};
+}
+
+/** What n8n gives a run besides the workflow: the credentials and URLs (no database, no queue). */
+function additionalDataFor(harness: Harness, hooks?: ExecutionLifecycleHooks): IWorkflowExecuteAdditionalData {
+	return {
 		credentialsHelper: harness.credentials,
 		hooks,
 		currentNodeExecutionIndex: 0,
@@ -173,24 +197,45 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 			throw new Error('not supported in the harness');
 		},
 	} as unknown as IWorkflowExecuteAdditionalData;
+}
 
-	const runExecutionData = createRunExecutionData({
-		executionData: {
-			nodeExecutionStack: [
-				{ node: workflow.getNode('Test Items')!, data: { main: [[{ json: {} }]] }, source: null },
-			],
-		},
-	});
+export interface PollOptions {
+	/** The K2 SCIM Trigger's parameters (events, options). */
+	parameters: INodeParameters | Record<string, unknown>;
+	credentialId: string;
+	/** The workflow's static data: pass the same object to every poll, as an active workflow keeps it. */
+	staticData: IDataObject;
+	/** 'trigger' as an active workflow polls; 'manual' as the editor's "Fetch Test Event". */
+	mode?: 'trigger' | 'manual';
+}
 
-	const execute = new WorkflowExecute(additionalData, 'manual', runExecutionData);
-	await execute.processRunExecutionData(workflow);
-	const run = await finished.promise;
-	const task = run.data.resultData.runData['K2 SCIM']?.[0];
-	return {
-		output: task?.data?.main?.[0] ?? undefined,
-		error: (task?.error ?? run.data.resultData.error) as RunResult['error'],
-		run,
+/** One poll of the K2 SCIM Trigger, the way n8n's ActiveWorkflows calls it (a PollContext, then poll()). */
+export async function pollTrigger(harness: Harness, options: PollOptions): Promise<INodeExecutionData[][] | null> {
+	const node: INode = {
+		id: 'k2-trigger',
+		name: 'K2 SCIM Trigger',
+		type: TRIGGER_TYPE,
+		typeVersion: 1,
+		position: [0, 0],
+		parameters: options.parameters as INodeParameters,
+		credentials: { [CREDENTIAL_TYPE]: { id: options.credentialId, name: harness.credentials.nameOf(options.credentialId) } },
 	};
+	const workflow = new Workflow({
+		id: 'harness-poll',
+		nodes: [node],
+		connections: {},
+		active: true,
+		nodeTypes: harness.nodeTypes,
+		settings: { executionOrder: 'v1' },
+		staticData: options.staticData,
+	});
+	const mode = options.mode ?? 'trigger';
+	const context = new PollContext(workflow, workflow.getNode(node.name)!, additionalDataFor(harness), mode, mode === 'manual' ? 'manual' : 'activate');
+	const nodeType = harness.nodeTypes.getByNameAndVersion(TRIGGER_TYPE, 1);
+	const result = await nodeType.poll!.call(context);
+	// n8n's Workflow wraps static data in an observer; hand the plain data back for the next poll.
+	Object.assign(options.staticData, JSON.parse(JSON.stringify(workflow.staticData)));
+	return result;
 }
 
 /** Stops what n8n-core starts for a run and n8n stops on shutdown (the SSH tunnel sweeper's interval). */

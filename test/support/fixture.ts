@@ -2,11 +2,11 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 
-import type { IDataObject, INodeParameters } from 'n8n-workflow';
+import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
 import { startSandbox } from '../../sandbox';
 import type { Sandbox, SandboxOptions } from '../../sandbox';
-import { createHarness, k2Credential, runNode, shutdownHarness } from '../harness/run-workflow';
+import { createHarness, k2Credential, pollTrigger, runNode, shutdownHarness } from '../harness/run-workflow';
 import type { Harness, RunResult } from '../harness/run-workflow';
 import { signInWithPkce } from './oidc-login';
 import { ScimClient } from './scim-client';
@@ -29,6 +29,12 @@ export interface K2Fixture {
 		items?: Array<Record<string, unknown>>,
 		options?: { continueOnFail?: boolean; credentialId?: string; typeVersion?: number; staticData?: IDataObject },
 	): Promise<RunResult>;
+	/** One poll of the K2 SCIM Trigger with the default credential; pass the same staticData each time. */
+	poll(
+		parameters: INodeParameters | Record<string, unknown>,
+		staticData: IDataObject,
+		options?: { mode?: 'trigger' | 'manual'; credentialId?: string },
+	): Promise<INodeExecutionData[][] | null>;
 	stop(): Promise<void>;
 }
 
@@ -72,6 +78,8 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 				typeVersion: runOptions.typeVersion,
 				staticData: runOptions.staticData,
 			}),
+		poll: async (parameters, staticData, pollOptions = {}) =>
+			await pollTrigger(harness, { parameters, staticData, credentialId: pollOptions.credentialId ?? 'k2', mode: pollOptions.mode }),
 		stop: async () => {
 			shutdownHarness();
 			await sandbox.stop();
