@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
-import { CREDENTIAL_TYPE, N8N_UNDER_TEST, N8n, NODE_TYPE, ROOT, freePort, sandboxCredentialData, type WorkflowJson } from './support/n8n';
+import { CREDENTIAL_TYPE, N8N_UNDER_TEST, N8n, NODE_TYPE, ROOT, freePort, sandboxCredentialData, waitFor, type WorkflowJson } from './support/n8n';
 
 const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 const DAY_MS = 86_400_000;
@@ -86,6 +86,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 			'02-nightly-hr-sync.json',
 			'03-offboarding-webhook.json',
 			'04-daily-connection-check.json',
+			'05-k2-change-alerts.json',
 		]) {
 			const raw = JSON.parse(readFileSync(path.join(ROOT, 'examples', file), 'utf8')) as WorkflowJson;
 			assert.deepEqual(raw.settings, { executionOrder: 'v1' }, file);
@@ -314,6 +315,51 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 			assert.equal(ok.response.status, 200, ok.response.text);
 			assert.deepEqual(ok.response.body, { userName: 'failing.leaver@example.com', id: leaver.id, active: false, removedFromGroups: ['Offboarding Faults'] });
 			assert.deepEqual((await groupById(group.id)).members ?? [], []);
+		} finally {
+			await n8n.deactivateWorkflow(wf.id);
+		}
+	});
+
+	test('#5 change alerts: a change made outside the sync gives a report; a change to an HR-provisioned user is filtered out', async () => {
+		const workflow = loadExample('05-k2-change-alerts.json', credential);
+		// As shipped it polls every 5 minutes; the test polls every 5 seconds (n8n takes a list of seconds, not '*/5').
+		const trigger = workflow.nodes.find((n) => n.name === 'K2 Changes')!;
+		trigger.parameters.pollTimes = { item: [{ mode: 'custom', cronExpression: '0,5,10,15,20,25,30,35,40,45,50,55 * * * * *' }] };
+		const wf = await n8n.createWorkflow(workflow);
+		await n8n.activateWorkflow(wf.id, wf.versionId);
+		try {
+			const seen = new Set((await n8n.listExecutions(wf.id)).map((e) => String(e.id)));
+			const walkIn = await scim().createUser('walk.in@example.com', { name: { givenName: 'Walk', familyName: 'In' } });
+			await scim().createUser('hr.person@example.com', { externalId: 'E9001' });
+			// Both creations, in one poll or (rarely) two: every execution since activation, read together.
+			const executions = await waitFor('executions with both new users', 30_000, async () => {
+				const finished = (await n8n.listExecutions(wf.id)).filter((e) => !seen.has(String(e.id)) && !['running', 'new', 'waiting'].includes(e.status));
+				const all = await Promise.all(finished.map((e) => n8n.getExecution(String(e.id))));
+				return all.flatMap((e) => N8n.nodeOutput(e, 'K2 Changes')).length >= 2 ? all : undefined;
+			}, 1_000);
+			for (const execution of executions) {
+				seen.add(String(execution.id));
+				assert.equal(execution.status, 'success', N8n.executionError(execution));
+			}
+			const events = executions.flatMap((e) => N8n.nodeOutput(e, 'K2 Changes')).map((e) => `${e.event} ${e.userName}`).sort();
+			assert.deepEqual(events, ['userCreated hr.person@example.com', 'userCreated walk.in@example.com']);
+			const reports = executions.flatMap((e) => N8n.nodeOutput(e, 'Build Report'));
+			assert.equal(reports.length, 1, 'the HR-provisioned user was filtered out');
+			const [created] = reports;
+			assert.equal(created.subject, 'New K2 user: walk.in@example.com');
+			assert.equal(created.k2Id, walkIn.id);
+			assert.match(created.message, new RegExp(`^New K2 user: walk\\.in@example\\.com \\(K2 ID ${walkIn.id}\\), seen \\d{4}-`));
+
+			const { status } = await scim().request('PATCH', `/Users/${walkIn.id}`, {
+				schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+				Operations: [{ op: 'replace', path: 'title', value: 'Contractor' }],
+			});
+			assert.equal(status, 200);
+			const second = await n8n.waitForExecution(wf.id, seen, 30_000);
+			assert.equal(second.status, 'success', N8n.executionError(second));
+			const [changed] = N8n.nodeOutput(second, 'Build Report');
+			assert.equal(changed.subject, 'K2 user changed: walk.in@example.com');
+			assert.match(changed.message, /\ntitle: \(empty\) -> Contractor$/);
 		} finally {
 			await n8n.deactivateWorkflow(wf.id);
 		}
