@@ -89,6 +89,9 @@ describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed
 			'dist/nodes/K2Scim/K2Scim.node.json',
 			'dist/nodes/K2Scim/k2.dark.svg',
 			'dist/nodes/K2Scim/k2.svg',
+			'dist/nodes/K2ScimTrigger/K2ScimTrigger.node.json',
+			'dist/nodes/K2ScimTrigger/k2.dark.svg',
+			'dist/nodes/K2ScimTrigger/k2.svg',
 			'index.js',
 			'package.json',
 			...distJs,
@@ -110,8 +113,8 @@ describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed
 		assert.equal(installed.packageName, PACKAGE_NAME);
 		assert.equal(installed.installedVersion, pkg.version);
 		assert.deepEqual(
-			installed.installedNodes.map((n) => n.type),
-			[NODE_TYPE],
+			installed.installedNodes.map((n) => n.type).sort(),
+			[NODE_TYPE, `${PACKAGE_NAME}.k2ScimTrigger`],
 		);
 		const listed = await n8n.listCommunityPackages();
 		assert.deepEqual(

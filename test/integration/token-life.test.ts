@@ -17,7 +17,7 @@ describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
 	after(async () => k2?.stop());
 
 	test('n8n loads the package types a community install gets', () => {
-		assert.deepEqual(k2.harness.loadedNodeTypes, ['n8n-nodes-k2-scim.k2Scim']);
+		assert.deepEqual(k2.harness.loadedNodeTypes, ['n8n-nodes-k2-scim.k2Scim', 'n8n-nodes-k2-scim.k2ScimTrigger']);
 		assert.deepEqual(k2.harness.loadedCredentialTypes, ['k2ScimOAuth2Api']);
 	});
 
