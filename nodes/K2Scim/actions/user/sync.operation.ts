@@ -151,6 +151,15 @@ export const description: INodeProperties[] = [
 					'Which K2 groups Sync owns. Within them, each user whose item has Groups ends up in exactly those groups. Memberships in other groups are left alone and listed in the user\'s otherGroups. Users whose item has no Groups are never removed from a group.',
 			},
 			{
+				displayName: 'Max Deprovisions (%)',
+				name: 'maxDeprovisionsPercent',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 20,
+				description:
+					'Second safety limit: the share of the K2 users in the deprovision scope that one run may deprovision (Okta\'s import safeguard defaults to 20%). Above it, as above Max Deprovisions per Run.',
+			},
+			{
 				displayName: 'Max Deprovisions per Run',
 				name: 'maxDeprovisions',
 				type: 'number',
@@ -160,13 +169,14 @@ export const description: INodeProperties[] = [
 					'Safety limit (a whole number, 0 or more): if more users would be deprovisioned, no user is deprovisioned, and the run fails or holds them for approval (Over the Limit), like Entra ID\'s accidental-deletion threshold. Nothing is ever deprovisioned when an input item has no usable match key.',
 			},
 			{
-				displayName: 'Max Deprovisions (%)',
-				name: 'maxDeprovisionsPercent',
-				type: 'number',
-				typeOptions: { minValue: 0, maxValue: 100 },
-				default: 20,
-				description:
-					'Second safety limit: the share of the K2 users in the deprovision scope that one run may deprovision (Okta\'s import safeguard defaults to 20%). Above it, as above Max Deprovisions per Run.',
+				displayName: 'Output',
+				name: 'output',
+				type: 'options',
+				options: [
+					{ name: 'One Item per User', value: 'perUser' },
+					{ name: 'One Summary Item', value: 'summary' },
+				],
+				default: 'perUser',
 			},
 			{
 				displayName: 'Over the Limit',
@@ -187,16 +197,6 @@ export const description: INodeProperties[] = [
 				],
 				default: 'fail',
 				description: 'What happens when more users would be deprovisioned than the limits allow',
-			},
-			{
-				displayName: 'Output',
-				name: 'output',
-				type: 'options',
-				options: [
-					{ name: 'One Item per User', value: 'perUser' },
-					{ name: 'One Summary Item', value: 'summary' },
-				],
-				default: 'perUser',
 			},
 			requestsInFlightOption('How many writes are sent to K2 at the same time.'),
 			requestsInFlightModeOption(),
