@@ -19,6 +19,7 @@ test('limitExceeded: the count limit first, then the share of the users in scope
 test('readApprovals: held items, n8n items, IDs in a list or a string; anything else is a problem', () => {
 	assert.deepEqual(readApprovals(''), { approvals: [] });
 	assert.deepEqual(readApprovals(undefined), { approvals: [] });
+	assert.match((readApprovals(null) as { problem: string }).problem, /is null: the expression gave nothing/);
 	assert.deepEqual(readApprovals(' a1, b2\nc3 ,'), { approvals: [{ id: 'a1' }, { id: 'b2' }, { id: 'c3' }] });
 	assert.deepEqual(readApprovals([{ json: { id: 'a1', deprovision: 'delete', userName: 'x@example.com', externalId: 'E1', reason: 'r' } }, 'b2']), {
 		approvals: [{ id: 'a1', action: 'delete', userName: 'x@example.com', externalId: 'E1' }, { id: 'b2' }],

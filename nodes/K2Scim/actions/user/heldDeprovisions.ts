@@ -41,7 +41,10 @@ export function limitExceeded(count: number, inScope: number, limits: Deprovisio
  * K2 IDs, or IDs separated by commas or new lines. A problem message when it is not one of those.
  */
 export function readApprovals(value: unknown): { approvals: Approval[] } | { problem: string } {
-	if (value === undefined || value === null || value === '') return { approvals: [] };
+	if (value === undefined || value === '') return { approvals: [] };
+	// An expression that found nothing: approving nobody by accident would hold the users again
+	// without saying why. (n8n 1.123's vm expression engine gives null for $('Node').all().)
+	if (value === null) return { problem: "is null: the expression gave nothing. On n8n 1.123, $('Node').all() gives null in expressions: pass the held items along in the items' json instead, as example 2 does" };
 	const entries = typeof value === 'string' ? value.split(/[,\n]/).map((id) => id.trim()).filter(Boolean) : value;
 	if (!Array.isArray(entries)) return { problem: `must be a list of held items or K2 IDs, not ${typeof value}` };
 	const approvals: Approval[] = [];
