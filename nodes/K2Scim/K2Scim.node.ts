@@ -31,7 +31,9 @@ export class K2Scim implements INodeType {
 		defaults: { name: 'K2 SCIM' },
 		usableAsTool: true,
 		inputs: [NodeConnectionTypes.Main],
-		outputs: [NodeConnectionTypes.Main],
+		// User > Sync with Options > Over the Limit "Hold for Approval" has a second output for the
+		// deprovisions held above its limits (n8n appends the error output after it).
+		outputs: `={{ $parameter.resource === "user" && $parameter.operation === "sync" && ($parameter.syncOptions || {}).overLimit === "hold" ? [{ type: "${NodeConnectionTypes.Main}", displayName: "Done" }, { type: "${NodeConnectionTypes.Main}", displayName: "Held for Approval" }] : ["${NodeConnectionTypes.Main}"] }}`,
 		credentials: [{ name: 'k2ScimOAuth2Api', required: true }],
 		properties: [
 			{

@@ -178,7 +178,10 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		}
 	});
 
-	test('#2 nightly HR sync: dry run writes nothing; dry run off creates the users and groups; the summary counts match', async () => {
+	test('#2 nightly HR sync: dry run writes nothing; dry run off creates the users and groups; the summary counts match; leavers over 20% wait for approval, then only those still missing are deactivated', async () => {
+		// The example deactivates K2 users with an External ID that its export lacks: start from an
+		// empty K2, not from the users the other examples' tests made.
+		await sandbox.reset();
 		const wf = await n8n.createWorkflow(loadExample('02-nightly-hr-sync.json', credential));
 		const userNames = ['ada.lovelace@example.com', 'grace.hopper@example.com', 'alan.turing@example.com', 'katherine.johnson@example.com'];
 		const usersBefore = (await scim().listUsers()).length;
@@ -229,6 +232,50 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		const [unchanged] = N8n.nodeOutput(third, 'Summary');
 		assert.equal(unchanged.unchanged, 4, JSON.stringify(unchanged));
 		assert.equal(unchanged.created + unchanged.updated + unchanged.groupChanges, 0, JSON.stringify(unchanged));
+
+		// Three people left HR at once: more than 20% of the K2 users with an External ID. Nothing is
+		// deactivated; they leave Sync by Held for Approval and the execution waits for the approval.
+		const leavers = ['left.one@example.com', 'left.two@example.com', 'left.three@example.com'];
+		for (const [i, name] of leavers.entries()) await scim().createUser(name, { externalId: `E900${i}` });
+		const workflowData = await n8n.getWorkflow(wf.id);
+		setDryRun(false)(workflowData);
+		const executionId = await n8n.runManually(workflowData, 'Every Night at 02:00');
+		const waiting = await waitFor('the execution to wait for approval', 90_000, async () => {
+			const execution = await n8n.getExecution(executionId);
+			if (!['new', 'running', 'waiting'].includes(execution.status)) throw new Error(`execution ended ${execution.status}: ${N8n.executionError(execution)}`);
+			return execution.status === 'waiting' ? execution : undefined;
+		});
+		const held = (waiting.data.resultData.runData['Sync K2 Users'][0].data.main[1] ?? []).map((item: any) => item.json);
+		assert.deepEqual(held.map((json: any) => [json.userName, json.action, json.deprovision]).sort(), leavers.map((name) => [name, 'held', 'deactivate']).sort());
+		assert.match(held[0].reason, /Held for approval: 3 of the \d+ users in the deprovision scope .*Max Deprovisions \(%\) \(20%\)/);
+		const [heldSummary] = N8n.nodeOutput(waiting, 'Summary');
+		assert.match(heldSummary.message, /3 held for approval, nothing written for them/);
+		for (const name of leavers) assert.equal((await userByName(name)).active, true, `${name} is not deactivated before the approval`);
+
+		// While the approval waits, one held account is re-keyed in K2 (another person's now): the
+		// approval names the person as held, so that account must not be deactivated.
+		const rekeyed = leavers[2];
+		const { id: rekeyedId } = await userByName(rekeyed);
+		await scim().request('PATCH', `/Users/${rekeyedId}`, {
+			schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+			Operations: [{ op: 'replace', path: 'externalId', value: 'E9002-rehired' }],
+		});
+
+		const resume = await fetch(`${n8n.baseUrl}/webhook-waiting/${executionId}`, {
+			method: 'POST',
+			headers: { 'content-type': 'application/json' },
+			body: JSON.stringify({ approved: true }),
+		});
+		assert.ok(resume.status < 300, `resume: ${resume.status} ${await resume.text()}`);
+		const approved = await n8n.waitForExecutionId(executionId, 90_000);
+		assert.equal(approved.status, 'success', N8n.executionError(approved));
+		const [applied] = N8n.nodeOutput(approved, 'Apply Approved Deprovisions');
+		assert.equal(applied.counts['deprovision:deactivated'], 2, JSON.stringify(applied));
+		assert.equal(applied.counts['deprovision:notDeprovisioned'], 1, JSON.stringify(applied));
+		// Re-keyed, it is a user missing from the export that nobody approved: held again, not deactivated.
+		assert.match(applied.report, /1 held for approval, nothing written for them/);
+		assert.match(applied.report, /1 approved deprovision not applied: left\.three@example\.com \(its externalId changed in K2 since it was held/);
+		assert.deepEqual(await Promise.all(leavers.map(async (name) => (await userByName(name)).active)), [false, false, true]);
 	});
 
 	test('#3 offboarding webhook: deactivates the user and removes it from both its groups', async () => {

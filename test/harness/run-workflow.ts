@@ -100,6 +100,8 @@ export interface RunOptions {
 export interface RunResult {
 	/** The node's output items (json and pairedItem), or undefined when it failed. */
 	output?: INodeExecutionData[];
+	/** Every output of the node (Sync's Held for Approval is the second), or undefined when it failed. */
+	outputs?: INodeExecutionData[][];
 	/** The error the node ended with, as n8n records it. */
 	error?: Error & { description?: string; httpCode?: string; context?: IDataObject };
 	run: IRun;
@@ -170,6 +172,7 @@ export async function runNode(harness: Harness, options: RunOptions): Promise<Ru
 	const task = run.data.resultData.runData['K2 SCIM']?.[0];
 	return {
 		output: task?.data?.main?.[0] ?? undefined,
+		outputs: task?.data?.main?.map((items) => items ?? []),
 		error: (task?.error ?? run.data.resultData.error) as RunResult['error'],
 		run,
 	};

@@ -99,10 +99,11 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 
 	let perItem: Array<INodeExecutionData[] | Error>;
 	let additional: INodeExecutionData[] = [];
+	let held: INodeExecutionData[] | undefined;
 	if (operation.executeAll) {
 		const result = await operation.executeAll.call(this, items.length);
 		if (Array.isArray(result)) perItem = result;
-		else ({ perItem, additional } = result);
+		else ({ perItem, additional, held } = result);
 		// A batch has attempted every item by now: fail with all its failures, not the first one.
 		if (!continueOnFail) throwBatchFailures(this, perItem);
 	} else {
@@ -128,5 +129,5 @@ export async function router(this: IExecuteFunctions): Promise<INodeExecutionDat
 		for (const entry of result) output.push({ ...entry, pairedItem: { item: itemIndex } });
 	});
 	output.push(...additional);
-	return [output];
+	return held ? [output, held] : [output];
 }

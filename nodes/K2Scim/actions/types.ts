@@ -22,4 +22,6 @@ export interface BatchResult {
 	perItem: Array<INodeExecutionData[] | Error>;
 	/** Emitted after the per-item results, with their own pairedItem. */
 	additional: INodeExecutionData[];
+	/** A second output (Sync's Held for Approval), when the operation has one. */
+	held?: INodeExecutionData[];
 }

@@ -20,6 +20,8 @@ import { notKeptByK2 } from './notKept';
 import type { NotKeptByK2 } from './notKept';
 import { syncGroups } from './syncGroups';
 import type { SyncUserRef } from './syncGroups';
+import { heldItem, limitExceeded, readApprovals, splitByApproval } from './heldDeprovisions';
+import type { Approval } from './heldDeprovisions';
 import { failedItem, summaryItem, syncFailedError } from './syncReport';
 import type { SyncFailure } from './syncReport';
 
@@ -55,6 +57,15 @@ export const description: INodeProperties[] = [
 		default: {},
 		displayOptions: { show },
 		options: [
+			{
+				displayName: 'Approved Deprovisions',
+				name: 'approvedDeprovisions',
+				type: 'string',
+				default: '',
+				placeholder: "e.g. {{ $('Sync K2 Users').all(1).map(item => item.json) }}",
+				description:
+					'Deprovisions a person approved: the items Held for Approval gave (an expression returning them), or their K2 IDs, comma-separated. Each is applied only if this run would still deprovision that user (not in the input, in scope, same Username and External ID as when held); the others come out with the reason.',
+			},
 			{
 				displayName: 'Create Missing Groups',
 				name: 'createMissingGroups',
@@ -140,13 +151,22 @@ export const description: INodeProperties[] = [
 					'Which K2 groups Sync owns. Within them, each user whose item has Groups ends up in exactly those groups. Memberships in other groups are left alone and listed in the user\'s otherGroups. Users whose item has no Groups are never removed from a group.',
 			},
 			{
+				displayName: 'Max Deprovisions (%)',
+				name: 'maxDeprovisionsPercent',
+				type: 'number',
+				typeOptions: { minValue: 0, maxValue: 100 },
+				default: 20,
+				description:
+					'Second safety limit: the share of the K2 users in the deprovision scope that one run may deprovision (Okta\'s import safeguard defaults to 20%). Above it, as above Max Deprovisions per Run.',
+			},
+			{
 				displayName: 'Max Deprovisions per Run',
 				name: 'maxDeprovisions',
 				type: 'number',
 				typeOptions: { minValue: 0, numberPrecision: 0 },
 				default: 10,
 				description:
-					'Safety limit (a whole number, 0 or more): if more users would be deprovisioned, no user is deprovisioned and the run fails (like Entra ID\'s accidental-deletion threshold). Nothing is ever deprovisioned when an input item has no usable match key.',
+					'Safety limit (a whole number, 0 or more): if more users would be deprovisioned, no user is deprovisioned, and the run fails or holds them for approval (Over the Limit), like Entra ID\'s accidental-deletion threshold. Nothing is ever deprovisioned when an input item has no usable match key.',
 			},
 			{
 				displayName: 'Output',
@@ -157,6 +177,26 @@ export const description: INodeProperties[] = [
 					{ name: 'One Summary Item', value: 'summary' },
 				],
 				default: 'perUser',
+			},
+			{
+				displayName: 'Over the Limit',
+				name: 'overLimit',
+				type: 'options',
+				options: [
+					{
+						name: 'Stop the Run',
+						value: 'fail',
+						description: 'Nothing is written to K2 and the run fails',
+					},
+					{
+						name: 'Hold for Approval',
+						value: 'hold',
+						description:
+							'Adds the output Held for Approval (second output; the error output, if used, moves to third): everything else is applied, and each held user comes out there',
+					},
+				],
+				default: 'fail',
+				description: 'What happens when more users would be deprovisioned than the limits allow',
 			},
 			requestsInFlightOption('How many writes are sent to K2 at the same time.'),
 			requestsInFlightModeOption(),
@@ -172,6 +212,9 @@ interface SyncOptions {
 	deprovisionFilter: string;
 	dryRun: boolean;
 	maxDeprovisions: number;
+	maxDeprovisionsPercent?: number;
+	overLimit: 'fail' | 'hold';
+	approvals: Approval[];
 	output: 'perUser' | 'summary';
 	requestsInFlight: number;
 }
@@ -190,6 +233,9 @@ function readOptions(ctx: IExecuteFunctions): SyncOptions {
 		deprovisionFilter: String(raw.deprovisionFilter ?? '').trim(),
 		dryRun: readDryRun(ctx, raw.dryRun),
 		maxDeprovisions: readMaxDeprovisions(ctx, raw.maxDeprovisions),
+		maxDeprovisionsPercent: readMaxDeprovisionsPercent(ctx, raw.maxDeprovisionsPercent),
+		overLimit: readOverLimit(ctx, raw.overLimit),
+		approvals: readApprovedDeprovisions(ctx, raw.approvedDeprovisions),
 		output: (raw.output as SyncOptions['output']) ?? 'perUser',
 		requestsInFlight: readRequestsInFlight(ctx, 'syncOptions.requestsInFlight'),
 	};
@@ -248,6 +294,32 @@ function readMaxDeprovisions(ctx: IExecuteFunctions, value: unknown): number {
 	});
 }
 
+/** A percentage from 0 to 100 (a numeric string from an expression counts); undefined when not added. */
+function readMaxDeprovisionsPercent(ctx: IExecuteFunctions, value: unknown): number | undefined {
+	if (value === undefined || value === null || value === '') return undefined;
+	const number = typeof value === 'number' ? value : typeof value === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(value) ? Number(value) : NaN;
+	if (Number.isFinite(number) && number >= 0 && number <= 100) return number;
+	throw new NodeOperationError(ctx.getNode(), `Max Deprovisions (%) must be a number from 0 to 100, not ${JSON.stringify(value)}`, {
+		description: 'Fix Options > Max Deprovisions (%). Nothing was read from or sent to K2.',
+	});
+}
+
+function readOverLimit(ctx: IExecuteFunctions, value: unknown): SyncOptions['overLimit'] {
+	if (value === undefined || value === 'fail' || value === 'hold') return value ?? 'fail';
+	throw new NodeOperationError(ctx.getNode(), `Over the Limit "${String(value)}" is not an option`, {
+		description: 'Choose "Stop the Run" or "Hold for Approval" in Options > Over the Limit. Nothing was read from or sent to K2.',
+	});
+}
+
+function readApprovedDeprovisions(ctx: IExecuteFunctions, value: unknown): Approval[] {
+	const read = readApprovals(value);
+	if ('approvals' in read) return read.approvals;
+	throw new NodeOperationError(ctx.getNode(), `Approved Deprovisions ${read.problem}`, {
+		description:
+			"Give the items Held for Approval gave, e.g. {{ $('Sync K2 Users').all(1).map(item => item.json) }}, or K2 IDs separated by commas. Nothing was read from or sent to K2.",
+	});
+}
+
 interface DesiredItem {
 	itemIndex: number;
 	fields: UserFields;
@@ -292,16 +364,24 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		keys.map((key) => (key instanceof Error ? undefined : key)),
 		{ matchOn, deprovision: { mode: deprovisionSkipped ? 'none' : options.deprovision, inScope }, leaveOut: notKept.leaveOut },
 	);
-	if (planner.deprovision.length > options.maxDeprovisions && !options.dryRun) {
+	// Approved deprovisions are applied whatever the limits; the limits count the others. Over a
+	// limit, those are held for approval (an output of their own) or stop the run before any write.
+	const approval = splitByApproval(planner.deprovision, options.approvals, existing, inScope);
+	const inScopeCount = options.maxDeprovisionsPercent === undefined ? 0 : existing.filter(inScope).length;
+	const overLimit = limitExceeded(approval.unapproved.length, inScopeCount, { maxCount: options.maxDeprovisions, maxPercent: options.maxDeprovisionsPercent });
+	if (overLimit && options.overLimit === 'fail' && !options.dryRun) {
+		const verb = options.deprovision === 'delete' ? 'deleted' : 'deactivated';
 		throw new NodeOperationError(
 			this.getNode(),
-			`Sync stopped: ${planner.deprovision.length} K2 users would be ${options.deprovision === 'delete' ? 'deleted' : 'deactivated'}, more than the limit of ${options.maxDeprovisions}`,
+			`Sync stopped: ${approval.unapproved.length} K2 users would be ${verb}, more than the limit${options.maxDeprovisionsPercent === undefined ? ` of ${options.maxDeprovisions}` : ''} (${overLimit})`,
 			{
 				description:
-					'Nothing was written to K2. If the input is complete and this is expected, raise "Max Deprovisions per Run"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
+					'Nothing was written to K2. If the input is complete and this is expected, raise the limit (Max Deprovisions per Run, Max Deprovisions (%)) or set Over the Limit to "Hold for Approval"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
 			},
 		);
 	}
+	const held = overLimit && options.overLimit === 'hold' ? approval.unapproved : [];
+	const toDeprovision = held.length ? approval.approved : [...approval.approved, ...approval.unapproved];
 
 	// 3. User writes, C at a time. Each item's other fields are read (and checked) just before its
 	// own write: reading n8n expressions costs CPU that now overlaps the requests in flight
@@ -337,7 +417,12 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	if (deprovisionSkipped) {
 		additional.push({ json: { type: 'deprovision', action: 'skipped', reason: deprovisionSkipped }, pairedItem: badKeys.map((item) => ({ item })) });
 	}
-	for (const json of await applyDeprovisions(this, planner.deprovision, options.dryRun, options.requestsInFlight)) {
+	for (const entry of approval.notApplied) {
+		const user = entry.user;
+		const json: IDataObject = { type: 'deprovision', action: 'notDeprovisioned', id: entry.approval.id, userName: user?.userName ?? entry.approval.userName ?? null, reason: `Approved, not applied: ${entry.reason}` };
+		additional.push({ json, pairedItem: [] });
+	}
+	for (const json of await applyDeprovisions(this, toDeprovision, options.dryRun, options.requestsInFlight)) {
 		if (json.action !== 'error') {
 			additional.push({ json, pairedItem: [] });
 			continue;
@@ -375,6 +460,12 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		additional.push(json.action === 'error' ? failedItem(json, pairedItem, toErrorOutput) : { json, pairedItem });
 	}
 
+	// Held deprovisions, one item each on their own output: nothing was written for them.
+	const heldAt = new Date().toISOString();
+	const heldItems: INodeExecutionData[] = held.map((plan) => ({ json: heldItem(plan, overLimit!, heldAt, options.dryRun), pairedItem: [] }));
+	// The output exists only with Over the Limit "Hold for Approval" (K2Scim.node.ts: outputs).
+	const heldOutput = options.overLimit === 'hold' ? heldItems : undefined;
+
 	// What K2 did not keep, once per run (and remembered for the next one).
 	notKept.save();
 
@@ -385,7 +476,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	if (options.output === 'summary') {
 		const summary = summaryItem(perItem, additional, failures, {
 			dryRun: options.dryRun,
-			deprovisionLimitExceeded: planner.deprovision.length > options.maxDeprovisions,
+			deprovisionLimitExceeded: overLimit !== undefined && options.overLimit === 'fail',
+			held: heldItems.map((entry) => entry.json),
 			deprovisionSkipped,
 			notKeptByK2: notKept.list(),
 		});
@@ -397,6 +489,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			return [failedItem({ type: 'user', error: result.message, ...(description ? { description } : {}) }, { item }, toErrorOutput)];
 		});
 		return {
+			held: heldOutput,
 			perItem: perItem.map(() => []),
 			additional: [
 				{ json: summary, pairedItem: perItem.map((_, item) => ({ item })) },
@@ -405,7 +498,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			],
 		};
 	}
-	return { perItem, additional };
+	return { perItem, additional, held: heldOutput };
 }
 
 /** Deactivates or deletes each planned user; one entry per user, in plan order, `action: 'error'` for a failure. */

@@ -27,6 +27,8 @@ interface SyncNotes {
 	deprovisionLimitExceeded: boolean;
 	deprovisionSkipped?: string;
 	notKeptByK2?: string[];
+	/** The Held for Approval items (their json). */
+	held?: IDataObject[];
 }
 
 export function failureCounts(failures: readonly SyncFailure[]): Record<SyncFailure['kind'], number> {
@@ -97,6 +99,7 @@ export function summaryItem(
 		deprovisionLimitExceeded: notes.deprovisionLimitExceeded,
 		...(notes.deprovisionSkipped ? { deprovisionSkipped: notes.deprovisionSkipped } : {}),
 		...(notes.notKeptByK2?.length ? { notKeptByK2: notes.notKeptByK2 } : {}),
+		...(notes.held?.length ? { heldForApproval: notes.held.length } : {}),
 		report: reportText(perItem, additional, failures, notes),
 	};
 }
@@ -148,11 +151,13 @@ export function reportText(
 	}
 	const deprovisions = new Map<string, string[]>();
 	const groupsBy = new Map<string, string[]>();
+	const notApplied: string[] = [];
 	for (const entry of additional) {
 		const json = (entry.json.error && typeof entry.json.error === 'object' ? entry.json.error : entry.json) as IDataObject;
 		if (json.action === 'error' || json.error !== undefined) continue;
 		const action = String(json.action);
-		if (json.type === 'deprovision' && action !== 'skipped') deprovisions.set(action, [...(deprovisions.get(action) ?? []), userLabel(json)]);
+		if (json.type === 'deprovision' && action === 'notDeprovisioned') notApplied.push(`${userLabel(json)} (${String(json.reason).replace(/^Approved, not applied: /, '')})`);
+		else if (json.type === 'deprovision' && action !== 'skipped') deprovisions.set(action, [...(deprovisions.get(action) ?? []), userLabel(json)]);
 		if (json.type === 'group' && action !== 'unchanged') {
 			const added = Array.isArray(json.membersAdded) ? json.membersAdded.length : 0;
 			const removed = Array.isArray(json.membersRemoved) ? json.membersRemoved.length : 0;
@@ -161,7 +166,12 @@ export function reportText(
 		}
 	}
 	for (const [action, names] of deprovisions) lines.push(`${names.length} ${label(action)} (not in the input): ${named(names)}.`);
+	if (notApplied.length) lines.push(`${notApplied.length} approved deprovision${notApplied.length === 1 ? '' : 's'} not applied: ${named(notApplied)}.`);
 	for (const [action, names] of groupsBy) lines.push(`Groups ${label(action)}: ${named(names)}.`);
+	if (notes.held?.length) {
+		const reason = String(notes.held[0].reason).replace(/^Held for approval: /, '');
+		lines.push(`${notes.held.length} held for approval, nothing written for them (${reason}): ${named(notes.held.map((json) => userLabel(json)))}.`);
+	}
 	if (notes.deprovisionSkipped) lines.push(notes.deprovisionSkipped);
 	if (notes.deprovisionLimitExceeded) lines.push('More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.');
 	if (failures.length) lines.push(`Failed (${failures.length}): ${listFailures(failures)}.`);
