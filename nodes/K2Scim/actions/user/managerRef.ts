@@ -117,9 +117,13 @@ export class SyncManagers {
 		return planner.planItem(fields, itemIndex);
 	}
 
-	/** After an item's write (or its Dry Run report): what the second pass needs. */
+	/** After each item's write (or its Dry Run report): who it is now, and what the second pass needs. */
 	wrote(itemIndex: number, fields: UserFields, user: ScimUser | undefined, json: IDataObject): void {
-		if (fields.managerReference || this.selfNamed.has(itemIndex)) this.written.set(itemIndex, { fields, user, json });
+		this.written.set(itemIndex, { fields, user, json });
+	}
+
+	private concerned(item: number, fields: UserFields): boolean {
+		return fields.managerReference !== undefined || this.selfNamed.has(item);
 	}
 
 	/**
@@ -127,7 +131,8 @@ export class SyncManagers {
 	 * PATCH each, none in a Dry Run) and reports on each item. Returns the failures, in item order.
 	 */
 	async secondPass(dryRun: boolean, requestsInFlight: number): Promise<SyncFailure[]> {
-		if (this.written.size === 0) return [];
+		const settling = [...this.written].filter(([item, { fields }]) => this.concerned(item, fields));
+		if (settling.length === 0) return [];
 		const after = new ManagerDirectory(this.existing);
 		const created = new Map<string, string>();
 		for (const [item, { fields, user }] of this.written) {
@@ -139,7 +144,7 @@ export class SyncManagers {
 				employeeNumber: fields.employeeNumber !== undefined ? fields.employeeNumber : user && employeeNumberOf(user),
 			});
 		}
-		const failures = await mapConcurrent([...this.written], requestsInFlight, async ([item, entry]) => {
+		const failures = await mapConcurrent(settling, requestsInFlight, async ([item, entry]) => {
 			const reason = await this.settle(item, entry, after, created, dryRun);
 			if (reason === undefined) return undefined;
 			entry.json.managerError = reason;
@@ -187,6 +192,8 @@ export class SyncManagers {
 
 	/** The manager among the item's changes, as the item's own write reports its changes. */
 	private describeChange(json: IDataObject, user: ScimUser, to: unknown, dryRun: boolean): void {
+		// A user created in this run reports no changes: its manager shows in `manager`, as part of the create.
+		if (json.action === 'created') return;
 		json.changes = { ...((json.changes as IDataObject) ?? {}), [MANAGER_PATH]: { from: getByPath(user, MANAGER_PATH) ?? null, to } };
 		json.changedAttributes = [...((json.changedAttributes as string[]) ?? []), MANAGER_PATH];
 		if (json.action !== 'unchanged') return;
