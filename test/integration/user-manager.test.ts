@@ -10,6 +10,8 @@ import type { IDataObject } from 'n8n-workflow';
 import { ENTERPRISE, errorText, userItems } from '../identity/support';
 import type { K2Fixture } from '../support/fixture';
 import { count, startK2, writes } from '../support/fixture';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
 
 const MANAGER = `${ENTERPRISE}:manager`;
 
@@ -31,10 +33,16 @@ function parameters(operation: 'sync' | 'createOrUpdate', managerIs?: string, sy
 
 describe('Manager by reference', () => {
 	let k2: K2Fixture;
+	let proxy: ScimProxy;
 	before(async () => {
 		k2 = await startK2();
+		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
+		await connectThrough(k2, proxy, 'via-proxy');
 	});
-	after(async () => k2?.stop());
+	after(async () => {
+		await proxy?.close();
+		await k2?.stop();
+	});
 	beforeEach(async () => {
 		await k2.sandbox.reset();
 		k2.sandbox.resetStats();
@@ -172,5 +180,37 @@ describe('Manager by reference', () => {
 		assert.match(errorText(unknown.output![0]), /Manager not resolved: no K2 user has the Username "ghost@example.com"/);
 		assert.equal(writes(k2.sandbox), 0);
 		assert.equal(await k2.scim.findUser('c@example.com'), undefined);
+	});
+
+	test('Create or Update: a K2 that refuses a filter on employeeNumber is asked once; the run resolves from one listing', async () => {
+		const boss = await k2.scim.createUser('boss@example.com', { [ENTERPRISE]: { employeeNumber: '100' } });
+		await k2.scim.createUser('other@example.com', { [ENTERPRISE]: { employeeNumber: '200' } });
+		const filters: string[] = [];
+		proxy.before = (route, request) => {
+			const filter = new URL(request.url, 'http://x').searchParams.get('filter');
+			if (route !== 'GET /Users' || filter === null) return;
+			filters.push(filter);
+			if (filter.includes('employeeNumber')) {
+				return { status: 400, headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'unsupported attribute' }) };
+			}
+		};
+		try {
+			k2.sandbox.resetStats();
+			const run = await k2.run(parameters('createOrUpdate', 'employeeNumber'), [
+				{ mail: 'a@example.com', boss: '100' },
+				{ mail: 'b@example.com', boss: '100' },
+				{ mail: 'c@example.com', boss: '999' },
+			], { credentialId: 'via-proxy', continueOnFail: true });
+			const reads = count(k2.sandbox, 'GET /Users');
+			assert.deepEqual(run.output!.slice(0, 2).map((item) => item.json.action), ['created', 'created']);
+			assert.equal(await managerOf('a@example.com'), boss.id);
+			assert.equal(await managerOf('b@example.com'), boss.id);
+			assert.match(errorText(run.output![2]), /no K2 user has the Employee Number "999"/);
+			assert.equal(filters.filter((filter) => filter.includes('employeeNumber')).length, 1, `asked once: ${filters.join(' | ')}`);
+			const forwarded = filters.length - 1; // all but the refused one
+			assert.equal(reads, forwarded + 1, 'and one listing');
+		} finally {
+			proxy.before = () => undefined;
+		}
 	});
 });

@@ -63,13 +63,6 @@ export function employeeNumberOf(user: ScimUser): unknown {
 	return getByPath(user, EMPLOYEE_NUMBER_PATH);
 }
 
-/** The K2 id a user's manager attribute holds, if any. */
-export function managerIdOf(user: ScimUser): string | undefined {
-	const value = getByPath(user, MANAGER_PATH);
-	const id = value && typeof value === 'object' ? (value as { value?: unknown }).value : undefined;
-	return typeof id === 'string' ? id : undefined;
-}
-
 /** Whether a reference names the user it is given for (by its own username or employee number). */
 export function namesItself(reference: ManagerReference, own: { userName?: unknown; employeeNumber?: unknown }): boolean {
 	const mine = keyOf(reference.by, own[reference.by]);

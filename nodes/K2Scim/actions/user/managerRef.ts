@@ -18,10 +18,19 @@ import { mapConcurrent } from '../../utils/concurrency';
 import { findUsers } from './locate';
 import type { SyncFailure } from './syncReport';
 
-// Runs in which K2 refused a filter on employeeNumber (an enterprise attribute K2 may not filter
-// on), and the one listing each such run resolves employee numbers from instead.
-const employeeNumberUnfiltered = new WeakSet<IExecuteFunctions>();
-const listings = new WeakMap<IExecuteFunctions, Promise<ManagerDirectory>>();
+/**
+ * Per run (per execution context, as transport/filterOperators.ts keeps K2's answers about filter
+ * operators): whether K2 filters on employeeNumber (an enterprise attribute K2 may not filter on),
+ * the first such lookup while it is unanswered (the others wait for it: a run asks once), and the
+ * one listing a run that K2 refused resolves employee numbers from instead.
+ */
+interface EmployeeNumberFilter {
+	accepted: boolean;
+	refused: boolean;
+	asking?: Promise<void>;
+	listing?: Promise<ManagerDirectory>;
+}
+const runs = new WeakMap<IExecuteFunctions, EmployeeNumberFilter>();
 
 /**
  * Looks a reference up with a SCIM filter (`userName eq`, `…:employeeNumber eq`; NFC and NFD
@@ -29,22 +38,33 @@ const listings = new WeakMap<IExecuteFunctions, Promise<ManagerDirectory>>();
  * filter) is asked once per run: the run then lists the users once and resolves in memory.
  */
 async function lookUp(ctx: IExecuteFunctions, reference: ManagerReference, itemIndex: number): Promise<Resolution> {
-	if (reference.by === 'userName') return resolveFromFound(reference, await findUsers(ctx, 'userName', reference.value, 'createOrUpdate', itemIndex));
-	if (!employeeNumberUnfiltered.has(ctx)) {
+	const find = async () => resolveFromFound(reference, await findUsers(ctx, reference.by, reference.value, 'createOrUpdate', itemIndex));
+	if (reference.by === 'userName') return await find();
+	let run = runs.get(ctx);
+	if (!run) runs.set(ctx, (run = { accepted: false, refused: false }));
+	// Waits while another lookup asks; from here to setting `asking` nothing awaits, so one asks.
+	while (run.asking !== undefined) await run.asking;
+	if (!run.refused) {
+		const asking = !run.accepted;
+		let answered = (): void => undefined;
+		if (asking) run.asking = new Promise<void>((resolve) => (answered = resolve));
 		try {
-			return resolveFromFound(reference, await findUsers(ctx, 'employeeNumber', reference.value, 'createOrUpdate', itemIndex));
+			const found = await find();
+			run.accepted = true;
+			return found;
 		} catch (error) {
 			if (!(error instanceof NodeApiError && error.httpCode === '400')) throw error;
-			employeeNumberUnfiltered.add(ctx);
+			run.refused = true;
+		} finally {
+			if (asking) {
+				run.asking = undefined;
+				answered();
+			}
 		}
 	}
-	let listing = listings.get(ctx);
-	if (!listing) {
-		const attributes = `id,userName,${EMPLOYEE_NUMBER_PATH}`;
-		listing = users.list(ctx, { attributes }, { context: { resource: 'user', operation: 'createOrUpdate' }, itemIndex }).then((all) => new ManagerDirectory(all));
-		listings.set(ctx, listing);
-	}
-	return (await listing).resolve(reference);
+	const attributes = `id,userName,${EMPLOYEE_NUMBER_PATH}`;
+	run.listing ??= users.list(ctx, { attributes }, { context: { resource: 'user', operation: 'createOrUpdate' }, itemIndex }).then((all) => new ManagerDirectory(all));
+	return (await run.listing).resolve(reference);
 }
 
 /**
