@@ -188,11 +188,12 @@ describe('Manager by reference', () => {
 		const filters: string[] = [];
 		proxy.before = (route, request) => {
 			const filter = new URL(request.url, 'http://x').searchParams.get('filter');
-			if (route !== 'GET /Users' || filter === null) return;
+			if (route !== 'GET /Users' || filter === null) return undefined;
 			filters.push(filter);
 			if (filter.includes('employeeNumber')) {
 				return { status: 400, headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:Error'], status: '400', scimType: 'invalidFilter', detail: 'unsupported attribute' }) };
 			}
+			return undefined;
 		};
 		try {
 			k2.sandbox.resetStats();
