@@ -49,12 +49,14 @@ async function lookUp(ctx: IExecuteFunctions, reference: ManagerReference, itemI
 		let answered = (): void => undefined;
 		if (asking) run.asking = new Promise<void>((resolve) => (answered = resolve));
 		try {
-			const found = await find();
-			run.accepted = true;
-			return found;
-		} catch (error) {
-			if (!(error instanceof NodeApiError && error.httpCode === '400')) throw error;
-			run.refused = true;
+			const found = await find().catch((error: NodeApiError) => {
+				if (!(error instanceof NodeApiError && error.httpCode === '400')) throw error;
+				run.refused = true;
+			});
+			if (found !== undefined) {
+				run.accepted = true;
+				return found;
+			}
 		} finally {
 			if (asking) {
 				run.asking = undefined;
