@@ -180,6 +180,12 @@ describe('Manager by reference', () => {
 		assert.match(errorText(unknown.output![0]), /Manager not resolved: no K2 user has the Username "ghost@example.com"/);
 		assert.equal(writes(k2.sandbox), 0);
 		assert.equal(await k2.scim.findUser('c@example.com'), undefined);
+
+		// Its own K2 ID: refused before any write.
+		const self = await k2.run(parameters('createOrUpdate', 'id'), [{ mail: 'a@example.com', boss: await idOf('a@example.com') }], { continueOnFail: true });
+		assert.match(errorText(self.output![0]), /Manager names the user itself \(K2 ID "[^"]+"\): a user cannot be their own manager/);
+		assert.equal(writes(k2.sandbox), 0);
+		assert.equal(await managerOf('a@example.com'), boss.id);
 	});
 
 	test('Create or Update: a K2 that refuses a filter on employeeNumber is asked once; the run resolves from one listing', async () => {
