@@ -157,6 +157,13 @@ describe('Manager by reference', () => {
 		assert.match(String(userItems(byId)[0].managerError), /names the user itself/);
 		assert.equal(await managerOf('me@example.com'), undefined);
 		assert.equal(count(k2.sandbox, 'PATCH /Users/:id'), 1, 'the employee number, without the manager');
+
+		// Manager and Manager ID both set: refused before any request.
+		k2.sandbox.resetStats();
+		const both = { ...parameters('sync'), additionalFields: { manager: '={{ $json.boss }}', managerId: me.id } };
+		const twice = await k2.run(both, [{ mail: 'x@example.com', boss: 'me@example.com' }], { continueOnFail: true });
+		assert.match(errorText(twice.output![0]), /Manager and Manager ID both set the manager: set it in one place/);
+		assert.equal(writes(k2.sandbox), 0);
 	});
 
 	test('Create or Update by username and by employee number: one lookup, the id written; unknown is an error before any write', async () => {
