@@ -156,10 +156,11 @@ export class SyncManagers {
 		const settling = [...this.written].filter(([item, { fields }]) => this.concerned(item, fields));
 		if (settling.length === 0) return [];
 		const after = new ManagerDirectory(this.existing);
-		const created = new Map<string, string>();
+		// Users a Dry Run would create have no K2 id yet: a stand-in, and their name for the output.
+		const toBeCreated = new Map<string, string>();
 		for (const [item, { fields, user }] of this.written) {
 			const id = ownId(item, user);
-			if (!user?.id) created.set(id, String(fields.userName ?? fields.externalId ?? `item ${item}`));
+			if (!user?.id) toBeCreated.set(id, String(fields.userName ?? fields.externalId ?? `item ${item}`));
 			after.set({
 				id,
 				userName: fields.userName ?? user?.userName,
@@ -167,7 +168,7 @@ export class SyncManagers {
 			});
 		}
 		const failures = await mapConcurrent(settling, requestsInFlight, async ([item, entry]) => {
-			const reason = await this.settle(item, entry, after, created, dryRun);
+			const reason = await this.settle(item, entry, after, toBeCreated, dryRun);
 			if (reason === undefined) return undefined;
 			entry.json.managerError = reason;
 			const failure: SyncFailure = { kind: 'user', name: String(entry.json.userName ?? entry.fields.externalId ?? `item ${item}`), reason: `Manager: ${reason}`, item };
@@ -177,14 +178,14 @@ export class SyncManagers {
 	}
 
 	/** One item: its manager as resolved after the run, set if it is not yet. Undefined, or why not. */
-	private async settle(item: number, entry: Written, after: ManagerDirectory, created: Map<string, string>, dryRun: boolean): Promise<string | undefined> {
+	private async settle(item: number, entry: Written, after: ManagerDirectory, toBeCreated: Map<string, string>, dryRun: boolean): Promise<string | undefined> {
 		const { fields, user, json } = entry;
 		const reference = fields.managerReference;
 		const self = ownId(item, user);
 		const selfNamed = (named: string) => `it names the user itself (${named}): a user cannot be their own manager; the manager was left as it is`;
 		if (!reference) return selfNamed(`K2 ID "${self}"`);
 		const resolution = after.resolve(reference);
-		json.manager = { [reference.by]: reference.value, id: 'id' in resolution && !created.has(resolution.id) ? resolution.id : null };
+		json.manager = { [reference.by]: reference.value, id: 'id' in resolution && !toBeCreated.has(resolution.id) ? resolution.id : null };
 		if (this.selfNamed.has(item) || ('id' in resolution && resolution.id === self)) return selfNamed(describeReference(reference));
 		// A manager found before the writes went into the item's own write; a later ambiguity does not undo it.
 		const kept = fields.managerId != null ? ` The manager found before the writes was ${dryRun ? 'planned' : 'set'} (id ${fields.managerId}).` : '';
@@ -192,8 +193,10 @@ export class SyncManagers {
 		if (resolution.id === fields.managerId) return undefined; // set with the item's own write (or already K2's)
 
 		// The manager exists only since this run (or the run changed who holds the reference): set it now.
-		const newManager = created.get(resolution.id);
+		// (`user` is missing only for a Dry Run create, whose report has the pending manager.)
+		const newManager = toBeCreated.get(resolution.id);
 		const operations = user ? userPatchOperations(user, { managerId: resolution.id }, this.leaveOut) : [];
+		if (user && operations.length === 0) return undefined; // K2 already has it
 		const to = newManager !== undefined ? `the K2 ID of ${newManager}, created in this run` : { value: resolution.id };
 		if (dryRun) {
 			// A Dry Run create reports its whole resource; an update gets the manager among its changes.
@@ -201,7 +204,7 @@ export class SyncManagers {
 			if (user) this.describeChange(json, user, to, true);
 			return undefined;
 		}
-		if (!user?.id || operations.length === 0) return undefined;
+		if (!user?.id) return undefined;
 		try {
 			await users.patch(this.ctx, user.id, operations, { context: { resource: 'user', operation: 'sync', id: user.id, userName: user.userName }, itemIndex: item });
 		} catch (error) {
