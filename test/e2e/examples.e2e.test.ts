@@ -218,6 +218,10 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		assert.equal(grace.title, 'Engineering Manager');
 		assert.equal(grace[ENTERPRISE]?.department, 'Engineering');
 		assert.deepEqual(grace.groups?.map((g: any) => g.display).sort(), ['Engineering', 'Managers']);
+		// Manager by username: grace is created in the same run, after ada names her (Sync's second pass).
+		assert.equal((await userByName('ada.lovelace@example.com'))[ENTERPRISE]?.manager?.value, grace.id);
+		assert.equal((await userByName('alan.turing@example.com'))[ENTERPRISE]?.manager?.value, grace.id);
+		assert.equal(grace[ENTERPRISE]?.manager, undefined);
 		const { body: groups } = await scim().request('GET', '/Groups?count=100');
 		const wanted = ['Approvers', 'Engineering', 'Finance', 'Managers', 'Research'];
 		const members = Object.fromEntries(

@@ -11,10 +11,10 @@
  * one was meant.
  */
 
-export type IdentifierKind = 'userName' | 'externalId' | 'displayName';
+export type IdentifierKind = 'userName' | 'externalId' | 'displayName' | 'employeeNumber';
 
-/** Compared without case (RFC 7643 caseExact=false). */
-const CASE_INSENSITIVE: ReadonlySet<IdentifierKind> = new Set(['userName', 'displayName']);
+/** Compared without case (RFC 7643 caseExact=false; employeeNumber: the enterprise extension's). */
+const CASE_INSENSITIVE: ReadonlySet<IdentifierKind> = new Set(['userName', 'displayName', 'employeeNumber']);
 
 /**
  * Characters that render as nothing (or as a blank) in an identifier: Unicode format characters

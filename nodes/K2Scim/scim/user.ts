@@ -19,6 +19,7 @@ import {
 import { deepEqual, findForbiddenKey, flattenAttributes, getByPath, getKey, isPlainObject, isSchemaUrn, parsePath, setByPath } from './path';
 import { identifierKey, invisibleCharacterProblem, normalizeIdentifier, sameIdentifier } from './identity';
 import { describeValue, idProblem, MAX_LENGTH, textProblem } from './validate';
+import type { ManagerReference } from './managerRef';
 
 export interface UserFields {
 	userName?: string;
@@ -35,6 +36,8 @@ export interface UserFields {
 	employeeNumber?: string | null;
 	department?: string | null;
 	managerId?: string | null;
+	/** A manager named by username or employee number (Sync, Create or Update): resolved to `managerId` before a write. */
+	managerReference?: ManagerReference;
 	/** Any other SCIM attributes, in resource shape; merged over the fields above. */
 	additionalAttributes?: Record<string, unknown>;
 }
@@ -81,6 +84,7 @@ export const USER_FIELD_LABELS: Record<keyof UserFields, string> = {
 	employeeNumber: 'Employee Number',
 	department: 'Department',
 	managerId: 'Manager ID',
+	managerReference: 'Manager',
 	additionalAttributes: 'Additional Attributes (JSON)',
 };
 

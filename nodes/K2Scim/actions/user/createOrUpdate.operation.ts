@@ -12,13 +12,14 @@ import type { User } from '../../transport/resources';
 import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, matchOnFields, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser, findUsers } from './locate';
+import { resolveManagerByLookup, selfManagerError } from './managerRef';
 import { notKeptByK2 } from './notKept';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [
 	...matchOnFields(['createOrUpdate']),
 	userNameField(['createOrUpdate']),
-	additionalFieldsCollection(['createOrUpdate']),
+	additionalFieldsCollection(['createOrUpdate'], { managerByReference: true }),
 	simplifyField('user', ['createOrUpdate']),
 ];
 
@@ -63,8 +64,12 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	}
 	const simplify = this.getNodeParameter('simplify', itemIndex, true) as boolean;
 	const context = { resource: 'user' as const, operation: 'createOrUpdate', userName: fields.userName };
+	// A manager given by username or employee number: its K2 ID, or this item fails before any write.
+	await resolveManagerByLookup(this, fields, itemIndex);
 	let match = await matchUser(this, matchOn, fields, itemIndex);
 	if (match.error) throw matchError(this, match.error, itemIndex);
+	const self = selfManagerError(this, fields, match.user?.id, itemIndex);
+	if (self) throw self;
 
 	if (!match.user) {
 		// A create whose answer was lost is looked up by the key that identifies the person best.
@@ -89,6 +94,8 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		match = await matchUser(this, matchOn, fields, itemIndex);
 		if (match.error) throw matchError(this, match.error, itemIndex);
 		if (!match.user) throw created;
+		const selfNow = selfManagerError(this, fields, match.user.id, itemIndex);
+		if (selfNow) throw selfNow;
 	}
 
 	const existing = match.user;

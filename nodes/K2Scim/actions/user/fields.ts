@@ -1,12 +1,18 @@
 import { jsonParse, NodeOperationError } from 'n8n-workflow';
 import type { IDataObject, IExecuteFunctions, INodeProperties } from 'n8n-workflow';
 
-import { normalizeUserFields, TEXT_FIELDS, toScimUser, validateUserFields } from '../../scim/user';
+import { describeReference, MANAGER_PATH, namesItself, readManager } from '../../scim/managerRef';
+import { getByPath } from '../../scim/path';
+import { normalizeUserFields, TEXT_FIELDS, toScimUser, USER_FIELD_LABELS, validateUserFields } from '../../scim/user';
 import type { ScimUser } from '../../scim/schemas';
-import type { UserFields } from '../../scim/user';
+import type { FieldProblem, UserFields } from '../../scim/user';
 
-/** The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update. */
-function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
+/**
+ * The user attributes an n8n user fills in, shared by Create, Update, Replace, Create or Update.
+ * `byReference`: the operations that look a manager up by username or employee number (Sync,
+ * Create or Update) offer Manager and Manager Is besides Manager ID.
+ */
+function attributeFields(emptyMeansClear: boolean, byReference = false): INodeProperties[] {
 	// Every text field is checked before any request: no control characters, at most 1024 characters.
 	const clear = `${emptyMeansClear ? ' Leave empty to clear it in K2.' : ''} At most 1024 characters.`;
 	return [
@@ -52,6 +58,19 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 		},
 		{ displayName: 'Family Name', name: 'familyName', type: 'string', default: '', description: `Last name.${clear}` },
 		{ displayName: 'Given Name', name: 'givenName', type: 'string', default: '', description: `First name.${clear}` },
+		...(byReference
+			? [
+					{
+						displayName: 'Manager',
+						name: 'manager',
+						type: 'string',
+						default: '',
+						placeholder: 'e.g. jane.doe@example.com',
+						description:
+							'The user\'s manager as your source names them: a Username (the default), an Employee Number or a K2 ID (add Manager Is to say which). The node looks the manager up and writes their K2 ID; a manager it cannot find (or finds twice) is an error on this item, never a guess.',
+					} as INodeProperties,
+				]
+			: []),
 		{
 			displayName: 'Manager ID',
 			name: 'managerId',
@@ -59,12 +78,28 @@ function attributeFields(emptyMeansClear: boolean): INodeProperties[] {
 			default: '',
 			description: `The K2 SCIM ID of the user's manager (enterprise extension).${clear.replace('1024', '256')}`,
 		},
+		...(byReference
+			? [
+					{
+						displayName: 'Manager Is',
+						name: 'managerIs',
+						type: 'options',
+						options: [
+							{ name: 'Username', value: 'userName', description: 'The manager\'s K2 username' },
+							{ name: 'Employee Number', value: 'employeeNumber', description: 'The manager\'s employee number (enterprise extension)' },
+							{ name: 'K2 ID', value: 'id', description: 'The manager\'s K2 SCIM ID, used as given' },
+						],
+						default: 'userName',
+						description: 'What the Manager field holds',
+					} as INodeProperties,
+				]
+			: []),
 		{ displayName: 'Phone Number', name: 'phoneNumber', type: 'string', default: '', description: `Work phone.${clear}` },
 		{ displayName: 'Job Title', name: 'title', type: 'string', default: '', description: `Job title.${clear}` },
 	];
 }
 
-export function additionalFieldsCollection(operations: string[]): INodeProperties {
+export function additionalFieldsCollection(operations: string[], options: { managerByReference?: boolean } = {}): INodeProperties {
 	return {
 		displayName: 'Additional Fields',
 		name: 'additionalFields',
@@ -72,7 +107,7 @@ export function additionalFieldsCollection(operations: string[]): INodePropertie
 		placeholder: 'Add Field',
 		default: {},
 		displayOptions: { show: { resource: ['user'], operation: operations } },
-		options: attributeFields(false),
+		options: attributeFields(false, options.managerByReference),
 	};
 }
 
@@ -174,6 +209,7 @@ export function readUserFields(
 		}
 	}
 	const problems = validateUserFields(fields, { requireUserName: options.requireUserName });
+	if (raw.manager !== undefined) problems.push(...readManagerField(fields, raw.manager, raw.managerIs ?? 'userName'));
 	if (!problems.length) return normalizeUserFields(fields);
 	throw new NodeOperationError(ctx.getNode(), problems.map((p) => p.message).join('; '), {
 		itemIndex,
@@ -181,6 +217,32 @@ export function readUserFields(
 			.map((p) => `"${p.field}"`)
 			.join(', ')} of input item ${itemIndex} and run again. Nothing was sent to K2 for this item.`,
 	});
+}
+
+/**
+ * Manager (with Manager Is) into `fields`: a K2 ID becomes `managerId`, a username or employee
+ * number `managerReference`. One source per attribute, and no user is their own manager.
+ */
+function readManagerField(fields: UserFields, value: unknown, managerIs: unknown): FieldProblem[] {
+	const read = readManager(value, managerIs);
+	if (read === undefined) return [];
+	if ('problem' in read) return [{ field: 'manager', message: `Manager ${read.problem}` }];
+	const elsewhere =
+		fields.managerId !== undefined
+			? USER_FIELD_LABELS.managerId
+			: fields.additionalAttributes !== undefined && getByPath(fields.additionalAttributes, MANAGER_PATH) !== undefined
+				? USER_FIELD_LABELS.additionalAttributes
+				: undefined;
+	if (elsewhere) return [{ field: 'manager', message: `Manager and ${elsewhere} both set the manager: set it in one place` }];
+	if ('managerId' in read) {
+		fields.managerId = read.managerId;
+		return [];
+	}
+	if (namesItself(read.reference, { userName: fields.userName, employeeNumber: fields.employeeNumber })) {
+		return [{ field: 'manager', message: `Manager is this user's own ${describeReference(read.reference)}: a user cannot be their own manager` }];
+	}
+	fields.managerReference = read.reference;
+	return [];
 }
 
 /** Username plus Additional Fields, as Create, Replace and Create or Update read them. */

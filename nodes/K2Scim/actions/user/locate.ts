@@ -3,6 +3,7 @@ import type { IExecuteFunctions, INodeProperties, INodeParameterResourceLocator 
 
 import { eq } from '../../scim/filter';
 import { identifierKey } from '../../scim/identity';
+import { EMPLOYEE_NUMBER_PATH, employeeNumberOf } from '../../scim/managerRef';
 import { idProblem, MAX_LENGTH, readIdentifier } from '../../scim/validate';
 import { inputError, valueOrThrow } from '../inputError';
 import type { ScimContext } from '../../transport';
@@ -61,13 +62,16 @@ export async function findUser(
  */
 export async function findUsers(
 	ctx: ScimContext,
-	attribute: 'userName' | 'externalId' | 'id',
+	attribute: 'userName' | 'externalId' | 'id' | 'employeeNumber',
 	value: string,
 	operation: string,
 	itemIndex?: number,
 ): Promise<User[]> {
+	// employeeNumber lives in the enterprise extension: filtered and read by its full path.
+	const path = attribute === 'employeeNumber' ? EMPLOYEE_NUMBER_PATH : attribute;
+	const valueOf = (user: User) => (attribute === 'employeeNumber' ? employeeNumberOf(user) : user[attribute]);
 	const lookup = async (spelling: string) =>
-		await users.find(ctx, eq(attribute, spelling), { count: 2 }, {
+		await users.find(ctx, eq(path, spelling), { count: 2 }, {
 			context: { resource: 'user', operation, userName: attribute === 'userName' ? spelling : undefined },
 			itemIndex,
 		});
@@ -78,7 +82,7 @@ export async function findUsers(
 	const nfd = nfc.normalize('NFD');
 	const found = nfd === nfc ? await lookup(nfc) : [...(await lookup(nfc)), ...(await lookup(nfd))];
 	const wanted = identifierKey(attribute, value);
-	const matches = found.filter((user) => identifierKey(attribute, user[attribute]) === wanted);
+	const matches = found.filter((user) => identifierKey(attribute, valueOf(user)) === wanted);
 	return matches.filter((user, index) => matches.findIndex((other) => other.id === user.id) === index);
 }
 

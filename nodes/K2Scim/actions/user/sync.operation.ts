@@ -16,6 +16,7 @@ import { readRequestsInFlight, requestsInFlightModeOption, requestsInFlightOptio
 import type { BatchResult } from '../types';
 import { additionalFieldsCollection, matchOnFields, readUserFields, userNameField } from './fields';
 import { findUser } from './locate';
+import { SyncManagers } from './managerRef';
 import { notKeptByK2 } from './notKept';
 import type { NotKeptByK2 } from './notKept';
 import { syncGroups } from './syncGroups';
@@ -38,7 +39,7 @@ export const description: INodeProperties[] = [
 	},
 	...matchOnFields(['sync']),
 	userNameField(['sync']),
-	additionalFieldsCollection(['sync']),
+	additionalFieldsCollection(['sync'], { managerByReference: true }),
 	{
 		displayName: 'Groups',
 		name: 'groupNames',
@@ -351,6 +352,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	// Attributes K2 does not keep are not compared: remembered from earlier runs, learned from this one's writes.
 	const notKept = notKeptByK2(this);
 	notKept.forgetHeldBy(existing);
+	// Managers named by username or employee number resolve from this listing (and after the writes).
+	const managers = new SyncManagers(this, existing, notKept.leaveOut);
 
 	// 2. What needs the whole input: duplicates, and the deprovisions under the safety limit. One
 	// unusable key stops every deprovision: that item's K2 user would look missing from the input.
@@ -395,7 +398,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		try {
 			if (key instanceof Error) throw key;
 			const entry = readDesiredItem(this, itemIndex, key);
-			const { user, json } = await applyUserPlan(this, planner.planItem(entry.fields, itemIndex), entry, options.dryRun, notKept);
+			const { user, json } = await applyUserPlan(this, managers.planItem(planner, entry.fields, itemIndex), entry, options.dryRun, notKept);
+			managers.wrote(itemIndex, entry.fields, user, json);
 			refs[itemIndex] = {
 				key: user?.id ?? `new:${itemIndex}`,
 				label: entry.fields.userName ?? user?.userName ?? String(entry.fields.externalId),
@@ -408,6 +412,8 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 			return error as Error;
 		}
 	});
+	// Managers created in this run, and references that named no one manager (a failure of that item).
+	failures.push(...(await managers.secondPass(options.dryRun, options.requestsInFlight)));
 	// In input order, whatever order the writes finished in.
 	failures.sort((a, b) => a.item! - b.item!);
 
