@@ -44,7 +44,7 @@ describe('User > Sync: deprovisions over the limits are held for approval, appro
 		assert.deepEqual(run.outputs![0].map((item) => item.json.action), ['updated', 'unchanged', 'unchanged', 'unchanged', 'unchanged', 'created']);
 		const held = run.outputs![1];
 		assert.deepEqual(held.map((item) => [item.json.userName, item.json.action, item.json.deprovision]), [5, 6, 7, 8, 9].map((i) => [`p${i}@example.com`, 'held', 'deactivate']));
-		assert.match(String(held[0].json.reason), /Held for approval: 5 users, more than Max Deprovisions per Run \(3\)/);
+		assert.equal(held[0].json.reason, 'Held for approval: 5 K2 users would be deactivated, more than the limit of 3 (Max Deprovisions per Run)');
 		assert.equal(held[0].json.externalId, 'E5');
 		assert.ok(held.every((item) => typeof item.json.id === 'string' && typeof item.json.heldAt === 'string'));
 		assert.equal(count(k2.sandbox, 'PATCH /Users/:id'), 1, 'only p0\'s department');
@@ -87,7 +87,7 @@ describe('User > Sync: deprovisions over the limits are held for approval, appro
 	test('Max Deprovisions (%) of the users in scope stops or holds, and names the share', async () => {
 		// 3 of 10 in scope = 30% > 20%, under Max Deprovisions per Run (10).
 		const stopped = await k2.run(sync({ maxDeprovisionsPercent: 20 }), people(0, 1, 2, 3, 4, 5, 6));
-		assert.match(stopped.error!.message, /Sync stopped: 3 K2 users would be deactivated, more than the limit \(3 of the 10 users in the deprovision scope \(30%\), more than Max Deprovisions \(%\) \(20%\)\)/);
+		assert.equal(stopped.error!.message, 'Sync stopped: 3 K2 users would be deactivated, 30% of the 10 users it could deprovision, more than the limit of 20% (Max Deprovisions (%))');
 		assert.match(String(stopped.error!.description), /Hold for Approval/);
 		assert.equal(writes(k2.sandbox), 0);
 
@@ -95,7 +95,7 @@ describe('User > Sync: deprovisions over the limits are held for approval, appro
 		assert.equal(summary.error, undefined);
 		assert.equal(summary.outputs![0].length, 1, 'one summary item');
 		assert.equal(summary.outputs![0][0].json.heldForApproval, 3);
-		assert.match(String(summary.outputs![0][0].json.report), /3 held for approval, nothing written for them \(3 of the 10 users in the deprovision scope \(30%\).*\): p7@example.com, p8@example.com, p9@example.com\./);
+		assert.match(String(summary.outputs![0][0].json.report), /3 held for approval, nothing written for them \(3 K2 users would be deactivated, 30% of the 10 users it could deprovision, .*\): p7@example.com, p8@example.com, p9@example.com\./);
 		assert.equal(summary.outputs![1].length, 3);
 		assert.equal(writes(k2.sandbox), 0);
 
@@ -127,13 +127,29 @@ describe('User > Sync: deprovisions over the limits are held for approval, appro
 
 		k2.sandbox.resetStats();
 		const bad = await k2.run(sync({ approvedDeprovisions: '={{ [{ userName: "p9@example.com" }] }}' }), people(0));
-		assert.match(bad.error!.message, /Approved Deprovisions entry 0 is neither a held item \(with an id\) nor a K2 ID/);
+		assert.match(bad.error!.message, /Approved Deprovisions entry 0 is not an item of the output Held for Approval/);
 		assert.equal(k2.sandbox.stats().total, 0, "no request");
+	});
+
+	test('Max Deprovisions (%) is a share of the users Sync could deprovision: users deactivated earlier do not water it down', async () => {
+		// 6 of the 10 left long ago (inactive); 2 of the 4 active ones leave now: 50% of what could go, not 20%.
+		await k2.run(sync({ maxDeprovisions: 100 }), people(0, 1, 2, 3));
+		k2.sandbox.resetStats();
+		const run = await k2.run(sync({ maxDeprovisions: 100, maxDeprovisionsPercent: 20, overLimit: 'hold' }), people(0, 1));
+		assert.deepEqual(run.outputs![1].map((item) => item.json.userName), ['p2@example.com', 'p3@example.com']);
+		assert.equal(run.outputs![1][0].json.reason, 'Held for approval: 2 K2 users would be deactivated, 50% of the 4 users it could deprovision, more than the limit of 20% (Max Deprovisions (%))');
+		assert.equal(writes(k2.sandbox), 0);
+	});
+
+	test('Over the Limit as an expression is refused before any request (it decides the outputs)', async () => {
+		const run = await k2.run(sync({ maxDeprovisions: 1, overLimit: '={{ "hold" }}' }), people(0));
+		assert.match(run.error!.message, /Over the Limit cannot be an expression/);
+		assert.equal(k2.sandbox.stats().total, 0);
 	});
 
 	test('without Hold for Approval the node keeps one output and today\'s safe stop', async () => {
 		const run = await k2.run(sync({ maxDeprovisions: 3 }), people(0, 1, 2));
-		assert.match(run.error!.message, /Sync stopped: 7 K2 users would be deactivated, more than the limit of 3 \(7 users, more than Max Deprovisions per Run \(3\)\)/);
+		assert.equal(run.error!.message, 'Sync stopped: 7 K2 users would be deactivated, more than the limit of 3 (Max Deprovisions per Run)');
 		assert.equal(writes(k2.sandbox), 0);
 		const fine = await k2.run(sync(), people(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
 		assert.equal(fine.outputs!.length, 1);

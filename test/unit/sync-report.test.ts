@@ -109,7 +109,7 @@ test('a Dry Run report says what would happen, and why nothing would be deprovis
 			'To create: a@example.com.',
 			'To update: b@example.com (name.familyName).',
 			'1 to deactivate (not in the input): gone@example.com.',
-			'More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.',
+			'More users would be deprovisioned than the limits allow (Max Deprovisions per Run, Max Deprovisions (%)): without Dry Run this run would stop before any write.',
 		].join('\n'),
 	);
 	assert.equal(reportText([], [], [], { dryRun: false, deprovisionLimitExceeded: false, deprovisionSkipped: 'Nothing was deprovisioned: input item(s) 0 had no usable Username.' }),

@@ -83,6 +83,11 @@ export interface SyncPlanner {
 	planItem(fields: UserFields, index: number): SyncItemPlan;
 	/** K2 users in scope that no desired item names. */
 	deprovision: DeprovisionPlan[];
+	/**
+	 * K2 users this run could deprovision if no item named them (in scope, with the key Sync matches
+	 * on, active when deactivating): what Max Deprovisions (%) is a share of.
+	 */
+	deprovisionCandidates: number;
 }
 
 function indexBy(users: readonly ScimUser[], kind: 'userName' | 'externalId'): Map<string, ScimUser[]> {
@@ -162,7 +167,7 @@ export function createSyncPlanner(existing: ScimUser[], desiredKeys: ReadonlyArr
 			if (match.error) return errorPlan(index, match.error);
 			return planItem(fields, index, match.user, match.matchedBy, options.leaveOut);
 		},
-		deprovision: planDeprovision(existing, named, matchOn, options),
+		...planDeprovision(existing, named, matchOn, options),
 	};
 }
 
@@ -225,16 +230,25 @@ export function changesOf(current: ScimUser, operations: readonly PatchOperation
  * on are never deprovisioned: matching on External ID, those are typically accounts created by
  * hand in K2. Users already inactive are skipped when deactivating, so a repeated sync writes nothing.
  */
-function planDeprovision(existing: readonly ScimUser[], named: (user: ScimUser) => boolean, matchOn: MatchOn, options: SyncOptions): DeprovisionPlan[] {
+function planDeprovision(
+	existing: readonly ScimUser[],
+	named: (user: ScimUser) => boolean,
+	matchOn: MatchOn,
+	options: SyncOptions,
+): { deprovision: DeprovisionPlan[]; deprovisionCandidates: number } {
 	const deprovision = options.deprovision;
-	if (!deprovision || deprovision.mode === 'none') return [];
+	if (!deprovision || deprovision.mode === 'none') return { deprovision: [], deprovisionCandidates: 0 };
 	const keyOf = (user: ScimUser) =>
 		matchOn === 'userName' ? identifierKey('userName', user.userName) : matchOn === 'externalId' ? identifierKey('externalId', user.externalId) : (identifierKey('externalId', user.externalId) ?? identifierKey('userName', user.userName));
 	const plans: DeprovisionPlan[] = [];
+	let candidates = 0;
 	for (const user of existing) {
-		if (keyOf(user) === undefined || named(user) || !deprovision.inScope(user)) continue;
+		if (keyOf(user) === undefined || !deprovision.inScope(user)) continue;
+		if (deprovision.mode === 'deactivate' && user.active === false) continue;
+		candidates++;
+		if (named(user)) continue;
 		if (deprovision.mode === 'delete') plans.push({ user, action: 'delete', operations: [] });
-		else if (user.active !== false) plans.push({ user, action: 'deactivate', operations: DEACTIVATE.map((op) => ({ ...op })) });
+		else plans.push({ user, action: 'deactivate', operations: DEACTIVATE.map((op) => ({ ...op })) });
 	}
-	return plans;
+	return { deprovision: plans, deprovisionCandidates: candidates };
 }

@@ -1,6 +1,6 @@
 import type { IDataObject } from 'n8n-workflow';
 
-import { normalizeIdentifier } from '../../scim/identity';
+import { sameIdentifier } from '../../scim/identity';
 import type { DeprovisionPlan } from '../../scim/reconcile';
 import type { ScimUser } from '../../scim/schemas';
 
@@ -14,24 +14,30 @@ export interface Approval {
 	id: string;
 	/** What was held: an approval of a deactivation does not approve a delete. */
 	action?: 'deactivate' | 'delete';
-	/** The user as held: a K2 user renamed or re-keyed since then is not the one approved. */
-	userName?: string;
-	externalId?: string;
+	/** The user as held: a K2 user renamed or re-keyed since then is not the one approved (null: had none). */
+	userName?: string | null;
+	externalId?: string | null;
+	/** Held by a Dry Run: not an approval of a real deprovision. */
+	dryRun?: boolean;
 }
 
 /** The limits a run's deprovisions are held (or stopped) by. */
 export interface DeprovisionLimits {
 	maxCount: number;
-	/** Of the K2 users in the deprovision scope; undefined when not set. */
+	/** Of the K2 users the run could deprovision; undefined when not set. */
 	maxPercent?: number;
 }
 
-/** Why the planned deprovisions exceed a limit, or undefined when they do not. */
-export function limitExceeded(count: number, inScope: number, limits: DeprovisionLimits): string | undefined {
-	if (count > limits.maxCount) return `${count} users, more than Max Deprovisions per Run (${limits.maxCount})`;
-	if (limits.maxPercent !== undefined && inScope > 0 && (count / inScope) * 100 > limits.maxPercent) {
-		const percent = Math.round((count / inScope) * 1000) / 10;
-		return `${count} of the ${inScope} users in the deprovision scope (${percent}%), more than Max Deprovisions (%) (${limits.maxPercent}%)`;
+/**
+ * Which limit the planned deprovisions exceed, as the end of "7 K2 users would be deactivated, …",
+ * or undefined when they exceed none. `candidates`: the K2 users the run could deprovision (in
+ * scope, with the match key, active when deactivating), what the percentage is a share of.
+ */
+export function limitExceeded(count: number, candidates: number, limits: DeprovisionLimits): string | undefined {
+	if (count > limits.maxCount) return `more than the limit of ${limits.maxCount} (Max Deprovisions per Run)`;
+	if (limits.maxPercent !== undefined && candidates > 0 && (count / candidates) * 100 > limits.maxPercent) {
+		const percent = Math.round((count / candidates) * 1000) / 10;
+		return `${percent}% of the ${candidates} users it could deprovision, more than the limit of ${limits.maxPercent}% (Max Deprovisions (%))`;
 	}
 	return undefined;
 }
@@ -42,6 +48,7 @@ export function limitExceeded(count: number, inScope: number, limits: Deprovisio
  */
 export function readApprovals(value: unknown): { approvals: Approval[] } | { problem: string } {
 	if (value === undefined || value === '') return { approvals: [] };
+	// A list of IDs typed into the field approves those users on every later run: the help text says so.
 	// An expression that found nothing: approving nobody by accident would hold the users again
 	// without saying why. (n8n 1.123's vm expression engine gives null for $('Node').all().)
 	if (value === null) return { problem: "is null: the expression gave nothing. On n8n 1.123, $('Node').all() gives null in expressions: pass the held items along in the items' json instead, as example 2 does" };
@@ -50,25 +57,31 @@ export function readApprovals(value: unknown): { approvals: Approval[] } | { pro
 	const approvals: Approval[] = [];
 	for (const [index, entry] of entries.entries()) {
 		const approval = readApproval(entry);
-		if (!approval) return { problem: `entry ${index} is neither a held item (with an id) nor a K2 ID: ${JSON.stringify(entry)?.slice(0, 80)}` };
+		if (typeof approval === 'string') return { problem: `entry ${index} ${approval}` };
 		approvals.push(approval);
 	}
 	return { approvals };
 }
 
-function readApproval(entry: unknown): Approval | undefined {
+/** One approval, or the problem with it (the rest of "entry N …"). */
+function readApproval(entry: unknown): Approval | string {
 	if (typeof entry === 'string' && entry.trim()) return { id: entry.trim() };
-	if (!entry || typeof entry !== 'object') return undefined;
+	const shown = JSON.stringify(entry)?.slice(0, 80);
+	if (!entry || typeof entry !== 'object') return `is neither a held item nor a K2 ID: ${shown}`;
 	// `$('K2 SCIM').all(1)` gives n8n items; `.map(item => item.json)` their json: both are fine.
 	const json = ('json' in entry && entry.json && typeof entry.json === 'object' ? entry.json : entry) as IDataObject;
-	if (typeof json.id !== 'string' || !json.id.trim()) return undefined;
+	// Sync's other items (the Done output, the input) have ids too: only held items approve.
+	if (json.action !== 'held' || typeof json.id !== 'string' || !json.id.trim()) {
+		return `is not an item of the output Held for Approval (action "held" and an id): ${shown}`;
+	}
 	const action = json.deprovision === 'deactivate' || json.deprovision === 'delete' ? json.deprovision : undefined;
-	return {
-		id: json.id.trim(),
-		...(action ? { action } : {}),
-		...(typeof json.userName === 'string' ? { userName: json.userName } : {}),
-		...(typeof json.externalId === 'string' ? { externalId: json.externalId } : {}),
-	};
+	const identifier = (value: unknown) => (typeof value === 'string' ? value : value === null ? null : undefined);
+	const approval: Approval = { id: json.id.trim() };
+	if (action) approval.action = action;
+	if (identifier(json.userName) !== undefined) approval.userName = identifier(json.userName);
+	if (identifier(json.externalId) !== undefined) approval.externalId = identifier(json.externalId);
+	if (json.dryRun === true) approval.dryRun = true;
+	return approval;
 }
 
 /** The planned deprovisions split by approval, and each approval that is not applied, with why. */
@@ -87,14 +100,14 @@ export function splitByApproval(
 	plans: readonly DeprovisionPlan[],
 	approvals: readonly Approval[],
 	existing: readonly ScimUser[],
-	inScope: (user: ScimUser) => boolean,
+	run: { inScope: (user: ScimUser) => boolean; dryRun: boolean; noDeprovisions?: string },
 ): ApprovalSplit {
 	const byId = new Map(approvals.map((approval) => [approval.id, approval]));
 	const planned = new Set(plans.map((plan) => plan.user.id));
 	const split: ApprovalSplit = { approved: [], unapproved: [], notApplied: [] };
 	for (const plan of plans) {
 		const approval = byId.get(plan.user.id!);
-		const changed = approval && changedSinceHeld(approval, plan);
+		const changed = approval && changedSinceHeld(approval, plan, run.dryRun);
 		if (approval && changed) split.notApplied.push({ approval, user: plan.user, reason: changed });
 		(approval && !changed ? split.approved : split.unapproved).push(plan);
 	}
@@ -102,12 +115,13 @@ export function splitByApproval(
 	for (const approval of byId.values()) {
 		if (planned.has(approval.id)) continue;
 		const user = users.get(approval.id);
-		split.notApplied.push({ approval, user, reason: whyNotPlanned(approval, user, inScope) });
+		split.notApplied.push({ approval, user, reason: run.noDeprovisions ?? whyNotPlanned(approval, user, run.inScope) });
 	}
 	return split;
 }
 
-function changedSinceHeld(approval: Approval, plan: DeprovisionPlan): string | undefined {
+function changedSinceHeld(approval: Approval, plan: DeprovisionPlan, dryRun: boolean): string | undefined {
+	if (approval.dryRun && !dryRun) return 'it was held by a Dry Run: run Sync without Dry Run and approve what it holds';
 	if (approval.action && approval.action !== plan.action) {
 		return `it was held to be ${approval.action === 'delete' ? 'deleted' : 'deactivated'}, and this run would ${plan.action} it: approve it again`;
 	}
@@ -115,7 +129,9 @@ function changedSinceHeld(approval: Approval, plan: DeprovisionPlan): string | u
 		const held = approval[attribute];
 		if (held === undefined) continue;
 		const now = plan.user[attribute];
-		if (typeof now !== 'string' || normalizeIdentifier(now).toLowerCase() !== normalizeIdentifier(held).toLowerCase()) {
+		// Held without one (null): the account must still have none.
+		const same = held === null ? now === undefined || now === null || now === '' : sameIdentifier(attribute, held, now);
+		if (!same) {
 			return `its ${attribute} changed in K2 since it was held (${JSON.stringify(held)}, now ${JSON.stringify(now ?? null)}): run Sync and approve it again`;
 		}
 	}
@@ -126,7 +142,7 @@ function whyNotPlanned(approval: Approval, user: ScimUser | undefined, inScope: 
 	if (!user) return 'K2 has no user with this ID any more';
 	if (!inScope(user)) return 'it is no longer in the deprovision scope';
 	if (user.active === false && approval.action !== 'delete') return 'it is inactive already';
-	return 'an input item names it again (or this run deprovisions nothing)';
+	return 'an input item names it again';
 }
 
 /** The Held for Approval item of one user: what would be done, why it was held, and what approving needs. */

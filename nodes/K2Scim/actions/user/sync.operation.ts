@@ -65,7 +65,7 @@ export const description: INodeProperties[] = [
 				default: '',
 				placeholder: "e.g. {{ $('Sync K2 Users').all(1).map(item => item.json) }}",
 				description:
-					'Deprovisions a person approved: the items Held for Approval gave (an expression returning them), or their K2 IDs, comma-separated. Each is applied only if this run would still deprovision that user (not in the input, in scope, same Username and External ID as when held); the others come out with the reason.',
+					'Deprovisions a person approved: the items Held for Approval gave (an expression returning them), or their K2 IDs, comma-separated (IDs typed here approve those users on every later run: remove them once applied). Each is applied only if this run would still deprovision that user (not in the input, in scope, same Username and External ID as when held); the others come out with the reason.',
 			},
 			{
 				displayName: 'Create Missing Groups',
@@ -183,6 +183,8 @@ export const description: INodeProperties[] = [
 				displayName: 'Over the Limit',
 				name: 'overLimit',
 				type: 'options',
+				// It decides the node's outputs, which n8n works out from the parameter as saved.
+				noDataExpression: true,
 				options: [
 					{
 						name: 'Stop the Run',
@@ -306,6 +308,20 @@ function readMaxDeprovisionsPercent(ctx: IExecuteFunctions, value: unknown): num
 }
 
 function readOverLimit(ctx: IExecuteFunctions, value: unknown): SyncOptions['overLimit'] {
+	// n8n decides the outputs from the value as saved (K2Scim.node.ts): an expression there would
+	// give the held users an output the node does not have.
+	const saved = (ctx.getNode().parameters.syncOptions as IDataObject | undefined)?.overLimit;
+	if (typeof saved === 'string' && saved.startsWith('=')) {
+		throw new NodeOperationError(ctx.getNode(), 'Over the Limit cannot be an expression', {
+			description: 'Choose "Stop the Run" or "Hold for Approval" in Options > Over the Limit (it decides the node\'s outputs). Nothing was read from or sent to K2.',
+		});
+	}
+	// As an AI agent's tool the node has one output: held users would be lost there.
+	if (value === 'hold' && ctx.getNode().type.endsWith('Tool')) {
+		throw new NodeOperationError(ctx.getNode(), 'Over the Limit "Hold for Approval" needs the output Held for Approval, which a tool has not', {
+			description: 'Use "Stop the Run" when an AI agent runs Sync. Nothing was read from or sent to K2.',
+		});
+	}
 	if (value === undefined || value === 'fail' || value === 'hold') return value ?? 'fail';
 	throw new NodeOperationError(ctx.getNode(), `Over the Limit "${String(value)}" is not an option`, {
 		description: 'Choose "Stop the Run" or "Hold for Approval" in Options > Over the Limit. Nothing was read from or sent to K2.',
@@ -369,19 +385,22 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	);
 	// Approved deprovisions are applied whatever the limits; the limits count the others. Over a
 	// limit, those are held for approval (an output of their own) or stop the run before any write.
-	const approval = splitByApproval(planner.deprovision, options.approvals, existing, inScope);
-	const inScopeCount = options.maxDeprovisionsPercent === undefined ? 0 : existing.filter(inScope).length;
-	const overLimit = limitExceeded(approval.unapproved.length, inScopeCount, { maxCount: options.maxDeprovisions, maxPercent: options.maxDeprovisionsPercent });
+	const approval = splitByApproval(planner.deprovision, options.approvals, existing, {
+		inScope,
+		dryRun: options.dryRun,
+		noDeprovisions:
+			options.deprovision === 'none' ? 'Deprovision Missing Users is "Do Nothing"' : deprovisionSkipped ? 'this run deprovisions nobody (see deprovisionSkipped)' : undefined,
+	});
+	const limit = limitExceeded(approval.unapproved.length, planner.deprovisionCandidates, {
+		maxCount: options.maxDeprovisions,
+		maxPercent: options.maxDeprovisionsPercent,
+	});
+	const overLimit = limit && `${approval.unapproved.length} K2 user${approval.unapproved.length === 1 ? '' : 's'} would be ${options.deprovision === 'delete' ? 'deleted' : 'deactivated'}, ${limit}`;
 	if (overLimit && options.overLimit === 'fail' && !options.dryRun) {
-		const verb = options.deprovision === 'delete' ? 'deleted' : 'deactivated';
-		throw new NodeOperationError(
-			this.getNode(),
-			`Sync stopped: ${approval.unapproved.length} K2 users would be ${verb}, more than the limit${options.maxDeprovisionsPercent === undefined ? ` of ${options.maxDeprovisions}` : ''} (${overLimit})`,
-			{
-				description:
-					'Nothing was written to K2. If the input is complete and this is expected, raise the limit (Max Deprovisions per Run, Max Deprovisions (%)) or set Over the Limit to "Hold for Approval"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
-			},
-		);
+		throw new NodeOperationError(this.getNode(), `Sync stopped: ${overLimit}`, {
+			description:
+				'Nothing was written to K2. If the input is complete and this is expected, raise the limit (Max Deprovisions per Run, Max Deprovisions (%)) or set Over the Limit to "Hold for Approval"; otherwise check that the input (e.g. the HR export) is not truncated. Run with Dry Run to see the list.',
+		});
 	}
 	const held = overLimit && options.overLimit === 'hold' ? approval.unapproved : [];
 	const toDeprovision = held.length ? approval.approved : [...approval.approved, ...approval.unapproved];

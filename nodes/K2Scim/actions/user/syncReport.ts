@@ -173,7 +173,7 @@ export function reportText(
 		lines.push(`${notes.held.length} held for approval, nothing written for them (${reason}): ${named(notes.held.map((json) => userLabel(json)))}.`);
 	}
 	if (notes.deprovisionSkipped) lines.push(notes.deprovisionSkipped);
-	if (notes.deprovisionLimitExceeded) lines.push('More users would be deprovisioned than Max Deprovisions per Run allows: without Dry Run this run would stop before any write.');
+	if (notes.deprovisionLimitExceeded) lines.push('More users would be deprovisioned than the limits allow (Max Deprovisions per Run, Max Deprovisions (%)): without Dry Run this run would stop before any write.');
 	if (failures.length) lines.push(`Failed (${failures.length}): ${listFailures(failures)}.`);
 	if (notes.notKeptByK2?.length) lines.push(`K2 does not keep ${notes.notKeptByK2.join(', ')}: left out of the comparison.`);
 	return lines.join('\n');
