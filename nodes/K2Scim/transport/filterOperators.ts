@@ -62,7 +62,9 @@ export async function withFilterOperator<T>(
 	withoutIt: () => Promise<T>,
 ): Promise<T> {
 	const answers = answersOf(ctx);
-	await answers.asking.get(operator);
+	// Until no request with this operator is out: another caller may have started asking while
+	// this one waited. Between this check and `asking.set` below nothing awaits, so one asks.
+	for (let out = answers.asking.get(operator); out; out = answers.asking.get(operator)) await out;
 	if (answers.refused.has(operator)) return await withoutIt();
 	const asking = !answers.accepted.has(operator) && !answers.asking.has(operator);
 	let answered = (): void => undefined;
