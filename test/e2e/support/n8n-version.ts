@@ -9,7 +9,14 @@
 //   POST /rest/workflows/:id/activate {versionId} and /deactivate, executions and their data.
 // - n8n 2.41 activates asynchronously: right after /activate a production webhook can answer
 //   404 "not registered". Activation here waits until n8n lists the webhook's method for its
-//   path (a CORS preflight, which runs no workflow), on every line.
+//   path (a CORS preflight, which runs no workflow), on every line. On 2.41 it also waits until
+//   the publication has settled (GET /rest/workflows/:id/publication-status) and fails with n8n's
+//   own message when a trigger could not start: /activate answers 200 before the triggers run, so
+//   a poller n8n refuses otherwise shows only as executions that never come.
+// - Poll intervals: up to 2.x n8n refuses a poll cron with '*' in its seconds field but takes a
+//   list of seconds (every 5 s); n8n 2.41 refuses anything more often than once a minute (a 6-field
+//   cron whose seconds field is not a single number: "The polling interval is too short"). The
+//   trigger e2e tests poll with pollSchedule(): every 5 s, on 2.41 every minute.
 // - n8n 2.41's POST /rest/workflows/:id/run runs the *saved* workflow (it ignores workflowData):
 //   a manual run with changes (pinned data, a changed parameter) saves them first.
 // - n8n 1.123 can list an execution as finished ("success") before its run data reads back
@@ -124,17 +131,54 @@ export interface RestClient {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** Activate (publish) a workflow and return once its production webhooks answer. */
+/** Activate (publish) a workflow and return once its triggers run and its production webhooks answer. */
 export async function activateWorkflow(n8n: RestClient, id: string, versionId: string, timeoutMs = 60_000): Promise<void> {
 	let workflow: { nodes?: Array<{ type: string; parameters?: Record<string, unknown>; disabled?: boolean }> };
 	workflow = await n8n.rest('POST', `/workflows/${id}/activate`, { versionId });
 	if (!workflow?.nodes) workflow = await n8n.rest('GET', `/workflows/${id}`);
+	if (atLeast(2, 41)) await waitUntilPublished(n8n, id, timeoutMs);
 	const webhooks = (workflow.nodes ?? []).filter((n) => n.type === 'n8n-nodes-base.webhook' && !n.disabled);
 	for (const node of webhooks) {
 		const webhookPath = String(node.parameters?.path ?? '');
 		const method = String(node.parameters?.httpMethod ?? 'GET');
 		await waitUntilRegistered(n8n, webhookPath, method, timeoutMs);
 	}
+}
+
+interface PublicationStatus {
+	status: string;
+	triggers?: Array<{ nodeId: string; status: string; errorMessage?: string | null }>;
+}
+
+/**
+ * n8n 2.41: wait until the workflow's publication has settled. "published": every trigger runs;
+ * "failed" / "partial": throws with the triggers' errors (e.g. a poll interval n8n refuses).
+ * Without the publication service (404) there is nothing to wait for.
+ */
+async function waitUntilPublished(n8n: RestClient, id: string, timeoutMs: number): Promise<void> {
+	const deadline = Date.now() + timeoutMs;
+	let last = '';
+	while (Date.now() < deadline) {
+		const res = await n8n.request('GET', `/rest/workflows/${id}/publication-status`);
+		const text = await res.text();
+		if (res.status === 404) return;
+		if (!res.ok) throw new Error(`GET /rest/workflows/${id}/publication-status -> HTTP ${res.status}: ${text.slice(0, 500)}`);
+		const publication = (JSON.parse(text).data ?? {}) as PublicationStatus;
+		if (publication.status === 'published') return;
+		if (publication.status === 'failed' || publication.status === 'partial') {
+			const errors = (publication.triggers ?? []).filter((t) => t.status === 'failed').map((t) => t.errorMessage ?? `node ${t.nodeId} failed`);
+			throw new Error(`n8n could not publish workflow ${id} (${publication.status}): ${errors.join('; ')}`);
+		}
+		last = publication.status;
+		await sleep(250);
+	}
+	throw new Error(`Workflow ${id} was not published within ${timeoutMs} ms (last status: ${last})`);
+}
+
+/** How often the trigger e2e tests poll on this n8n line (see the note at the top). */
+export function pollSchedule(): { cronExpression: string; periodMs: number } {
+	if (atLeast(2, 41)) return { cronExpression: '0 * * * * *', periodMs: 60_000 };
+	return { cronExpression: '0,5,10,15,20,25,30,35,40,45,50,55 * * * * *', periodMs: 5_000 };
 }
 
 /**

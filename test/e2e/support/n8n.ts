@@ -21,6 +21,8 @@ export const N8N_NODE = N8N_UNDER_TEST.nodeBin;
 export const PACKAGE_NAME = 'n8n-nodes-k2-scim';
 export const NODE_TYPE = `${PACKAGE_NAME}.k2Scim`;
 export const CREDENTIAL_TYPE = 'k2ScimOAuth2Api';
+/** The poll schedule of the trigger e2e tests on this line: every 5 s, every minute on n8n 2.41 (see n8n-version.ts). */
+export const TEST_POLL = versions.pollSchedule();
 
 /** The K2 credential's fields for a sandbox's PKCE client, as the n8n credential dialog saves them. */
 export function sandboxCredentialData(sandbox: { authority: string; pkceClientId: string; scimBaseUrl: string; scimToken: string }): Record<string, unknown> {
@@ -143,6 +145,16 @@ export async function waitFor<T>(what: string, timeoutMs: number, check: () => P
 		await sleep(everyMs);
 	}
 	throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}${lastError ? ` (last error: ${(lastError as Error).message})` : ''}`);
+}
+
+/**
+ * Wait until `polls` more scheduled polls of TEST_POLL have started (its crons fire on whole
+ * multiples of its period), plus `marginMs` for the last one to finish.
+ */
+export async function pollsPassed(polls = 1, marginMs = 3_000): Promise<void> {
+	const { periodMs } = TEST_POLL;
+	const next = Math.floor(Date.now() / periodMs) * periodMs + periodMs;
+	await sleep(next + (polls - 1) * periodMs + marginMs - Date.now());
 }
 
 /** Mask JWTs, long opaque tokens in key=value / "key":"value" pairs, and the given secrets. */
