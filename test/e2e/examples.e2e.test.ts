@@ -378,7 +378,10 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		}
 	});
 
-	test('#5 change alerts: a change made outside the sync gives a report; a change to an HR-provisioned user is filtered out', async () => {
+	// Where polls are a minute apart (n8n 2.41 refuses faster ones), test/e2e/trigger.e2e.test.ts
+	// covers the trigger; this example's own logic runs on the lines that poll every 5 s.
+	const pollsSlowly = TEST_POLL.periodMs >= 60_000;
+	test('#5 change alerts: a change made outside the sync gives a report; a change to an HR-provisioned user is filtered out', { skip: pollsSlowly && 'polls are a minute apart on this line: trigger.e2e covers the trigger' }, async () => {
 		const workflow = loadExample('05-k2-change-alerts.json', credential);
 		// As shipped it polls every 5 minutes; the test polls every 5 seconds (n8n takes a list of
 		// seconds, not '*/5'), or every minute on n8n 2.41, which refuses shorter poll intervals.
