@@ -6,12 +6,13 @@ import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
 import { withFilterOperator } from '../../transport/filterOperators';
 import { groups, users } from '../../transport/resources';
+import { platformOf } from './platform';
 import { testWrites } from './testWrites';
 
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Checks that K2 accepts the credential, lists what the SCIM service supports (and tries the two features K2 does not document), and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in). Run it on a schedule to be warned before a sync stops.',
+			'Checks that K2 accepts the credential, lists what the SCIM service supports (and tries the two features K2 does not document), and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in) and whether this n8n can spend K2\'s one-time refresh token twice (queue mode before n8n 2.30). Run it on a schedule to be warned before a sync stops.',
 		name: 'checkNotice',
 		type: 'notice',
 		default: '',
@@ -187,11 +188,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		features,
 		grantType,
 		signedInAt: null,
+		refreshTokenAgeDays: null,
 		reconnectBy: null,
 		daysUntilReconnect: null,
 	};
 	if (deadline) {
-		json.signedInAt = new Date(Number(payload!.auth_time) * 1000).toISOString();
+		const signedInAt = Number(payload!.auth_time) * 1000;
+		json.signedInAt = new Date(signedInAt).toISOString();
+		// K2 rotates the refresh token on every refresh but keeps its creation time: it is as old as the sign-in.
+		json.refreshTokenAgeDays = Math.floor((Date.now() - signedInAt) / DAY_MS);
 		json.reconnectBy = deadline.toISOString();
 		json.daysUntilReconnect = Math.floor((deadline.getTime() - Date.now()) / DAY_MS);
 	} else {
@@ -203,11 +208,18 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (typeof payload?.scope === 'string') json.scopes = payload.scope.split(' ');
 	else if (Array.isArray(payload?.scope)) json.scopes = payload.scope as string[];
 
+	const { platform, warning } = platformOf(this, itemIndex, grantType);
+	json.platform = platform;
+	const warnings = warning ? [warning] : [];
+
 	if (this.getNodeParameter('testWrites', itemIndex, false) as boolean) {
 		const learned = await testWrites(this, itemIndex);
 		json.profile = learned.profile as IDataObject;
 		json.testWrites = learned.testWrites;
-		json.warnings = learned.warnings;
+		warnings.push(...learned.warnings);
+		json.warnings = warnings;
+	} else if (warnings.length) {
+		json.warnings = warnings;
 	}
 	return [{ json }];
 }
