@@ -79,10 +79,19 @@ const WITHOUT_OPERATOR: Record<string, string> = {
 /**
  * Which filter operators K2 accepts (true), refuses (false: 400 invalidFilter), or null: not
  * known, because `eq`, which the others are tried beside, was refused. K2 does not document them.
+ * `acceptedByTestWrites`: the operators Test Writes found accepted in this run (it tries every
+ * operator, `co` and `sw` alone, `and` and `or` around `eq`): then nothing is sent again.
  */
-async function probeFilterOperators(ctx: IExecuteFunctions, itemIndex: number): Promise<Record<string, boolean | null>> {
+async function probeFilterOperators(ctx: IExecuteFunctions, itemIndex: number, acceptedByTestWrites?: string[]): Promise<Record<string, boolean | null>> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
 	const accepted: Record<string, boolean | null> = {};
+	if (acceptedByTestWrites) {
+		const eq = acceptedByTestWrites.includes('eq');
+		for (const [operator] of OPERATOR_PROBES) {
+			accepted[operator] = !eq && (operator === 'and' || operator === 'or') ? null : acceptedByTestWrites.includes(operator);
+		}
+		return accepted;
+	}
 	for (const [operator, filter] of OPERATOR_PROBES) {
 		if (operator !== 'eq' && accepted.eq === false) {
 			accepted[operator] = null;
@@ -124,9 +133,9 @@ export function filterOperatorsNote(accepted: Record<string, boolean | null>): s
  *   otherwise it reads groups, which show at most 100 members. null: no group with a user member
  *   among the first 10 groups, so nothing to tell by.
  */
-async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number, acceptedByTestWrites?: string[]): Promise<IDataObject> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
-	const filterOperators = await probeFilterOperators(ctx, itemIndex);
+	const filterOperators = await probeFilterOperators(ctx, itemIndex, acceptedByTestWrites);
 	const containsSearch = filterOperators.co === true && filterOperators.or === true;
 
 	const firstGroups = await groups.page(ctx, { startIndex: 1, count: 10 }, { context: { resource: 'group', operation: 'getMany' }, itemIndex });
@@ -173,7 +182,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	// The cheapest request that needs both a valid access token and a valid SCIM token.
 	const firstUser = await users.page(this, { startIndex: 1, count: 1 }, { context, itemIndex });
 
-	const features = await probeFeatures(this, itemIndex);
+	// Test Writes first when on: it tries every filter operator, so the features need not again.
+	const learned = (this.getNodeParameter('testWrites', itemIndex, false) as boolean) ? await testWrites(this, itemIndex) : undefined;
+	const features = await probeFeatures(this, itemIndex, learned?.profile.filterOperators);
 
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE, itemIndex);
 	const grantType = String(credentials.grantType ?? 'pkce');
@@ -212,8 +223,7 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	json.platform = platform;
 	const warnings = warning ? [warning] : [];
 
-	if (this.getNodeParameter('testWrites', itemIndex, false) as boolean) {
-		const learned = await testWrites(this, itemIndex);
+	if (learned) {
 		json.profile = learned.profile as IDataObject;
 		json.testWrites = learned.testWrites;
 		warnings.push(...learned.warnings);
