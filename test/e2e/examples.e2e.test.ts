@@ -4,6 +4,9 @@
 // node pointed at the connected credential); the effect is checked in the sandbox's SCIM data.
 // Webhook examples are activated and called on their production URL; schedule examples are run
 // like the editor's "Execute workflow" button (POST /rest/workflows/:id/run).
+// The package is copied into n8n's nodes folder without node_modules, as n8n's installer leaves it
+// (peer dependencies stripped): `n8n-workflow` then resolves to n8n's own copy, whose version
+// Connection > Check reports as the n8n line (a symlink would resolve it to this checkout's).
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -65,7 +68,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 	before(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({ quiet: true, redirectUris: [`http://127.0.0.1:${port}/rest/oauth2-credential/callback`] });
-		n8n = await N8n.start({ port, secrets: [sandbox.scimToken] });
+		n8n = await N8n.start({ port, install: 'copy', secrets: [sandbox.scimToken] });
 		await n8n.setupOwner();
 		credential = await n8n.createCredential('K2 SCIM account', CREDENTIAL_TYPE, sandboxCredentialData(sandbox));
 		connectedAt = Date.now();
@@ -440,6 +443,11 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		assert.ok(Math.abs(signedInAt - connectedAt) < 120_000, `signedInAt ${check.signedInAt}, connected at ${new Date(connectedAt).toISOString()}`);
 		assert.equal(reconnectBy - signedInAt, 30 * DAY_MS, `reconnectBy ${check.reconnectBy}`);
 		assert.ok(check.daysUntilReconnect === 29 || check.daysUntilReconnect === 30, `daysUntilReconnect ${check.daysUntilReconnect}`);
+		assert.equal(check.refreshTokenAgeDays, 0);
+		// The n8n line the Check reports is the running n8n's (1.x lines only as "1.x").
+		const line = N8N_UNDER_TEST.major < 2 ? `${N8N_UNDER_TEST.major}.x` : `${N8N_UNDER_TEST.major}.${N8N_UNDER_TEST.minor}`;
+		assert.equal(check.platform.n8nVersion, line, `${N8N_UNDER_TEST.label}: ${JSON.stringify(check.platform)}`);
+		assert.equal(check.platform.executionMode, null, "n8n's default: expressions cannot read the environment");
 		const ran = N8n.executedNodes(execution);
 		assert.ok(ran.includes('No Warning Needed'), `ran: ${ran.join(', ')}`);
 		assert.ok(!ran.includes('Send Warning'), `ran: ${ran.join(', ')}`);

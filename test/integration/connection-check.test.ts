@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
+import { readFileSync } from 'node:fs';
 import { setTimeout as wait } from 'node:timers/promises';
 
 import type { Sandbox } from '../../sandbox';
@@ -12,6 +13,8 @@ import type { TokenSet } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
 
 const DAY_MS = 86_400_000;
+/** The n8n-workflow n8n-core runs the node with here (2.8.0, as n8n 2.8.4 ships). */
+const N8N_WORKFLOW_VERSION = JSON.parse(readFileSync(require.resolve('n8n-workflow/package.json'), 'utf8')).version as string;
 const check = { resource: 'connection', operation: 'check' };
 
 async function setup(accessTokenTtl?: number) {
@@ -60,7 +63,17 @@ describe('Connection: Check', () => {
 		assert.equal(json.signedInAt, new Date(authTime * 1000).toISOString());
 		assert.equal(json.reconnectBy, new Date(authTime * 1000 + 30 * DAY_MS).toISOString());
 		assert.ok(json.daysUntilReconnect === 29 || json.daysUntilReconnect === 30, String(json.daysUntilReconnect));
+		assert.equal(json.refreshTokenAgeDays, 0, 'signed in moments ago');
 		assert.equal(json.grantType, 'pkce');
+
+		// n8n's default: expressions cannot read the environment, so the mode is not known: the rule, no warning.
+		const platform = json.platform as Record<string, unknown>;
+		assert.equal(platform.n8nWorkflowVersion, N8N_WORKFLOW_VERSION);
+		assert.equal(platform.n8nVersion, N8N_WORKFLOW_VERSION.split('.').slice(0, 2).join('.'));
+		assert.equal(platform.executionMode, null);
+		assert.equal(platform.refreshAcrossWorkers, 'not coordinated');
+		assert.match(String(platform.refreshNote), /If this n8n runs in queue mode with several workers, upgrade n8n to 2\.30 or later, or run a single worker/);
+		assert.equal(json.warnings, undefined);
 
 		const features = json.features as Record<string, unknown>;
 		assert.equal(features.usersListGroups, null, 'no group with members: nothing to tell by');
@@ -73,6 +86,27 @@ describe('Connection: Check', () => {
 		assert.equal(routes['GET /Groups'], 1);
 		assert.equal(sandbox.stats().byMethod.GET, sandbox.stats().total, 'reads only');
 		assertNoSecrets(output, [tokens.access_token, tokens.refresh_token, tokens.id_token, sandbox.scimToken]);
+	});
+
+	test('with env access allowed, tells queue mode and warns that n8n < 2.30 lets two workers spend the refresh token twice', async () => {
+		const saved = { block: process.env.N8N_BLOCK_ENV_ACCESS_IN_NODE, mode: process.env.EXECUTIONS_MODE };
+		const restore = (name: string, value: string | undefined) => (value === undefined ? delete process.env[name] : (process.env[name] = value));
+		process.env.N8N_BLOCK_ENV_ACCESS_IN_NODE = 'false';
+		try {
+			process.env.EXECUTIONS_MODE = 'queue';
+			const queue = (await runNode(harness, { parameters: check, credentialId: 'k2' })).output![0].json;
+			assert.equal((queue.platform as Record<string, unknown>).executionMode, 'queue');
+			assert.equal((queue.warnings as string[]).length, 1);
+			assert.match((queue.warnings as string[])[0], /queue mode.*spend K2's one-time refresh token twice.*Upgrade n8n to 2\.30 or later, or run a single worker/);
+
+			delete process.env.EXECUTIONS_MODE;
+			const regular = (await runNode(harness, { parameters: check, credentialId: 'k2' })).output![0].json;
+			assert.equal((regular.platform as Record<string, unknown>).executionMode, 'regular');
+			assert.equal(regular.warnings, undefined);
+		} finally {
+			restore('N8N_BLOCK_ENV_ACCESS_IN_NODE', saved.block);
+			restore('EXECUTIONS_MODE', saved.mode);
+		}
 	});
 
 	test("tells whether K2 searches inside names and lists users' groups (the two features K2 does not document)", async () => {

@@ -80,3 +80,11 @@ test('getIfExists answers undefined for a 404 and fails for any other error', as
 	const refused = fake(() => ({ statusCode: 403, body: { status: '403', detail: 'forbidden' } }));
 	await assert.rejects(users.getIfExists(refused.ctx, 'u-1', context));
 });
+
+test('pageWithScimToken puts the other token, encoded, where the SCIM token goes; the rest of the request is a page', async () => {
+	const { ctx, sent } = fake(() => ({ statusCode: 200, body: { totalResults: 0, Resources: [] } }));
+	await users.pageWithScimToken(ctx, 'a/b', { count: 1 }, context);
+	assert.equal(sent[0].method, 'GET');
+	assert.equal(sent[0].url, 'https://scim.example.com/tokens/a%2Fb/scim/v2/Users');
+	assert.deepEqual(sent[0].qs, { count: 1 });
+});

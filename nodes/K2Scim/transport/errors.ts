@@ -42,7 +42,8 @@ export function hasScimError(status: number, body: unknown): boolean {
 	return parsed.detail !== undefined || parsed.scimType !== undefined;
 }
 
-// n8n >= 2.4x turns a refresh refused with invalid_grant into its own error (no EAUTH, no body).
+// n8n 2.27 and later turn a refresh refused with invalid_grant into their own error (no EAUTH, no
+// body): n8n-io/n8n#30460, in n8n-core 2.27.3, not in 2.25.0 (the registry here has no 2.26).
 const N8N_RECONNECT = /^The credential .* needs to be reconnected\.?$/;
 
 // n8n 2.8 keeps only the OAuth2 client's message, which for the standard error codes is RFC 6749's
@@ -98,7 +99,7 @@ interface ThrownByRequest {
  * What httpRequestWithAuthentication threw. It wraps every failure in a NodeApiError that keeps
  * the status (httpCode) and the response body (context.data) but not the headers. A refused token
  * request comes out as the OAuth2 client's AuthError (httpCode "EAUTH", the token endpoint's body
- * in `cause`), or in n8n >= 2.4x for invalid_grant as n8n's "needs to be reconnected" error.
+ * in `cause`), or in n8n >= 2.27 for invalid_grant as n8n's "needs to be reconnected" error.
  */
 export function readFailure(error: unknown): FailedRequest {
 	const thrown = error as ThrownByRequest | undefined;

@@ -50,6 +50,14 @@ function resource<T extends ScimUser | ScimGroup>(collection: '/Users' | '/Group
 		/** One list page as K2 answers it (totalResults, startIndex, Resources). */
 		page,
 
+		/**
+		 * One list page with another SCIM token in the path, the same access token: how K2 answers a
+		 * wrong SCIM token (Connection > Check's Test Writes). A 401 comes back as it is, unrefreshed.
+		 */
+		async pageWithScimToken(ctx: ScimContext, scimToken: string, query: PageQuery, options: ScimRequestOptions): Promise<ScimListResponse<Answer>> {
+			return await scimRequest<ScimListResponse<Answer>>(ctx, { method: 'GET', path: collection, qs: { ...query }, otherScimToken: scimToken }, options);
+		},
+
 		/** The resource, or undefined when K2 answers 404 (an ID that names no such resource). */
 		async getIfExists(ctx: ScimContext, id: string, options: ScimRequestOptions): Promise<Answer | undefined> {
 			return await get(ctx, id, options).catch((error: NodeApiError) => {

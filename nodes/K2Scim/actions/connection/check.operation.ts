@@ -6,12 +6,13 @@ import { CREDENTIAL_TYPE } from '../../transport/errors';
 import { scimRequest } from '../../transport';
 import { withFilterOperator } from '../../transport/filterOperators';
 import { groups, users } from '../../transport/resources';
+import { platformOf } from './platform';
 import { testWrites } from './testWrites';
 
 export const description: INodeProperties[] = [
 	{
 		displayName:
-			'Checks that K2 accepts the credential, lists what the SCIM service supports (and tries the two features K2 does not document), and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in). Run it on a schedule to be warned before a sync stops.',
+			'Checks that K2 accepts the credential, lists what the SCIM service supports (and tries the two features K2 does not document), and tells when the K2 sign-in must be renewed (K2 refresh tokens expire 30 days after sign-in) and whether this n8n can spend K2\'s one-time refresh token twice (queue mode before n8n 2.30). Run it on a schedule to be warned before a sync stops.',
 		name: 'checkNotice',
 		type: 'notice',
 		default: '',
@@ -78,10 +79,19 @@ const WITHOUT_OPERATOR: Record<string, string> = {
 /**
  * Which filter operators K2 accepts (true), refuses (false: 400 invalidFilter), or null: not
  * known, because `eq`, which the others are tried beside, was refused. K2 does not document them.
+ * `acceptedByTestWrites`: the operators Test Writes found accepted in this run (it tries every
+ * operator, `co` and `sw` alone, `and` and `or` around `eq`): then nothing is sent again.
  */
-async function probeFilterOperators(ctx: IExecuteFunctions, itemIndex: number): Promise<Record<string, boolean | null>> {
+async function probeFilterOperators(ctx: IExecuteFunctions, itemIndex: number, acceptedByTestWrites?: string[]): Promise<Record<string, boolean | null>> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
 	const accepted: Record<string, boolean | null> = {};
+	if (acceptedByTestWrites) {
+		const eq = acceptedByTestWrites.includes('eq');
+		for (const [operator] of OPERATOR_PROBES) {
+			accepted[operator] = !eq && (operator === 'and' || operator === 'or') ? null : acceptedByTestWrites.includes(operator);
+		}
+		return accepted;
+	}
 	for (const [operator, filter] of OPERATOR_PROBES) {
 		if (operator !== 'eq' && accepted.eq === false) {
 			accepted[operator] = null;
@@ -123,9 +133,9 @@ export function filterOperatorsNote(accepted: Record<string, boolean | null>): s
  *   otherwise it reads groups, which show at most 100 members. null: no group with a user member
  *   among the first 10 groups, so nothing to tell by.
  */
-async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number): Promise<IDataObject> {
+async function probeFeatures(ctx: IExecuteFunctions, itemIndex: number, acceptedByTestWrites?: string[]): Promise<IDataObject> {
 	const context = { resource: 'user' as const, operation: 'getMany' };
-	const filterOperators = await probeFilterOperators(ctx, itemIndex);
+	const filterOperators = await probeFilterOperators(ctx, itemIndex, acceptedByTestWrites);
 	const containsSearch = filterOperators.co === true && filterOperators.or === true;
 
 	const firstGroups = await groups.page(ctx, { startIndex: 1, count: 10 }, { context: { resource: 'group', operation: 'getMany' }, itemIndex });
@@ -172,7 +182,9 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	// The cheapest request that needs both a valid access token and a valid SCIM token.
 	const firstUser = await users.page(this, { startIndex: 1, count: 1 }, { context, itemIndex });
 
-	const features = await probeFeatures(this, itemIndex);
+	// Test Writes first when on: it tries every filter operator, so the features need not again.
+	const learned = (this.getNodeParameter('testWrites', itemIndex, false) as boolean) ? await testWrites(this, itemIndex) : undefined;
+	const features = await probeFeatures(this, itemIndex, learned?.profile.filterOperators);
 
 	const credentials = await this.getCredentials(CREDENTIAL_TYPE, itemIndex);
 	const grantType = String(credentials.grantType ?? 'pkce');
@@ -187,11 +199,15 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 		features,
 		grantType,
 		signedInAt: null,
+		refreshTokenAgeDays: null,
 		reconnectBy: null,
 		daysUntilReconnect: null,
 	};
 	if (deadline) {
-		json.signedInAt = new Date(Number(payload!.auth_time) * 1000).toISOString();
+		const signedInAt = Number(payload!.auth_time) * 1000;
+		json.signedInAt = new Date(signedInAt).toISOString();
+		// K2 rotates the refresh token on every refresh but keeps its creation time: it is as old as the sign-in.
+		json.refreshTokenAgeDays = Math.floor((Date.now() - signedInAt) / DAY_MS);
 		json.reconnectBy = deadline.toISOString();
 		json.daysUntilReconnect = Math.floor((deadline.getTime() - Date.now()) / DAY_MS);
 	} else {
@@ -203,11 +219,17 @@ export async function execute(this: IExecuteFunctions, itemIndex: number): Promi
 	if (typeof payload?.scope === 'string') json.scopes = payload.scope.split(' ');
 	else if (Array.isArray(payload?.scope)) json.scopes = payload.scope as string[];
 
-	if (this.getNodeParameter('testWrites', itemIndex, false) as boolean) {
-		const learned = await testWrites(this, itemIndex);
+	const { platform, warning } = platformOf(this, itemIndex, grantType);
+	json.platform = platform;
+	const warnings = warning ? [warning] : [];
+
+	if (learned) {
 		json.profile = learned.profile as IDataObject;
 		json.testWrites = learned.testWrites;
-		json.warnings = learned.warnings;
+		warnings.push(...learned.warnings);
+		json.warnings = warnings;
+	} else if (warnings.length) {
+		json.warnings = warnings;
 	}
 	return [{ json }];
 }

@@ -1,7 +1,7 @@
 /**
  * Connection > Check > Test Writes: learns how a real K2 tenant answers what its documentation
- * leaves open, with a throwaway user and group (`k2-scim-check-<random>`) that it always removes
- * again. Each request and K2's answer is a step of the report; what they mean is a profile in the
+ * leaves open, with throwaway users (`k2-scim-check-<random>@example.invalid`, `…-2@example.invalid`)
+ * and a group (`k2-scim-check-<random>`) that it always removes again. Each request and K2's answer is a step of the report; what they mean is a profile in the
  * sandbox's vocabulary (tenantProfile.ts). Every request goes through the transport.
  *
  * Requests against a K2 that shows writes at once: 35 (a wrong-token read; 3 creates; 7 reads
@@ -19,7 +19,6 @@ import type { PatchRequest, ScimListResponse, ScimUser } from '../../scim/schema
 import { toScimUser, userPatchOperations } from '../../scim/user';
 import type { UserFields } from '../../scim/user';
 import type { ScimRequestOptions } from '../../transport';
-import { scimRequest } from '../../transport';
 import { groups, users } from '../../transport/resources';
 import type { Group, User } from '../../transport/resources';
 import { findGroupByDisplayName } from '../group/lookup';
@@ -63,6 +62,9 @@ const UNSUPPORTED = (status: number) => status === 400 || status === 501;
 
 type Answer<T> = { value: T; status: number | null; refused?: undefined } | { refused: Refusal };
 
+/** The throwaway users' e-mail domain: `.invalid` is reserved (RFC 2606), no mail can reach it. */
+const MAIL_DOMAIN = '@example.invalid';
+
 function randomSuffix(): string {
 	return Math.random().toString(36).slice(2, 10).padEnd(8, '0');
 }
@@ -102,7 +104,9 @@ class TestWrites {
 	private readonly steps: Step[] = [];
 	private readonly throwaways: Throwaway[] = [];
 	private readonly learned: TenantProfile = {};
+	/** The group's display name; the users' names are e-mail-shaped (K2 usernames often are e-mails). */
 	private readonly base = `k2-scim-check-${randomSuffix()}`;
+	private readonly userNames = [`${this.base}${MAIL_DOMAIN}`, `${this.base}-2${MAIL_DOMAIN}`];
 	private notKept: string[] = [];
 	private kept: string[] = [];
 	private membersKept: boolean | undefined;
@@ -133,7 +137,7 @@ class TestWrites {
 		const profile = this.profile();
 		const testWrites: IDataObject = {
 			complete: stoppedAt === undefined,
-			names: { users: [this.base, `${this.base}-2`], group: this.base },
+			names: { users: this.userNames, group: this.base },
 			steps: this.steps as unknown as IDataObject[],
 			cleanup,
 		};
@@ -194,10 +198,10 @@ class TestWrites {
 	private async exercise(): Promise<void> {
 		await this.wrongToken();
 		// The second user first: the first one's manager, and the second result of every page.
-		const second = await this.createUser(`${this.base}-2`, { displayName: `${this.base}-2`, externalId: `${this.base}-2` });
+		const second = await this.createUser(this.userNames[1], { displayName: `${this.base}-2`, externalId: `${this.base}-2` });
 		await this.waitUntilVisible('user', second);
-		const fields = this.allFields(this.base, second.id!, '');
-		const user = await this.createUser(this.base, fields);
+		const fields = this.allFields(second.id!, '');
+		const user = await this.createUser(this.userNames[0], fields);
 		const created = await this.waitUntilVisible<User>('user', user);
 		this.attributes('create', fields, created, 'the read above');
 		await this.filters(user, second);
@@ -208,19 +212,19 @@ class TestWrites {
 		await this.deleteAndCreateAgain(user);
 	}
 
-	/** Every attribute the node writes; `mark` makes the PUT's values differ from the create's. */
-	private allFields(userName: string, managerId: string, mark: string): UserFields {
+	/** Every attribute the node writes to the first user; `mark` makes the PUT's values differ from the create's. */
+	private allFields(managerId: string, mark: string): UserFields {
 		return {
-			userName,
+			userName: this.userNames[0],
 			givenName: `K2 SCIM${mark}`,
 			familyName: `Check${mark}`,
-			displayName: `${userName}${mark}`,
-			email: `${userName}${mark.trim()}@example.invalid`,
+			displayName: `${this.base}${mark}`,
+			email: `${this.base}${mark.trim()}${MAIL_DOMAIN}`,
 			active: true,
-			externalId: userName,
+			externalId: this.base,
 			title: `Connection check${mark}`,
 			phoneNumber: mark ? '+1 555 0101' : '+1 555 0100',
-			employeeNumber: `${userName}${mark}`,
+			employeeNumber: `${this.base}${mark}`,
 			department: `K2 SCIM check${mark}`,
 			managerId,
 		};
@@ -233,7 +237,7 @@ class TestWrites {
 		const answer = await this.send(
 			step,
 			context,
-			async (options) => await scimRequest(this.ctx, { method: 'GET', path: '/Users', qs: { count: 1 }, otherScimToken: randomGuid() }, options),
+			async (options) => await users.pageWithScimToken(this.ctx, randomGuid(), { count: 1 }, options),
 			() => true,
 		);
 		if (!answer.refused) {
@@ -340,13 +344,13 @@ class TestWrites {
 			['ne', `userName ne "${escapeFilterValue(user.name)}"`, undefined],
 			['co', `userName co "${escapeFilterValue(rand)}"`, both],
 			['sw', `userName sw "${escapeFilterValue(this.base)}"`, both],
-			['ew', `userName ew "${escapeFilterValue(`${rand}-2`)}"`, [second.id!]],
+			['ew', `userName ew "${escapeFilterValue(`${rand}-2${MAIL_DOMAIN}`)}"`, [second.id!]],
 			['gt', `userName gt "${escapeFilterValue(user.name)}"`, undefined],
 			['ge', `userName ge "${escapeFilterValue(user.name)}"`, undefined],
 			['lt', `userName lt "${escapeFilterValue(second.name)}"`, undefined],
 			['le', `userName le "${escapeFilterValue(second.name)}"`, undefined],
 			['pr', 'externalId pr', undefined],
-			['and', and(eq('userName', user.name), eq('externalId', user.name)), [user.id!]],
+			['and', and(eq('userName', user.name), eq('externalId', this.base)), [user.id!]],
 			['or', or(eq('userName', user.name), eq('userName', second.name)), both],
 			['not', `not (${eq('userName', user.name)})`, undefined],
 		];
@@ -432,7 +436,7 @@ class TestWrites {
 
 	private async put(user: Throwaway, second: Throwaway): Promise<void> {
 		const step = 'PUT the user';
-		const fields = this.allFields(this.base, second.id!, ' 2');
+		const fields = this.allFields(second.id!, ' 2');
 		const answer = await this.send(step, { resource: 'user', operation: 'replace', userName: user.name }, async (options) => await users.replace(this.ctx, user.id!, toScimUser(fields), options), UNSUPPORTED);
 		const sent = `PUT /Users/${user.id} every attribute the node writes, new values`;
 		if (answer.refused) {
