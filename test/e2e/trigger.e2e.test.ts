@@ -67,10 +67,13 @@ describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2
 		});
 		await n8n.activateWorkflow(wf.id, wf.versionId);
 		try {
-			// Scheduled polls with nothing changed (two 5 s apart, one a minute apart): no execution
-			// (the poll at activation was the baseline).
-			await pollsPassed(TEST_POLL.periodMs < 60_000 ? 2 : 1);
-			assert.deepEqual(await n8n.listExecutions(wf.id), [], 'no execution without a change');
+			// Scheduled polls with nothing changed: no execution (the poll at activation was the baseline).
+			// Where polls are a minute apart (n8n 2.41), the count at the end shows it instead of a wait.
+			const slow = TEST_POLL.periodMs >= 60_000;
+			if (!slow) {
+				await pollsPassed(2);
+				assert.deepEqual(await n8n.listExecutions(wf.id), [], 'no execution without a change');
+			}
 
 			await setTitle(ada.id, 'Manager');
 			const first = await n8n.waitForExecution(wf.id, new Set(), EXECUTION_WITHIN_MS);
@@ -99,7 +102,8 @@ describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2
 			const wrote = await n8n.waitForExecutionId(await n8n.runManually(await n8n.getWorkflow(writer.id), 'Start'), 60_000);
 			assert.equal(wrote.status, 'success', N8n.executionError(wrote));
 			assert.equal((await scim().findUser('bob@trigger.e2e')).title, 'Lead');
-			await pollsPassed(1); // at least one poll sees the node's write
+			// At least one poll sees the node's write alone (a minute apart: the same poll sees both).
+			if (!slow) await pollsPassed(1);
 			await setTitle(ada.id, 'Director');
 
 			const next = await n8n.waitForExecution(wf.id, seen, EXECUTION_WITHIN_MS);
@@ -108,6 +112,7 @@ describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2
 			const all = await Promise.all((await n8n.listExecutions(wf.id)).map((e) => n8n.getExecution(String(e.id))));
 			const reported = all.flatMap((e) => N8n.nodeOutput(e, 'K2 SCIM Trigger')).map((e) => e.userName);
 			assert.ok(!reported.includes('bob@trigger.e2e'), `the K2 SCIM node's own write was not reported: ${reported.join(', ')}`);
+			assert.equal(all.length, 2, 'an execution only for the polls that saw a change by someone else');
 		} finally {
 			await n8n.deactivateWorkflow(wf.id);
 		}
