@@ -8,7 +8,7 @@
  */
 import type { IDataObject } from 'n8n-workflow';
 
-import { simplifyUser } from '../K2Scim/scim/user';
+import { simplifyUser, TEXT_FIELDS } from '../K2Scim/scim/user';
 import { ENTERPRISE_USER_SCHEMA } from '../K2Scim/scim/schemas';
 import type { ScimGroup, ScimUser } from '../K2Scim/scim/schemas';
 
@@ -27,19 +27,7 @@ export const EVENTS = [
 export type EventName = (typeof EVENTS)[number];
 
 /** The user attributes whose old and new values a User Changed event reports (the node's flat fields). */
-export const USER_FIELDS = [
-	'userName',
-	'givenName',
-	'familyName',
-	'displayName',
-	'email',
-	'externalId',
-	'title',
-	'phoneNumber',
-	'employeeNumber',
-	'department',
-	'managerId',
-] as const;
+export const USER_FIELDS = ['userName', ...TEXT_FIELDS] as const;
 type UserField = (typeof USER_FIELDS)[number];
 
 type Value = string | number | boolean | null;

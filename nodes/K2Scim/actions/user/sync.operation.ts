@@ -318,7 +318,7 @@ function readOverLimit(ctx: IExecuteFunctions, value: unknown): SyncOptions['ove
 	}
 	// As an AI agent's tool the node has one output: held users would be lost there.
 	if (value === 'hold' && ctx.getNode().type.endsWith('Tool')) {
-		throw new NodeOperationError(ctx.getNode(), 'Over the Limit "Hold for Approval" needs the output Held for Approval, which a tool has not', {
+		throw new NodeOperationError(ctx.getNode(), 'Over the Limit "Hold for Approval" does not work when an AI agent runs Sync as a tool: a tool has no output Held for Approval', {
 			description: 'Use "Stop the Run" when an AI agent runs Sync. Nothing was read from or sent to K2.',
 		});
 	}
