@@ -32,12 +32,13 @@ export interface K2Profile {
 }
 
 /**
- * The strictest plausible K2: every unknown at its least convenient answer at once, except
+ * The strictest plausible K2: every unknown at its least convenient answer at once (core user
+ * attributes only; groups keep their name and members, not an External ID), except
  * startIndex (a K2 that ignores it cannot list more than 100 of anything; the node stops with a
  * paging error there, tested on its own switch).
  */
 export const STRICT_PROFILE: Required<K2Profile> = {
-	storedAttributes: ['userName', 'name.givenName', 'name.familyName', 'displayName', 'emails', 'active', 'externalId', 'members'],
+	storedAttributes: ['userName', 'name.givenName', 'name.familyName', 'displayName', 'emails', 'active', 'User:externalId', 'members'],
 	filterOperators: ['eq', 'and'],
 	totalResults: 'page',
 	startIndex: 'honoured',

@@ -115,6 +115,13 @@ function deletePath(obj: unknown, parts: string[]): void {
 	else deletePath((obj as Record<string, unknown>)[key], parts.slice(1));
 }
 
+/** A storedAttributes entry for one resource type: `User:title` and `Group:externalId` apply to that type only, a bare name to both. */
+export function storedFor(type: ResourceType, entry: string): string | undefined {
+	const qualified = /^(user|group):(.+)$/i.exec(entry.trim());
+	if (!qualified) return entry;
+	return qualified[1].toLowerCase() === type.toLowerCase() ? qualified[2] : undefined;
+}
+
 /**
  * The profile's `storedAttributes`: what K2 keeps of a write, the rest dropped without an error.
  * `id`, `schemas` and `meta` always stay; an extension left out entirely leaves `schemas` too.
@@ -123,7 +130,10 @@ function keepStored(type: ResourceType, attrs: Record<string, unknown>, stored: 
 	if (!stored) return attrs;
 	const out: Record<string, unknown> = {};
 	for (const always of ['schemas', 'id', 'meta']) if (attrs[always] !== undefined) out[always] = attrs[always];
-	for (const a of stored) copyPath(attrs, out, splitPath(type, attrs, a));
+	for (const entry of stored) {
+		const a = storedFor(type, entry);
+		if (a !== undefined) copyPath(attrs, out, splitPath(type, attrs, a));
+	}
 	if (Array.isArray(attrs.schemas))
 		out.schemas = attrs.schemas.filter((urn: string) => !(urn in attrs) || urn in out);
 	return out;

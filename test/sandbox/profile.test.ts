@@ -109,6 +109,25 @@ describe('storedAttributes', () => {
 		const kept = await scim.createGroup('Kept', [user.id]);
 		assert.equal(kept.members.length, 1);
 	});
+
+	test('"User:" and "Group:" entries apply to that resource type only; a bare name to both', async () => {
+		sb.setProfile({ storedAttributes: ['userName', 'displayName', 'members', 'User:externalId'] });
+		const user = await scim.request('POST', '/Users', { schemas: [USER], userName: 'typed@corp.example', externalId: 'u-1', title: 'Engineer' });
+		assert.equal(user.body.externalId, 'u-1', 'User:externalId keeps a user\'s externalId');
+		assert.equal(user.body.title, undefined);
+		const group = await scim.request('POST', '/Groups', { schemas: [GROUP], displayName: 'Typed', externalId: 'g-1', members: [{ value: user.body.id }] });
+		assert.equal(group.status, 201);
+		assert.equal(group.body.externalId, undefined, 'a group\'s externalId is dropped: only users keep it');
+		assert.equal(group.body.members.length, 1, 'members (bare) kept for groups');
+		const patched = await scim.request('PATCH', `/Groups/${group.body.id}`, patch([{ op: 'replace', path: 'externalId', value: 'g-2' }]));
+		assert.equal(patched.status, 200);
+		assert.equal(patched.body.externalId, undefined, 'dropped from a PATCH too');
+		sb.setProfile({ storedAttributes: ['userName', 'displayName', 'group:externalId'] });
+		const lower = await scim.request('POST', '/Groups', { schemas: [GROUP], displayName: 'Lower', externalId: 'g-3' });
+		assert.equal(lower.body.externalId, 'g-3', 'the type prefix is not case-sensitive');
+		const noExternal = await scim.request('POST', '/Users', { schemas: [USER], userName: 'lower@corp.example', externalId: 'u-3' });
+		assert.equal(noExternal.body.externalId, undefined);
+	});
 });
 
 test('filterOperators: the profile field and setFilterOperators are one switch', async () => {

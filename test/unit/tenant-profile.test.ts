@@ -66,12 +66,18 @@ describe('storedAttributesOf', () => {
 
 	test("reproduces the strict profile's list from what its K2 kept", () => {
 		const { kept, notKept } = keptAttributes(written, keptOnly(['userName', 'name', 'displayName', 'emails', 'active', 'externalId']));
-		assert.deepEqual(storedAttributesOf(kept, notKept, true), STRICT_PROFILE.storedAttributes);
+		assert.deepEqual(storedAttributesOf(kept, notKept, true, false), STRICT_PROFILE.storedAttributes);
+	});
+
+	test("a group External ID K2 dropped qualifies the users' one; a group's name always stays", () => {
+		assert.deepEqual(storedAttributesOf(['displayName', 'externalId'], [], true, false), ['userName', 'displayName', 'User:externalId', 'members']);
+		assert.equal(storedAttributesOf(['displayName', 'externalId'], [], true, true), undefined, 'all kept');
+		assert.deepEqual(storedAttributesOf(['emails'], ['displayName', 'externalId'], true, true), ['userName', 'emails', 'Group:displayName', 'Group:externalId', 'members']);
 	});
 
 	test('the enterprise extension named by its URN when all of it was kept, by sub-attribute otherwise; members only when kept', () => {
 		assert.deepEqual(storedAttributesOf(['displayName', `${ENT}:employeeNumber`, `${ENT}:department`], ['title'], false), ['userName', 'displayName', ENT]);
-		assert.deepEqual(storedAttributesOf([`${ENT}:department`], [`${ENT}:manager`], true), ['userName', `${ENT}:department`, 'members']);
+		assert.deepEqual(storedAttributesOf([`${ENT}:department`], [`${ENT}:manager`], true), ['userName', `${ENT}:department`, 'Group:displayName', 'members']);
 		assert.deepEqual(storedAttributesOf(['displayName'], [], false), ['userName', 'displayName']);
 	});
 });

@@ -4,14 +4,17 @@
  * and write it again, forever. What a write sent and what K2's answer to it holds tell which
  * attributes were dropped; those are then left out of the comparison.
  */
-import type { PatchOperation, ScimUser } from './schemas';
+import type { PatchOperation, ScimGroup, ScimUser } from './schemas';
+
+/** A user or a group: what K2 answered a write with. */
+type ScimResource = ScimUser | ScimGroup;
 import { flattenAttributes, getByPath, isPlainObject } from './path';
 
 /** Always kept (the key itself), or not an attribute a user can give. */
 const NEVER_DROPPED = new Set(['schemas', 'id', 'meta', 'username']);
 
 /** The attribute paths a created resource carries, as the node's writes name them (`name.givenName`, `emails`, `urn:…:User:department`). */
-export function pathsOfResource(resource: ScimUser): string[] {
+export function pathsOfResource(resource: ScimResource): string[] {
 	const paths: string[] = [];
 	for (const [path, value] of flattenAttributes(resource as Record<string, unknown>)) {
 		if (value === null || value === undefined) continue;
@@ -33,7 +36,7 @@ function absent(value: unknown): boolean {
 }
 
 /** Of the paths a write set, those K2's resource (its answer, or a read after the write) does not hold. */
-export function droppedIn(resource: ScimUser, paths: readonly string[]): string[] {
+export function droppedIn(resource: ScimResource, paths: readonly string[]): string[] {
 	return paths.filter((path) => absent(getByPath(resource, path)));
 }
 
@@ -56,6 +59,6 @@ export function coveredBy(notKept: Iterable<string>, path: string): boolean {
 }
 
 /** The paths of `notKept` that some listed user does hold: K2 keeps those after all. */
-export function heldByAny(users: readonly ScimUser[], notKept: readonly string[]): string[] {
-	return notKept.filter((path) => users.some((user) => !absent(getByPath(user, path))));
+export function heldByAny(listed: readonly ScimResource[], notKept: readonly string[]): string[] {
+	return notKept.filter((path) => listed.some((resource) => !absent(getByPath(resource, path))));
 }

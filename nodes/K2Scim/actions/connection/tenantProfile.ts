@@ -56,14 +56,24 @@ export function keptAttributes(wanted: UserFields, read: ScimUser): { kept: stri
 /**
  * storedAttributes for the profile: undefined when K2 kept every attribute the node writes (the
  * profile's "all"), else userName, what it kept, and `members` unless group members were seen to
- * be dropped. An extension whose sub-attributes were all kept is named by its URN.
+ * be dropped. An extension whose sub-attributes were all kept is named by its URN. A name that
+ * users and groups share (externalId, displayName) is qualified `User:`/`Group:` when only one
+ * kind keeps it; a group's displayName (its name) always stays.
  */
-export function storedAttributesOf(kept: string[], notKept: string[], membersKept: boolean | undefined): string[] | undefined {
-	if (notKept.length === 0 && membersKept !== false) return undefined;
+export function storedAttributesOf(
+	kept: string[],
+	notKept: string[],
+	membersKept: boolean | undefined,
+	groupExternalIdKept?: boolean,
+): string[] | undefined {
+	if (notKept.length === 0 && membersKept !== false && groupExternalIdKept !== false) return undefined;
 	const enterprise = `${ENTERPRISE_USER_SCHEMA}:`;
 	const wholeExtension = !notKept.some((path) => path.startsWith(enterprise)) && kept.some((path) => path.startsWith(enterprise));
-	const stored = ['userName', ...kept.filter((path) => !(wholeExtension && path.startsWith(enterprise)))];
+	const userKept = kept.filter((path) => !(wholeExtension && path.startsWith(enterprise)));
+	const stored = ['userName', ...userKept.map((path) => (path === 'externalId' && groupExternalIdKept === false ? 'User:externalId' : path))];
 	if (wholeExtension) stored.push(ENTERPRISE_USER_SCHEMA);
+	if (!userKept.includes('displayName')) stored.push('Group:displayName');
+	if (!userKept.includes('externalId') && groupExternalIdKept === true) stored.push('Group:externalId');
 	if (membersKept !== false) stored.push('members');
 	return stored;
 }

@@ -8,6 +8,7 @@ import type { ScimGroup } from '../../scim/schemas';
 import { groups } from '../../transport/resources';
 import type { Group } from '../../transport/resources';
 import { mapConcurrent } from '../../utils/concurrency';
+import { notKeptByK2 } from '../notKept';
 import { displayNameField, externalIdFields, readDisplayName, readExternalId } from './create.operation';
 import { memberReferenceField, membersField, GROUP_REQUESTS_IN_FLIGHT } from './fields';
 import { findGroupByDisplayName, lookupGroups, lookupUsers, memberIds, nameKey } from './lookup';
@@ -96,6 +97,9 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 	}
 	if (!this.continueOnFail() && results.some((r) => r instanceof Error)) return results;
 
+	// A K2 that drops groups' External IDs would otherwise get a PATCH for every group on every run.
+	const notKept = notKeptByK2(this, 'group');
+	notKept.forgetHeldBy([...groupsByName.values()].filter((group): group is Group => !(group instanceof Error) && group !== undefined));
 	await mapConcurrent([...batches], inFlight, async ([key, items]) => {
 		const existing = groupsByName.get(key);
 		if (existing instanceof Error) {
@@ -112,6 +116,7 @@ export async function executeAll(this: IExecuteFunctions, itemCount: number): Pr
 		// The lookup of a large group's members or the create failed: nothing was changed.
 		if (failure) for (const item of items) results[item.itemIndex] = failure;
 	});
+	notKept.save();
 	return results;
 }
 
@@ -128,13 +133,15 @@ async function applyBatch(
 		? await stateOf(ctx, existing, items.flatMap((i) => i.ids), inFlight)
 		: { current: { members: new Set<string>(), complete: true }, unknownUsers: new Set<string>(), truncated: false };
 	const plan = planMemberChange('add', state.current, items.map((i) => ({ itemIndex: i.itemIndex, ids: i.ids })), state.unknownUsers);
+	const notKept = notKeptByK2(ctx, 'group');
+	const externalIdKept = () => !notKept.leaveOut('externalId');
 
 	// What each item changes, in input order.
 	let exists = existing !== undefined;
 	let externalId = existing?.externalId;
 	const statuses = items.map((item, index): Status => {
 		const changes = plan.items[index].change.length + plan.items[index].unverified.length > 0;
-		const externalIdChanges = item.externalId !== undefined && item.externalId !== externalId;
+		const externalIdChanges = item.externalId !== undefined && item.externalId !== externalId && externalIdKept();
 		const status = !exists ? 'created' : changes || externalIdChanges ? 'updated' : 'unchanged';
 		exists = true;
 		if (item.externalId !== undefined) externalId = item.externalId;
@@ -143,7 +150,7 @@ async function applyBatch(
 
 	let group = existing;
 	let patches = plan.patches;
-	let externalIdToSet = existing && externalId !== existing.externalId ? externalId : undefined;
+	let externalIdToSet = existing && externalId !== existing.externalId && externalIdKept() ? externalId : undefined;
 	if (!group) {
 		// The first 100 members go in the create; a group found after a lost answer gets them by PATCH.
 		let foundExisting = false;
@@ -165,8 +172,9 @@ async function applyBatch(
 		if (bare) created = await create([]);
 		if (created instanceof Error) throw created;
 		group = created;
+		if (!foundExisting) notKept.learnFromCreate(toScimGroup({ displayName, externalId, memberIds: [] }), group);
 		if (!foundExisting && !bare) patches = patches.slice(1);
-		else if (foundExisting && group.externalId !== externalId) externalIdToSet = externalId;
+		else if (foundExisting && group.externalId !== externalId && externalIdKept()) externalIdToSet = externalId;
 	}
 	const groupId = String(group.id);
 	const patchContext = { ...context, id: groupId };
@@ -176,9 +184,11 @@ async function applyBatch(
 		? [{ ...patches[0], request: { ...patches[0].request, Operations: [...setExternalId, ...patches[0].request.Operations] } }, ...patches.slice(1)]
 		: patches;
 	let externalIdError: Error | undefined;
+	const before = group;
 	if (setExternalId.length && !patches.length) {
 		try {
-			await groups.patch(ctx, groupId, setExternalId, { context: patchContext });
+			const answer = await groups.patch(ctx, groupId, setExternalId, { context: patchContext });
+			await notKept.learnFromPatch(before, setExternalId, answer, items[0].itemIndex, 'createOrUpdate');
 		} catch (error) {
 			externalIdError = error as Error;
 		}
@@ -188,8 +198,14 @@ async function applyBatch(
 	const firstFailure = setExternalId.length && patches.length ? patches[0].ids.map((id) => failed.get(id)).find((f) => f) : undefined;
 	if (firstFailure) {
 		externalIdError = firstFailure.reason === 'requestFailed' ? firstFailure.error : new Error('K2 refused the request that carried the External ID: a member does not exist');
+	} else if (setExternalId.length && patches.length) {
+		// The member PATCH that carried it does not give its answer back: one read tells whether K2 kept it.
+		await notKept.learnFromPatch(before, setExternalId, undefined, items[0].itemIndex, 'createOrUpdate');
 	}
 	for (const id of state.unknownUsers) failed.set(id, { reason: 'unknownUser' });
+	// An External ID K2 turned out not to keep changed nothing: an item that only brought one is unchanged.
+	const itemStatus = (index: number): Status =>
+		statuses[index] === 'updated' && !externalIdKept() && plan.items[index].change.length + plan.items[index].unverified.length === 0 ? 'unchanged' : statuses[index];
 
 	const created = existing === undefined;
 	memberChangeOutcomes(plan, failed).forEach((outcome, index) => {
@@ -207,10 +223,11 @@ async function applyBatch(
 			return;
 		}
 		const json: IDataObject = {
-			status: statuses[index],
+			status: itemStatus(index),
 			id: groupId,
 			displayName: group!.displayName ?? displayName,
-			externalId: externalId ?? null,
+			// What K2 holds: an External ID K2 does not keep is not reported as set.
+			externalId: (externalIdKept() ? externalId : group!.externalId) ?? null,
 			added: outcome.change,
 			alreadyMembers: outcome.unchanged,
 		};

@@ -13,7 +13,7 @@ import { simplifyField } from '../common.fields';
 import { additionalFieldsCollection, matchOnFields, readNewUserFields, userNameField, userResource } from './fields';
 import { findUser, findUsers } from './locate';
 import { resolveManagerByLookup, selfManagerError } from './managerRef';
-import { notKeptByK2 } from './notKept';
+import { notKeptByK2 } from '../notKept';
 import { userItem } from './output';
 
 export const description: INodeProperties[] = [

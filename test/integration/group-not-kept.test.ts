@@ -1,0 +1,155 @@
+// A K2 that keeps users' External IDs but drops groups' (the strict profile's guess): Group >
+// Create or Update learns it from K2's answer to its own write, says so, remembers it, and a re-run
+// sends no write for it, whether K2 answers a PATCH with the group or with 204 and no body.
+import assert from 'node:assert/strict';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import type { IDataObject } from 'n8n-workflow';
+
+import { STRICT_PROFILE } from '../../sandbox/profile';
+import type { K2Fixture } from '../support/fixture';
+import { count, startK2, writes } from '../support/fixture';
+
+const groupParameters = (displayName: string, externalId: string, members = '') => ({
+	resource: 'group',
+	operation: 'createOrUpdate',
+	memberReference: 'userName',
+	displayName,
+	members,
+	additionalFields: { externalId },
+});
+
+/** What the node remembers between runs (n8n keeps a node's static data under `node:<name>`). */
+const remembered = (staticData: IDataObject) => (staticData['node:K2 SCIM'] ?? {}) as IDataObject;
+
+for (const patchAnswer of ['200', '204'] as const) {
+	describe(`K2 drops groups' External IDs (PATCH answered with ${patchAnswer})`, () => {
+		let k2: K2Fixture;
+		before(async () => {
+			k2 = await startK2({ profile: { storedAttributes: STRICT_PROFILE.storedAttributes, patchAnswer } });
+		});
+		after(async () => k2?.stop());
+		beforeEach(async () => {
+			await k2.sandbox.reset();
+			k2.sandbox.resetStats();
+		});
+
+		test('a created group: learned from the create, reported as K2 holds it, and a re-run writes nothing', async () => {
+			const staticData: IDataObject = {};
+			const created = await k2.run(groupParameters('Finance', 'G-1'), undefined, { staticData });
+			assert.equal(created.error, undefined, created.error?.message);
+			assert.equal(created.output![0].json.status, 'created');
+			assert.equal(created.output![0].json.externalId, null, 'K2 holds no External ID: the output does not claim one');
+			assert.deepEqual(Object.keys((remembered(staticData).groupNotKeptByK2 ?? {}) as IDataObject), ['externalId'], 'remembered for the next run');
+			assert.equal(remembered(staticData).notKeptByK2, undefined, "users' knowledge untouched");
+
+			k2.sandbox.resetStats();
+			const again = await k2.run(groupParameters('Finance', 'G-1'), undefined, { staticData });
+			assert.equal(again.error, undefined, again.error?.message);
+			assert.equal(again.output![0].json.status, 'unchanged');
+			assert.equal(writes(k2.sandbox), 0, 'no PATCH for an External ID K2 does not keep');
+		});
+
+		test('an existing group: one PATCH teaches it (from the answer, or one read after a 204), then no more writes', async () => {
+			await k2.scim.createGroup('Sales');
+			const staticData: IDataObject = {};
+			const first = await k2.run(groupParameters('Sales', 'G-2'), undefined, { staticData });
+			assert.equal(first.error, undefined, first.error?.message);
+			assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 1);
+			assert.equal(first.output![0].json.status, 'unchanged', 'K2 did not keep it: nothing changed');
+			assert.equal(first.output![0].json.externalId, null);
+			assert.ok(remembered(staticData).groupNotKeptByK2, 'learned in the first run');
+
+			for (const run of [2, 3]) {
+				k2.sandbox.resetStats();
+				const again = await k2.run(groupParameters('Sales', 'G-2'), undefined, { staticData });
+				assert.equal(again.error, undefined, again.error?.message);
+				assert.equal(again.output![0].json.status, 'unchanged', `run ${run}`);
+				assert.equal(writes(k2.sandbox), 0, `run ${run}: no write`);
+			}
+		});
+
+		test('an External ID that went with a member change is learned from one read; members still added', async () => {
+			const ada = await k2.scim.createUser('ada@example.com');
+			const group = await k2.scim.createGroup('Ops');
+			const staticData: IDataObject = {};
+			const first = await k2.run(groupParameters('Ops', 'G-3', 'ada@example.com'), undefined, { staticData });
+			assert.equal(first.error, undefined, first.error?.message);
+			assert.equal(first.output![0].json.status, 'updated');
+			assert.deepEqual(first.output![0].json.added, [ada.id]);
+			assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 1, 'one PATCH for the member and the External ID');
+			assert.ok(remembered(staticData).groupNotKeptByK2, 'learned from the read after the PATCH');
+			const members = (await k2.scim.request('GET', `/Groups/${group.id}`)).body.members.map((m: { value: string }) => m.value);
+			assert.deepEqual(members, [ada.id]);
+
+			k2.sandbox.resetStats();
+			const again = await k2.run(groupParameters('Ops', 'G-3', 'ada@example.com'), undefined, { staticData });
+			assert.equal(again.output![0].json.status, 'unchanged');
+			assert.equal(writes(k2.sandbox), 0);
+		});
+	});
+}
+
+describe('K2 keeps groups\' External IDs again', () => {
+	let k2: K2Fixture;
+	before(async () => {
+		k2 = await startK2();
+	});
+	after(async () => k2?.stop());
+
+	test('a remembered "not kept" is forgotten as soon as a listed group holds one, and compared again', async () => {
+		await k2.scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Legal', externalId: 'L-0' });
+		const staticData: IDataObject = { 'node:K2 SCIM': { groupNotKeptByK2: { externalId: '2026-01-01T00:00:00.000Z' } } };
+		const run = await k2.run(groupParameters('Legal', 'L-1'), undefined, { staticData });
+		assert.equal(run.error, undefined, run.error?.message);
+		assert.equal(run.output![0].json.status, 'updated');
+		assert.equal(run.output![0].json.externalId, 'L-1');
+		assert.equal(remembered(staticData).groupNotKeptByK2, undefined, 'forgotten');
+		const read = await k2.scim.request('GET', `/Groups/${run.output![0].json.id}`);
+		assert.equal(read.body.externalId, 'L-1');
+	});
+});
+
+describe('the strict profile (PATCH answered 204, a 500 ms staging lag): learned from a read that waits for the write to show', () => {
+	let k2: K2Fixture;
+	before(async () => {
+		k2 = await startK2({ profile: STRICT_PROFILE });
+	});
+	after(async () => k2?.stop());
+	beforeEach(async () => {
+		await k2.sandbox.reset();
+		k2.sandbox.resetStats();
+	});
+
+	test("a group's External ID: one PATCH in the first run, none after", async () => {
+		await k2.scim.createGroup('Audit');
+		await k2.sandbox.settled();
+		const staticData: IDataObject = {};
+		const first = await k2.run(groupParameters('Audit', 'G-9'), undefined, { staticData });
+		assert.equal(first.error, undefined, first.error?.message);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 1);
+		assert.ok(remembered(staticData).groupNotKeptByK2, 'learned although the first read showed the group from before the write');
+		await k2.sandbox.settled();
+		k2.sandbox.resetStats();
+		const again = await k2.run(groupParameters('Audit', 'G-9'), undefined, { staticData });
+		assert.equal(again.output![0].json.status, 'unchanged');
+		assert.equal(writes(k2.sandbox), 0);
+	});
+
+	test("a user's title (Create or Update on a user K2 already had): one PATCH in the first run, none after", async () => {
+		await k2.scim.createUser('eve@example.com');
+		await k2.sandbox.settled();
+		const parameters = { resource: 'user', operation: 'createOrUpdate', userName: 'eve@example.com', additionalFields: { title: 'Auditor' } };
+		const staticData: IDataObject = {};
+		const first = await k2.run(parameters, undefined, { staticData });
+		assert.equal(first.error, undefined, first.error?.message);
+		assert.equal(count(k2.sandbox, 'PATCH /Users/:id'), 1);
+		assert.deepEqual(Object.keys((remembered(staticData).notKeptByK2 ?? {}) as IDataObject), ['title']);
+		await k2.sandbox.settled();
+		k2.sandbox.resetStats();
+		const again = await k2.run(parameters, undefined, { staticData });
+		assert.equal(again.error, undefined, again.error?.message);
+		assert.equal(again.output![0].json.action, 'unchanged');
+		assert.equal(writes(k2.sandbox), 0);
+	});
+});
