@@ -15,13 +15,54 @@
 //   node scripts/ensure-install.mjs e2e/registry [more folders]   # folders without native modules
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
 const STAMP = '.install-hash';
+/** Held while a process installs a folder (.ci/run installs n8n in the background while tests run). */
+const LOCK = '.install-lock';
+
+function alive(pid) {
+	try {
+		process.kill(pid, 0);
+		return true;
+	} catch (err) {
+		return err.code === 'EPERM';
+	}
+}
+
+/**
+ * Waits until no other process installs `dir`, then holds its lock until `release()`. A lock
+ * whose process is gone (killed mid-install) is taken over.
+ */
+async function lockFolder(dir, label) {
+	const lock = path.join(dir, LOCK);
+	let told = false;
+	for (;;) {
+		try {
+			mkdirSync(lock);
+			writeFileSync(path.join(lock, 'pid'), String(process.pid));
+			return () => rmSync(lock, { recursive: true, force: true });
+		} catch (err) {
+			if (err.code !== 'EEXIST') throw err;
+		}
+		let pid = NaN;
+		try {
+			pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
+		} catch {}
+		// No pid yet: the holder is between mkdir and write; a pid that is gone: a dead holder.
+		if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+			rmSync(lock, { recursive: true, force: true });
+			continue;
+		}
+		if (!told) console.log(`${label}: another process (pid ${Number.isNaN(pid) ? '?' : pid}) is installing it; waiting...`);
+		told = true;
+		await new Promise((resolve) => setTimeout(resolve, 1000));
+	}
+}
 
 /** Hash of what npm installs from: package.json (overrides, allowScripts) and the lockfile. */
 function manifestHash(dir) {
@@ -141,8 +182,17 @@ export async function ensureInstalled({ dir, label, about, native = [], node = p
 	dir = path.resolve(root, dir);
 	const rel = path.relative(root, dir);
 	label ??= rel;
-	const steps = [];
 	if (!existsSync(path.join(dir, 'package.json'))) throw new Error(`${rel}/package.json is missing`);
+	const release = await lockFolder(dir, label);
+	try {
+		return await install(dir, rel, { label, about, native, node, nativeFrom, ignoreScripts, started });
+	} finally {
+		release();
+	}
+}
+
+async function install(dir, rel, { label, about, native, node, nativeFrom, ignoreScripts, started }) {
+	const steps = [];
 	const state = installState(dir);
 	if (state !== 'current') {
 		const ci = existsSync(path.join(dir, 'package-lock.json'));
