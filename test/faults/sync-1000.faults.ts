@@ -1,16 +1,11 @@
 // The fault suite's full scenario (only in `npm run test:faults`): 1,000 users, groups of 300+
 // members, 20 leavers deleted, 10% of all requests faulted with every fault kind.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import { assertScenario } from './assert';
 
-let k2: K2Fixture;
-before(async () => {
-	k2 = await startK2();
-});
-after(async () => k2?.stop());
+const k2 = useK2();
 
 for (const seed of [11, 12]) {
 	test(`Sync of 1,000 users under 10% faults (seed ${seed}): converges in at most 3 runs to exactly the desired state`, async () => {

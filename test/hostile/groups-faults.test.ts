@@ -3,10 +3,9 @@
 // one failed item's own error, or with one error that counts the failures and lists the first
 // few. Rename and Delete fail loudly when K2 refuses. Cases: README.md.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { after, afterEach, before, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
 import { assertEachItemOnce, assertNoSecrets, assertPrototypesClean } from './support';
@@ -23,7 +22,7 @@ interface NodeError {
 }
 
 describe('Hostile group faults: failures are reported, never success', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	const users: string[] = [];
 	const groupsOf = async (userId: string): Promise<string[]> =>
 		((await k2.scim.request('GET', `/Users/${userId}`)).body.groups ?? []).map((g: { value: string }) => g.value);
@@ -31,11 +30,8 @@ describe('Hostile group faults: failures are reported, never success', () => {
 		k2.run({ resource: 'group', memberReference: 'id', ...parameters }, items, { continueOnFail });
 
 	before(async () => {
-		k2 = await startK2();
 		for (let i = 0; i < 12; i++) users.push((await k2.scim.createUser(`fault${i}@example.com`)).id);
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => k2.sandbox.resetStats());
 	afterEach(() => assertPrototypesClean('after the case'));
 
 	test('Add Members: 3 of 6 items target a missing group; the run fails after the other 3 were applied, naming all 3', async () => {
@@ -162,12 +158,11 @@ describe('Hostile group faults: failures are reported, never success', () => {
 });
 
 describe('Hostile group faults: a Delete whose answer is lost', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let proxy: ScimProxy;
 	let dropDeletes = 0;
 
 	before(async () => {
-		k2 = await startK2();
 		// Forwards to the sandbox; the next `dropDeletes` DELETEs are applied, then their connection is cut.
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		proxy.before = (_route, request) => {
@@ -177,10 +172,7 @@ describe('Hostile group faults: a Delete whose answer is lost', () => {
 		};
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
+	after(async () => proxy?.close());
 
 	test(
 		'the group is gone and the item says deleted, once',

@@ -1,17 +1,16 @@
 // Hostile and careless member changes: the report says exactly what changed, a group is never
 // its own member, unknown members cost bounded requests, and text booleans are read as booleans.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, beforeEach, describe, test } from 'node:test';
+import { afterEach, before, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { assertEachItemOnce, assertPrototypesClean } from './support';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 const byName = (value: string) => ({ __rl: true, mode: 'displayName', value });
 
 describe('Hostile member changes: exact reports, bounded requests', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	const users: string[] = [];
 	const run = (parameters: Record<string, unknown>, items?: Array<Record<string, unknown>>) =>
 		k2.run({ resource: 'group', memberReference: 'id', ...parameters }, items, { continueOnFail: true });
@@ -19,11 +18,8 @@ describe('Hostile member changes: exact reports, bounded requests', () => {
 		((await k2.scim.request('GET', `/Users/${userId}`)).body.groups ?? []).map((g: { value: string }) => g.value);
 
 	before(async () => {
-		k2 = await startK2();
 		for (let i = 0; i < 130; i++) users.push((await k2.scim.createUser(`member${i}@example.com`)).id);
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => k2.sandbox.resetStats());
 	afterEach(() => assertPrototypesClean('after the case'));
 
 	test('removing non-members reports them as not members, and sends nothing', async () => {

@@ -2,21 +2,17 @@
 // a valid item in the same run still goes through (Continue On Fail). The table of cases is in
 // README.md; keep both in step.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, before, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import { inputCases, useEnv } from './input-cases';
 import { assertEachItemOnce, assertPrototypesClean } from './support';
 
-let k2: K2Fixture;
-
 describe('Hostile input: refused before any request, per item, naming the field', () => {
+	const k2 = useK2();
 	before(async () => {
-		k2 = await startK2();
 		useEnv({ k2, user: await k2.scim.createUser('existing@example.com'), group: await k2.scim.createGroup('Existing Group') });
 	});
-	after(async () => k2?.stop());
 	afterEach(() => assertPrototypesClean('after the case'));
 
 	test('the corpus has at least 45 cases', () => {

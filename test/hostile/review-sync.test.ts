@@ -1,21 +1,15 @@
 // Review findings for User > Sync: a user still in the source must never be deprovisioned.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2 } from '../support/fixture';
+import { count, useK2 } from '../support/fixture';
 
 const NFC = 'jos\u00e9@example.com';
 const NFD = 'jose\u0301@example.com';
 
 describe('review: Sync matches userNames as K2 compares them', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
+	const k2 = useK2({ reset: 'data' });
 	beforeEach(async () => {
-		await k2.sandbox.reset();
 		await k2.scim.createUser(NFC, { externalId: 'E1' });
 		await k2.scim.createUser('a@example.com', { externalId: 'E2' });
 		k2.sandbox.resetStats();

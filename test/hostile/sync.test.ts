@@ -8,8 +8,7 @@ import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
 import { executeAll } from '../../nodes/K2Scim/actions/user/sync.operation';
 import type { RunResult } from '../harness/run-workflow';
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
 import { assertEachItemOnce, assertNoSecrets, assertPrototypesClean } from './support';
@@ -35,16 +34,13 @@ const rows = [
 ];
 
 describe('hostile input to User > Sync', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'data' });
 	let secrets: Array<string | undefined>;
 	before(async () => {
-		k2 = await startK2();
 		secrets = [k2.sandbox.scimToken, k2.tokens.access_token as string, k2.tokens.refresh_token as string];
 	});
-	after(async () => k2?.stop());
 	beforeEach(async () => {
 		k2.sandbox.setFaults({ rate: 0 });
-		await k2.sandbox.reset();
 		await k2.scim.createUser('a@example.com', { externalId: 'EA' });
 		await k2.scim.createUser('b@example.com', { externalId: 'EB' });
 		await k2.scim.createUser('12345', { externalId: 'E12345' });
@@ -290,19 +286,15 @@ describe('hostile input to User > Sync', () => {
  * `Resources`); every other request goes through, so the sandbox counts any write Sync sends.
  */
 describe('a listing that is not SCIM: Sync sends no write', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let proxy: ScimProxy;
 	let listing: { type: string; body: string };
 	before(async () => {
-		k2 = await startK2();
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		proxy.before = (route) => (route === 'GET /Users' ? { status: 200, headers: { 'content-type': listing.type }, body: listing.body } : undefined);
 		await connectThrough(k2, proxy, 'notScim', 'Not SCIM');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
+	after(async () => proxy?.close());
 
 	for (const [n, type, body] of [
 		[20, 'text/html', '<html><body>Sign in to continue</body></html>'],

@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, syncCase, syncParameters, syncWithGroups, userItems, V2, V2_CONTINUE, useK2 } from './support';
+import { count, useK2, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, syncCase, syncParameters, syncWithGroups, userItems, V2, V2_CONTINUE } from './support';
 
 const NFC = 'jos\u00e9@example.com';
 const NFD = 'jose\u0301@example.com';
@@ -16,12 +15,8 @@ const byUserName = (value: string) => ({ __rl: true, mode: 'userName', value });
 const groupByName = (value: string) => ({ __rl: true, mode: 'displayName', value });
 
 describe('Identity: look-alike identifiers are one identity; invisible characters are refused', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	for (const [k2Form, inputForm, label] of [
 		[NFD, NFC, 'K2 holds NFD, the input is NFC'],

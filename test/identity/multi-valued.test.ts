@@ -4,9 +4,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE, useK2 } from './support';
+import { count, useK2, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';
 
 const contact = { email: '={{ $json.email }}', phoneNumber: '={{ $json.phone }}' };
 const HOME_EMAIL = { value: 'jane@home.example', type: 'home' };
@@ -17,12 +16,8 @@ const byType = (entries: Entry[] | undefined, type: string) => (entries ?? []).f
 const primaries = (entries: Entry[] | undefined) => (entries ?? []).filter((entry) => entry.primary === true);
 
 describe('Identity: shared multi-valued attributes keep what the node does not manage', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	async function seedJane(extra: Record<string, unknown> = {}) {
 		return await k2.scim.createUser('jane@example.com', {

@@ -3,9 +3,8 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, writes } from '../support/fixture';
-import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE, useK2 } from './support';
+import { count, useK2, writes } from '../support/fixture';
+import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';
 
 const staff = [
 	{ mail: 'ada@example.com', employeeId: 'E1' },
@@ -15,12 +14,8 @@ const staff = [
 const deprovisioning = { deprovision: 'deactivate', deprovisionScope: 'withExternalId' };
 
 describe('Identity: a rehire is reactivated', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	/** Sync creates three, then an export without Linus deactivates him. */
 	async function linusLeft(): Promise<string> {
@@ -99,12 +94,8 @@ describe('Identity: a rehire is reactivated', () => {
 });
 
 describe('Identity: an identifier that names two K2 users is an item error, never a guess', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	async function twoWithE1() {
 		const first = await k2.scim.createUser('first@example.com', { externalId: 'E1', title: 'One' });

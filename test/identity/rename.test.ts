@@ -2,8 +2,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import {
 	createOrUpdateParameters,
 	errorText,
@@ -15,16 +14,11 @@ import {
 	userItems,
 	V2,
 	V2_CONTINUE,
-	useK2,
 } from './support';
 
 describe('Identity: a rename in HR renames the one K2 account', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	test('Sync (version 2 default match): same External ID, new userName -> one PATCH of userName, same account, groups kept', async () => {
 		const jane = await k2.scim.createUser('jane.smith@example.com', { externalId: 'E1', title: 'Engineer' });

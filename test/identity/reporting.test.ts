@@ -6,9 +6,8 @@ import { describe, test } from 'node:test';
 
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 
-import type { K2Fixture } from '../support/fixture';
-import { writes } from '../support/fixture';
-import { ENTERPRISE, K2State, syncCase, syncParameters, userItems, useK2 } from './support';
+import { useK2, writes } from '../support/fixture';
+import { ENTERPRISE, K2State, syncCase, syncParameters, userItems } from './support';
 
 describe('Identity: the built node description', () => {
 	// The package as n8n loads it (npm run build first).
@@ -49,12 +48,8 @@ describe('Identity: the built node description', () => {
 });
 
 describe('Identity: Sync says what changes, how each user was matched, and why', () => {
-	let k2: K2Fixture;
-	let state: K2State;
-	useK2((fixture) => {
-		k2 = fixture;
-		state = new K2State(fixture);
-	});
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 
 	const parameters = syncParameters({}, {}, { department: '={{ $json.dept }}', givenName: '={{ $json.first }}' });
 

@@ -1,14 +1,13 @@
 // Shared pieces of the identity (data-correctness) corpus, issue 17 item 8: the node parameters
 // an HR export maps, direct SCIM reads of what K2 holds, the dry-run / re-run checks every case
-// makes, and one sandbox per describe block (the forwarding proxy is ../support/scim-proxy.ts).
+// makes. One sandbox per describe block: useK2 in ../support/fixture.ts; the forwarding proxy: ../support/scim-proxy.ts.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach } from 'node:test';
 
 import type { IDataObject, INodeExecutionData } from 'n8n-workflow';
 
 import type { RunResult } from '../harness/run-workflow';
 import type { K2Fixture } from '../support/fixture';
-import { startK2, writes } from '../support/fixture';
+import { writes } from '../support/fixture';
 
 export const ENTERPRISE = 'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User';
 
@@ -168,21 +167,4 @@ export async function syncCase(
 		result,
 		rerun: () => noWrites(k2, 'the identical re-run', () => k2.run(parameters, items, options)),
 	};
-}
-
-/**
- * One sandbox for a describe block: started before its tests, stopped after them, reset before
- * each test (data and request counts). `ready` gets the fixture once it is up.
- */
-export function useK2(ready: (k2: K2Fixture) => void): void {
-	let k2: K2Fixture | undefined;
-	before(async () => {
-		k2 = await startK2();
-		ready(k2);
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2!.sandbox.reset();
-		k2!.sandbox.resetStats();
-	});
 }

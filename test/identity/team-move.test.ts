@@ -1,27 +1,20 @@
 // Class 3: a team move X -> Y. Managed Groups decides whether Sync removes the user from X when
 // no other item names X; non-participants are never removed from anything.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { groupItem, K2State, syncCase, syncWithGroups, userItems } from './support';
 
 describe('Identity: a team move with Managed Groups', () => {
-	let k2: K2Fixture;
-	let state: K2State;
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 	let ids: Record<string, string>;
 	let groups: Record<string, string>;
 
-	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
-	});
-	after(async () => k2?.stop());
 	beforeEach(async () => {
-		await k2.sandbox.reset();
 		// Ada and Grace are in X; Carol (an item without Groups) is in X too; Dan (not in the input) is in X and Z.
 		ids = {};
 		for (const [name, externalId] of [['ada', 'E1'], ['grace', 'E2'], ['carol', 'E3'], ['dan', 'E4']]) {

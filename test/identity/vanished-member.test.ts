@@ -8,8 +8,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
 import { groupItem, K2State, noWrites, syncWithGroups } from './support';
@@ -17,23 +16,16 @@ import { groupItem, K2State, noWrites, syncWithGroups } from './support';
 const VIA_PROXY = { typeVersion: 2, credentialId: 'via-proxy' };
 
 describe('Identity: a member deleted between Sync listing and the group write', () => {
-	let k2: K2Fixture;
-	let state: K2State;
+	const k2 = useK2({ reset: 'data' });
+	const state = new K2State(k2);
 	let proxy: ScimProxy;
 	before(async () => {
-		k2 = await startK2();
-		state = new K2State(k2);
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'via-proxy');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
-	beforeEach(async () => {
-		await k2.sandbox.reset();
+	after(async () => proxy?.close());
+	beforeEach(() => {
 		proxy.before = () => undefined;
-		k2.sandbox.resetStats();
 	});
 
 	/** Deletes `id` in K2 right before the run's first group write reaches the sandbox. */

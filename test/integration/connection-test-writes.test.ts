@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -13,7 +13,7 @@ import type { K2Profile } from '../../sandbox/profile';
 import { parseCli } from '../../sandbox/cli-options';
 import { DEFAULT_PROFILE_VALUES, readProfileFile } from '../../sandbox/profile-parse';
 import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 
 // The node's profile must stay a valid sandbox profile: this fails to compile if a field drifts.
 const asSandboxProfile = (profile: TenantProfile): K2Profile => profile;
@@ -65,13 +65,11 @@ function assertNoSecrets(output: unknown, k2: K2Fixture): void {
 }
 
 describe('Connection: Check with Test Writes against the default sandbox', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let sandbox: Sandbox;
-	before(async () => {
-		k2 = await startK2();
+	before(() => {
 		sandbox = k2.sandbox;
 	});
-	after(async () => await k2?.stop());
 	beforeEach(async () => {
 		await sandbox.reset();
 		sandbox.setFaults({ rate: 0 });
@@ -209,13 +207,11 @@ describe('Connection: Check with Test Writes against the default sandbox', () =>
 });
 
 describe('Connection: Check with Test Writes against each sandbox switch, and the strict profile', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let sandbox: Sandbox;
-	before(async () => {
-		k2 = await startK2();
+	before(() => {
 		sandbox = k2.sandbox;
 	});
-	after(async () => await k2?.stop());
 
 	/** Runs Test Writes against `profile`; checks the report matches it and K2 is left empty. */
 	async function learn(profile: K2Profile): Promise<IDataObject> {

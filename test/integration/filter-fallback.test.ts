@@ -16,8 +16,7 @@ import type { RunResult } from '../harness/run-workflow';
 import { createOrUpdateParameters, groupItem, syncWithGroups, userItems } from '../identity/support';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
-import { startK2 } from '../support/fixture';
-import type { K2Fixture } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import type { ScimClient } from '../support/scim-client';
 
 type Search = (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) => Promise<INodeListSearchResult>;
@@ -43,7 +42,7 @@ const refused = (stats: RequestStats) => stats.byStatus['400'] ?? 0;
 const IDS_PER_LOOKUP = 50;
 
 describe('filter operators K2 refuses: the node falls back within the run', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let sandbox: Sandbox;
 	let scim: ScimClient;
 	let proxy: ScimProxy;
@@ -52,7 +51,6 @@ describe('filter operators K2 refuses: the node falls back within the run', () =
 	let newSearchContext: () => ILoadOptionsFunctions;
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, scim } = k2);
 		// 230 users: a Sync's listing stays at 3 pages whatever the tests below add.
 		for (let i = 0; i < 230; i++) ids.push((await scim.createUser(`member${String(i).padStart(3, '0')}@example.com`)).id);
@@ -74,10 +72,7 @@ describe('filter operators K2 refuses: the node falls back within the run', () =
 		newSearchContext = () => new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
 		searches = (k2.harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
+	after(async () => proxy?.close());
 
 	/** Runs `work` against a K2 that accepts only `c.operators`; returns its result and the requests it cost. */
 	async function restricted<T>(c: Case, work: () => Promise<T>): Promise<{ result: T; stats: RequestStats }> {

@@ -5,8 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2 } from '../support/fixture';
+import { count, useK2 } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 
 /** Forwards to `target`, after awaiting `state.before(method, url)` when set. */
@@ -23,7 +22,7 @@ const isGroupCreate = (method: string, url: string) => method === 'POST' && /\/G
 const isGroupLookup = (method: string, url: string) => method === 'GET' && /\/Groups\?filter=/.test(url);
 
 describe('Group create racing another execution', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let proxy: Awaited<ReturnType<typeof hookingProxy>>;
 	const users: string[] = [];
 	const run = (parameters: Record<string, unknown>, continueOnFail = false) =>
@@ -33,18 +32,13 @@ describe('Group create racing another execution', () => {
 	const membersOf = (group: { members?: Array<{ value: string }> }) => (group.members ?? []).map((m) => m.value).sort();
 
 	before(async () => {
-		k2 = await startK2();
 		for (let i = 0; i < 6; i++) users.push((await k2.scim.createUser(`race${i}@example.com`)).id);
 		proxy = await hookingProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a racing proxy');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
+	after(async () => proxy?.close());
 	beforeEach(() => {
 		proxy.state.before = undefined;
-		k2.sandbox.resetStats();
 	});
 
 	/** The next group POST finds `name` already created (with `members`) by someone else. */

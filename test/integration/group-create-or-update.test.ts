@@ -1,15 +1,14 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import { startK2 } from '../support/fixture';
-import type { K2Fixture } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import type { ScimClient } from '../support/scim-client';
 
 describe('Group: Create or Update by display name', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let scim: ScimClient;
@@ -30,12 +29,9 @@ describe('Group: Create or Update by display name', () => {
 		(await scim.request('GET', `/Groups/${groupId}`)).body.members?.map((m: { value: string }) => m.value).sort() ?? [];
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, harness, scim } = k2);
 		for (const name of ['ada', 'grace', 'linus']) users[name] = (await scim.createUser(`${name}@example.com`)).id;
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => sandbox.resetStats());
 
 	const sales = { displayName: 'Sales', members: 'ada@example.com', additionalFields: { externalId: 's-1' } };
 

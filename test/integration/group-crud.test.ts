@@ -1,11 +1,10 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import { startK2 } from '../support/fixture';
-import type { K2Fixture } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import type { ScimClient } from '../support/scim-client';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
@@ -13,7 +12,7 @@ const byName = (value: string) => ({ __rl: true, mode: 'displayName', value });
 const fromList = (value: string) => ({ __rl: true, mode: 'list', value });
 
 describe('Group: create, get, get many, rename, delete', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let scim: ScimClient;
@@ -27,12 +26,9 @@ describe('Group: create, get, get many, rename, delete', () => {
 	};
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, harness, scim } = k2);
 		for (const name of ['ada', 'grace', 'linus']) users[name] = (await scim.createUser(`${name}@example.com`)).id;
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => sandbox.resetStats());
 
 	test('Create makes the group with its external ID and members given by userName', async () => {
 		const { output, error } = await run({

@@ -2,10 +2,9 @@
 // re-send, its members still added, and reported once. The loss is real: a loopback proxy in
 // front of the sandbox forwards the POST, lets the sandbox apply it, then drops the connection.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2 } from '../support/fixture';
+import { count, useK2 } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 
 /**
@@ -32,21 +31,16 @@ async function droppingProxy(target: string) {
 }
 
 describe('Group create with a lost answer', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let proxy: Awaited<ReturnType<typeof droppingProxy>>;
 	const users: string[] = [];
 
 	before(async () => {
-		k2 = await startK2();
 		for (let i = 0; i < 150; i++) users.push((await k2.scim.createUser(`lost${i}@example.com`)).id);
 		proxy = await droppingProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
-	beforeEach(() => k2.sandbox.resetStats());
+	after(async () => proxy?.close());
 
 	const groupsNamed = async (name: string) =>
 		(await k2.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources;

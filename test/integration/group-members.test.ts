@@ -1,18 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import { startK2 } from '../support/fixture';
-import type { K2Fixture } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import type { ScimClient } from '../support/scim-client';
 
 const byId = (value: string) => ({ __rl: true, mode: 'id', value });
 const byName = (value: string) => ({ __rl: true, mode: 'displayName', value });
 
 describe('Group: Add Members and Remove Members, batched per group', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let scim: ScimClient;
@@ -35,13 +34,10 @@ describe('Group: Add Members and Remove Members, batched per group', () => {
 	}
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, harness, scim } = k2);
 		for (let i = 0; i < 250; i++) ids.push((await scim.createUser(`user${i}@example.com`)).id);
 		staff = (await scim.createGroup('All Staff')).id;
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => sandbox.resetStats());
 
 	test('250 input items adding one member each to one group are exactly 3 PATCH requests', async () => {
 		const { output, error } = await run(

@@ -2,13 +2,12 @@
 // Create or Update learns it from K2's answer to its own write, says so, remembers it, and a re-run
 // sends no write for it, whether K2 answers a PATCH with the group or with 204 and no body.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { STRICT_PROFILE } from '../../sandbox/profile';
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 
 const groupParameters = (displayName: string, externalId: string, members = '') => ({
 	resource: 'group',
@@ -24,15 +23,7 @@ const remembered = (staticData: IDataObject) => (staticData['node:K2 SCIM'] ?? {
 
 for (const patchAnswer of ['200', '204'] as const) {
 	describe(`K2 drops groups' External IDs (PATCH answered with ${patchAnswer})`, () => {
-		let k2: K2Fixture;
-		before(async () => {
-			k2 = await startK2({ profile: { storedAttributes: STRICT_PROFILE.storedAttributes, patchAnswer } });
-		});
-		after(async () => k2?.stop());
-		beforeEach(async () => {
-			await k2.sandbox.reset();
-			k2.sandbox.resetStats();
-		});
+		const k2 = useK2({ profile: { storedAttributes: STRICT_PROFILE.storedAttributes, patchAnswer }, reset: 'data' });
 
 		test('a created group: learned from the create, reported as K2 holds it, and a re-run writes nothing', async () => {
 			const staticData: IDataObject = {};
@@ -91,11 +82,7 @@ for (const patchAnswer of ['200', '204'] as const) {
 }
 
 describe('K2 keeps groups\' External IDs again', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
+	const k2 = useK2();
 
 	test('a remembered "not kept" is forgotten as soon as a listed group holds one, and compared again', async () => {
 		await k2.scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Legal', externalId: 'L-0' });
@@ -111,15 +98,7 @@ describe('K2 keeps groups\' External IDs again', () => {
 });
 
 describe('the strict profile (PATCH answered 204, a 500 ms staging lag): learned from a read that waits for the write to show', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2({ profile: STRICT_PROFILE });
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ profile: STRICT_PROFILE, reset: 'data' });
 
 	test("a group's External ID: one PATCH in the first run, none after", async () => {
 		await k2.scim.createGroup('Audit');

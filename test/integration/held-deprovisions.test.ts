@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 
 /** Sync of an HR export, deactivating users who left, with the given limits. */
 function sync(syncOptions: IDataObject = {}) {
@@ -22,13 +21,8 @@ const person = (i: number, dept = 'Sales') => ({ mail: `p${i}@example.com`, empl
 const people = (...ids: number[]) => ids.map((i) => person(i));
 
 describe('User > Sync: deprovisions over the limits are held for approval, approved ones applied', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
+	const k2 = useK2({ reset: 'data' });
 	beforeEach(async () => {
-		await k2.sandbox.reset();
 		await k2.run(sync(), people(0, 1, 2, 3, 4, 5, 6, 7, 8, 9));
 		k2.sandbox.resetStats();
 	});

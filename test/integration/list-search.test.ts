@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
 import { LoadOptionsContext } from 'n8n-core';
 import { Workflow } from 'n8n-workflow';
@@ -8,14 +8,13 @@ import type { ILoadOptionsFunctions, INode, INodeListSearchResult, INodeType, IW
 import type { Sandbox } from '../../sandbox';
 import { NODE_TYPE } from '../harness/run-workflow';
 import type { Harness } from '../harness/run-workflow';
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import { ScimClient } from '../support/scim-client';
 
 type Search = (this: ILoadOptionsFunctions, filter?: string, paginationToken?: string) => Promise<INodeListSearchResult>;
 
 describe('list search: the user and group pickers', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'stats' });
 	let sandbox: Sandbox;
 	let harness: Harness;
 	let context: ILoadOptionsFunctions;
@@ -24,7 +23,6 @@ describe('list search: the user and group pickers', () => {
 	let methods: Record<string, Search>;
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, harness } = k2);
 		const scim = new ScimClient(sandbox);
 		for (let i = 0; i < 130; i++) await scim.createUser(`staff${String(i).padStart(3, '0')}@example.com`);
@@ -50,8 +48,6 @@ describe('list search: the user and group pickers', () => {
 		context = newContext();
 		methods = (harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
 	});
-	after(async () => k2?.stop());
-	beforeEach(() => sandbox.resetStats());
 
 	test('searchUsers pages through all users 100 at a time', async () => {
 		const first = await methods.searchUsers.call(context);

@@ -4,12 +4,11 @@
 // separate WorkflowExecute run in this process with the same credential ID, through n8n-core's own
 // OAuth2 code, against the sandbox's IdentityToken service (grants counted by idpStats()).
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 
 import type { RefreshReuse } from '../../sandbox';
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import { refreshRaw } from '../support/oidc-login';
 import { k2Credential } from '../harness/run-workflow';
 
@@ -26,12 +25,8 @@ const createUser = (userName: string) => ({
 
 for (const reuse of ['refuse', 'revoke'] as RefreshReuse[]) {
 	describe(`${EXECUTIONS} executions share a credential whose access token expired (sandbox reuse mode '${reuse}')`, () => {
-		let k2: K2Fixture;
-		before(async () => {
-			// Some latency so the executions' requests overlap at K2 the way a burst does.
-			k2 = await startK2({ accessTokenTtl: ACCESS_TOKEN_TTL_S, latencyMs: 50, refreshReuse: reuse });
-		});
-		after(async () => k2?.stop());
+		// Some latency so the executions' requests overlap at K2 the way a burst does.
+		const k2 = useK2({ accessTokenTtl: ACCESS_TOKEN_TTL_S, latencyMs: 50, refreshReuse: reuse });
 
 		test('exactly one refresh grant, no invalid_grant, every execution succeeds; twice in a row', async () => {
 			await k2.connect('shared', 'K2 Shared');
@@ -59,11 +54,7 @@ for (const reuse of ['refuse', 'revoke'] as RefreshReuse[]) {
 }
 
 describe('when a refresh is refused', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2({ accessTokenTtl: ACCESS_TOKEN_TTL_S, latencyMs: 20 });
-	});
-	after(async () => k2?.stop());
+	const k2 = useK2({ accessTokenTtl: ACCESS_TOKEN_TTL_S, latencyMs: 20 });
 
 	test('because another process just spent the refresh token: re-sent with the tokens it saves, no error', async () => {
 		const tokens = await k2.connect('worker', 'K2 Worker');

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 
 // Requests in Flight: Auto against the sandbox's throttle model (sandbox/throttle.ts): K2 takes at
 // most K requests at once and answers 429 with Retry-After above that. Behaviour, not time.
@@ -26,16 +25,8 @@ function syncParameters(syncOptions: IDataObject) {
 }
 
 describe('Requests in Flight: Auto under K2 throttling', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2({ latencyMs: 15 });
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.setThrottle({ maxInFlight: K, retryAfterSeconds: 1 });
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ latencyMs: 15, reset: 'data' });
+	beforeEach(() => k2.sandbox.setThrottle({ maxInFlight: K, retryAfterSeconds: 1 }));
 
 	test('Sync with Auto uses about K requests at once, is rarely throttled, and every item comes out once with no duplicate user', async () => {
 		const input = people(400);

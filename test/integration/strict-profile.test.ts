@@ -2,13 +2,12 @@
 // attributes only, `eq` and `and` filters, totalResults of the page, 401 for a wrong token, PATCH
 // 204, soft delete, a 500 ms staging lag), as the default sandbox runs them in the other suites.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { STRICT_PROFILE } from '../../sandbox/profile';
-import type { K2Fixture } from '../support/fixture';
-import { startK2, writes } from '../support/fixture';
+import { useK2, writes } from '../support/fixture';
 
 const byName = (value: string) => ({ __rl: true, mode: 'displayName', value });
 
@@ -35,15 +34,7 @@ function employees(n: number, change: (i: number) => IDataObject = () => ({})): 
 }
 
 describe('the strict K2 profile', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2({ profile: STRICT_PROFILE });
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ profile: STRICT_PROFILE, reset: 'data' });
 
 	test('Sync with groups over 130 users: created, then a re-run writes nothing; a leaver is deactivated; a rehire is reactivated', async () => {
 		const staticData: IDataObject = {};

@@ -1,20 +1,17 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 import { setTimeout as wait } from 'node:timers/promises';
 
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 
 const listAllUsers = { resource: 'user', operation: 'getMany', returnAll: true };
 
 describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
-	let k2: K2Fixture;
+	// exp has whole-second precision: a 3 s token is valid for at least 2 s.
+	const k2 = useK2({ accessTokenTtl: 3 });
 	before(async () => {
-		// exp has whole-second precision: a 3 s token is valid for at least 2 s.
-		k2 = await startK2({ accessTokenTtl: 3 });
 		for (const name of ['ada', 'grace', 'linus']) await k2.scim.createUser(`${name}@example.com`);
 	});
-	after(async () => k2?.stop());
 
 	test('n8n loads the package types a community install gets', () => {
 		assert.deepEqual(k2.harness.loadedNodeTypes, ['n8n-nodes-k2-scim.k2Scim', 'n8n-nodes-k2-scim.k2ScimTrigger']);
@@ -50,11 +47,7 @@ describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
 });
 
 describe('when the K2 refresh token has expired', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2({ accessTokenTtl: 1, refreshTokenTtl: 2 });
-	});
-	after(async () => k2?.stop());
+	const k2 = useK2({ accessTokenTtl: 1, refreshTokenTtl: 2 });
 
 	test('the node fails with a reconnect message that leaks no token', async () => {
 		const tokens = await k2.connect('stale', 'K2 Production');
@@ -74,12 +67,8 @@ describe('when the K2 refresh token has expired', () => {
 });
 
 describe('when the access token expires in the middle of a run with several requests in flight', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		// 2 s tokens (1-2 s left at sign-in) and 200 ms per request: 60 creates, 4 at a time, take 3 s or more.
-		k2 = await startK2({ accessTokenTtl: 2, latencyMs: 200 });
-	});
-	after(async () => k2?.stop());
+	// 2 s tokens (1-2 s left at sign-in) and 200 ms per request: 60 creates, 4 at a time, take 3 s or more.
+	const k2 = useK2({ accessTokenTtl: 2, latencyMs: 200 });
 
 	test('one refresh serves every request: no item fails, no user is created twice', async () => {
 		const before = k2.harness.credentials.savedTokens.length;

@@ -7,7 +7,7 @@ import type { IDataObject } from 'n8n-workflow';
 
 import { clearOwnWrites } from '../../nodes/K2Scim/transport/ownWrites';
 import type { Sandbox } from '../../sandbox';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 import type { K2Fixture } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
@@ -18,7 +18,7 @@ const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 const ALL = { events: ['userCreated', 'userChanged', 'userDeactivated', 'userReactivated', 'userDeleted', 'groupCreated', 'groupChanged', 'groupDeleted', 'membershipAdded', 'membershipRemoved'] };
 
 describe('K2 SCIM Trigger against the sandbox', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	let sandbox: Sandbox;
 	let scim: ScimClient;
 	let proxy: ScimProxy;
@@ -31,15 +31,11 @@ describe('K2 SCIM Trigger against the sandbox', () => {
 	};
 
 	before(async () => {
-		k2 = await startK2();
 		({ sandbox, scim } = k2);
 		proxy = await startScimProxy(sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
+	after(async () => proxy?.close());
 
 	test('the first poll records the baseline and emits nothing; no change, no event; each change once, with old and new values', async () => {
 		const ada = await scim.createUser('ada@trigger.test', { name: { givenName: 'Ada', familyName: 'Lovelace' }, title: 'Analyst' });

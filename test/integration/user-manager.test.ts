@@ -3,13 +3,12 @@
 // run is set after it exists (one PATCH), an unknown or ambiguous reference is an error on its item
 // (never a wrong id), and a re-run sends nothing.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { ENTERPRISE, errorText, userItems } from '../identity/support';
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
 import type { ScimProxy } from '../support/scim-proxy';
 
@@ -32,21 +31,13 @@ function parameters(operation: 'sync' | 'createOrUpdate', managerIs?: string, sy
 }
 
 describe('Manager by reference', () => {
-	let k2: K2Fixture;
+	const k2 = useK2({ reset: 'data' });
 	let proxy: ScimProxy;
 	before(async () => {
-		k2 = await startK2();
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'via-proxy');
 	});
-	after(async () => {
-		await proxy?.close();
-		await k2?.stop();
-	});
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	after(async () => proxy?.close());
 
 	const managerOf = async (userName: string) => (await k2.scim.findUser(userName))?.[ENTERPRISE]?.manager?.value as string | undefined;
 	const idOf = async (userName: string) => (await k2.scim.findUser(userName)).id as string;

@@ -1,22 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 
 const byId = (id: string) => ({ __rl: true, mode: 'id', value: id });
 const byUserName = (userName: string) => ({ __rl: true, mode: 'userName', value: userName });
 
 describe('User operations against the K2 sandbox', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ reset: 'data' });
 
 	test('Create sends one POST and returns the simplified user, one output per input in order', async () => {
 		const { output, error } = await k2.run(

@@ -1,13 +1,12 @@
 // Sync under lost answers, one retry rule at a time: the sandbox drops the answer of one kind
 // of write after applying it (or refuses it for good), and the test checks K2's state directly.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import type { FaultKind } from '../../sandbox';
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2 } from '../support/fixture';
+import { count, useK2 } from '../support/fixture';
 
 function syncParameters(syncOptions: IDataObject = {}) {
 	return {
@@ -25,16 +24,8 @@ const people = (n: number, groups = 'Team', dept = 'Sales') =>
 	Array.from({ length: n }, (_, i) => ({ mail: `p${i}@example.com`, employeeId: `E${i}`, dept, groups }));
 
 describe('User > Sync: every write kind survives a lost answer', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		k2.sandbox.setFaults({ rate: 0 });
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ reset: 'data' });
+	beforeEach(() => k2.sandbox.setFaults({ rate: 0 }));
 	/** Faults every request of these routes, or only the first `limit` of them. */
 	const faultOnly = (only: string[], kinds: FaultKind[] = ['drop-after'], limit?: number) =>
 		k2.sandbox.setFaults({ rate: 1, kinds, only, retryAfterSeconds: 0, limit });

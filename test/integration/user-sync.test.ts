@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
-import type { K2Fixture } from '../support/fixture';
-import { count, startK2, writes } from '../support/fixture';
+import { count, useK2, writes } from '../support/fixture';
 
 /** A Sync node reading an HR export's columns. */
 function syncParameters(syncOptions: IDataObject = {}, extra: IDataObject = {}) {
@@ -35,15 +34,7 @@ function employees(n: number, change: (i: number) => IDataObject = () => ({})): 
 }
 
 describe('User > Sync reconciles K2 to the input', () => {
-	let k2: K2Fixture;
-	before(async () => {
-		k2 = await startK2();
-	});
-	after(async () => k2?.stop());
-	beforeEach(async () => {
-		await k2.sandbox.reset();
-		k2.sandbox.resetStats();
-	});
+	const k2 = useK2({ reset: 'data' });
 
 	test('first sync creates with one POST per user; a re-sync writes nothing; a change costs one PATCH', async () => {
 		const first = await k2.run(syncParameters(), employees(5));

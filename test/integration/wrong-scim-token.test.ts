@@ -4,10 +4,9 @@
 // refusing the token, not an expired sign-in: the error says to check the SCIM Token, Scope and
 // SCIM Base URL, and the run refreshes at most once.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { before, describe, test } from 'node:test';
 
-import type { K2Fixture } from '../support/fixture';
-import { startK2 } from '../support/fixture';
+import { useK2 } from '../support/fixture';
 
 const WRONG = '11111111-2222-3333-4444-555555555555';
 const listUsers = { resource: 'user', operation: 'getMany', returnAll: true };
@@ -16,14 +15,12 @@ const items = (prefix: string, n: number) => Array.from({ length: n }, (_, i) =>
 const SCIM_SIDE = /^K2's SCIM service refused the credential "K2 wrong token" \((401|403)\): check its SCIM Token, Scope and SCIM Base URL$/;
 
 describe('a wrong SCIM Token', () => {
-	let k2: K2Fixture;
+	const k2 = useK2();
 	before(async () => {
-		k2 = await startK2();
 		await k2.scim.createUser('kept@example.com');
 		const data = k2.harness.credentials.stored('k2');
 		k2.harness.credentials.add({ id: 'wrong', name: 'K2 wrong token', type: 'k2ScimOAuth2Api', data: { ...data, scimToken: WRONG } });
 	});
-	after(async () => k2?.stop());
 
 	/** Runs the node with the wrong token; counts SCIM requests, token refreshes and tokens n8n saved. */
 	async function runWrong(parameters: Record<string, unknown>, input?: Array<Record<string, unknown>>, continueOnFail = false) {

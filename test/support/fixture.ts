@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { after, before, beforeEach } from 'node:test';
 
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
@@ -84,6 +85,54 @@ export async function startK2(options: SandboxOptions = {}): Promise<K2Fixture> 
 			shutdownHarness();
 			await sandbox.stop();
 		},
+	};
+}
+
+export interface UseK2Options extends SandboxOptions {
+	/** Before each test: 'data' empties K2 and zeroes the request counts, 'stats' zeroes the counts only. Default 'none'. */
+	reset?: 'data' | 'stats' | 'none';
+}
+
+/**
+ * startK2() for the enclosing describe (or the file, at top level): started in a before() hook,
+ * stopped in an after() hook, reset before each test as `reset` says. The fixture it returns forwards
+ * to the started one, so it can be held in a const. node:test runs hooks of a kind in the order they
+ * are registered: the file's own before() and beforeEach() run after these (seed data, set knobs),
+ * and its own after() runs once the sandbox has stopped.
+ */
+export function useK2({ reset = 'none', ...options }: UseK2Options = {}): K2Fixture {
+	let fixture: K2Fixture | undefined;
+	const started = (): K2Fixture => {
+		if (!fixture) throw new Error('useK2(): the sandbox starts in a before() hook; use it in a test or in a hook registered after useK2()');
+		return fixture;
+	};
+	before(async () => {
+		fixture = await startK2(options);
+	});
+	after(async () => fixture?.stop());
+	if (reset !== 'none') {
+		beforeEach(async () => {
+			if (reset === 'data') await started().sandbox.reset();
+			started().sandbox.resetStats();
+		});
+	}
+	return {
+		get sandbox() {
+			return started().sandbox;
+		},
+		get harness() {
+			return started().harness;
+		},
+		get scim() {
+			return started().scim;
+		},
+		get tokens() {
+			return started().tokens;
+		},
+		connect: (...args) => started().connect(...args),
+		run: (...args) => started().run(...args),
+		poll: (...args) => started().poll(...args),
+		stop: () => started().stop(),
 	};
 }
 
