@@ -132,3 +132,54 @@ describe('the strict profile (PATCH answered 204, a 500 ms staging lag): learned
 		assert.equal(writes(k2.sandbox), 0);
 	});
 });
+
+describe('a K2 that keeps External IDs, with a staging lag (PATCH answered 204): a read that shows an earlier write is no proof', () => {
+	const k2 = useK2({ profile: { patchAnswer: '204', readAfterWriteLagMs: 1200 } });
+
+	test("another write to the group still in K2's staging when the node looks it up: the External ID is kept, reported and compared again", async () => {
+		const ada = await k2.scim.createUser('ada@example.com');
+		const group = await k2.scim.createGroup('Payroll');
+		await k2.sandbox.settled();
+		// Another workflow adds a member just before this one runs: the node's lookup sees the group
+		// from before that write, and a read after its own PATCH may show that write but not its own.
+		await k2.scim.request('PATCH', `/Groups/${group.id}`, {
+			schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+			Operations: [{ op: 'add', path: 'members', value: [{ value: ada.id }] }],
+		});
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const staticData: IDataObject = {};
+		const run = await k2.run(groupParameters('Payroll', 'P-1'), undefined, { staticData });
+		assert.equal(run.error, undefined, run.error?.message);
+		assert.deepEqual([run.output![0].json.status, run.output![0].json.externalId], ['updated', 'P-1'], 'the output says what K2 holds');
+		assert.equal(remembered(staticData).groupNotKeptByK2, undefined, 'K2 keeps groups\' External IDs: nothing learned as dropped');
+		await k2.sandbox.settled();
+		const read = await k2.scim.request('GET', `/Groups/${group.id}`);
+		assert.equal(read.body.externalId, 'P-1', 'K2 holds it');
+
+		// The next run, for a group that holds no External ID yet, still sends one.
+		const audit = await k2.scim.createGroup('Audit');
+		await k2.sandbox.settled();
+		const next = await k2.run(groupParameters('Audit', 'A-1'), undefined, { staticData });
+		assert.equal(next.error, undefined, next.error?.message);
+		assert.deepEqual([next.output![0].json.status, next.output![0].json.externalId], ['updated', 'A-1']);
+		await k2.sandbox.settled();
+		assert.equal((await k2.scim.request('GET', `/Groups/${audit.id}`)).body.externalId, 'A-1');
+	});
+
+	test("the same for a user's title (Create or Update): another write still in staging does not make it 'not kept'", async () => {
+		const eve = await k2.scim.createUser('eve@example.com');
+		await k2.sandbox.settled();
+		await k2.scim.request('PATCH', `/Users/${eve.id}`, {
+			schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+			Operations: [{ op: 'replace', path: 'displayName', value: 'Eve' }],
+		});
+		await new Promise((resolve) => setTimeout(resolve, 300));
+		const staticData: IDataObject = {};
+		const parameters = { resource: 'user', operation: 'createOrUpdate', userName: 'eve@example.com', additionalFields: { title: 'Auditor' } };
+		const run = await k2.run(parameters, undefined, { staticData });
+		assert.equal(run.error, undefined, run.error?.message);
+		assert.equal(remembered(staticData).notKeptByK2, undefined, 'K2 keeps titles: nothing learned as dropped');
+		await k2.sandbox.settled();
+		assert.equal((await k2.scim.request('GET', `/Users/${eve.id}`)).body.title, 'Auditor');
+	});
+});

@@ -69,7 +69,8 @@ export class NotKeptByK2 {
 	 * compare, so the user is read once, for paths not yet proven either way, at most a few times
 	 * per run. The read counts only if it shows this write (its meta changed): a K2 with a staging
 	 * lag may still show the resource from before it, which proves nothing, so it is read again
-	 * after the staging waits (2.5 s at most) before the run gives up learning from it.
+	 * after the staging waits (2.5 s at most) before the run gives up learning from it. A read that
+	 * lacks a path is believed only after every wait: it may show an earlier staged write instead.
 	 */
 	async learnFromPatch(
 		before: Resource,
@@ -96,7 +97,9 @@ export class NotKeptByK2 {
 		};
 		let read = await readAfterWrite();
 		for (const wait of STAGING_WAITS_MS) {
-			if (read !== 'stale') break;
+			// A read that lacks what this write set may show another write still in staging when
+			// `before` was read, not this one: only the last read, after every wait, says K2 dropped it.
+			if (read !== 'stale' && (read === undefined || droppedIn(read, paths).length === 0)) break;
 			await sleep(wait);
 			read = await readAfterWrite();
 		}
