@@ -182,4 +182,21 @@ describe('a K2 that keeps External IDs, with a staging lag (PATCH answered 204):
 		await k2.sandbox.settled();
 		assert.equal((await k2.scim.request('GET', `/Users/${eve.id}`)).body.title, 'Auditor');
 	});
+
+	test('an attribute the resource already held is kept by K2: changing it costs no read and no staging wait', async () => {
+		const max = await k2.scim.createUser('max@example.com', { title: 'Clerk' });
+		const group = await k2.scim.request('POST', '/Groups', { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Treasury', externalId: 'T-0' });
+		await k2.sandbox.settled();
+		k2.sandbox.resetStats();
+		const user = await k2.run({ resource: 'user', operation: 'createOrUpdate', userName: 'max@example.com', additionalFields: { title: 'Treasurer' } });
+		assert.equal(user.error, undefined, user.error?.message);
+		const renamed = await k2.run(groupParameters('Treasury', 'T-1'));
+		assert.equal(renamed.error, undefined, renamed.error?.message);
+		assert.deepEqual([renamed.output![0].json.status, renamed.output![0].json.externalId], ['updated', 'T-1']);
+		assert.equal(count(k2.sandbox, 'PATCH /Users/:id') + count(k2.sandbox, 'PATCH /Groups/:id'), 2);
+		assert.equal(count(k2.sandbox, 'GET /Users/:id') + count(k2.sandbox, 'GET /Groups/:id'), 0, 'no read back: K2 held a title and an External ID before');
+		await k2.sandbox.settled();
+		assert.equal((await k2.scim.request('GET', `/Users/${max.id}`)).body.title, 'Treasurer');
+		assert.equal((await k2.scim.request('GET', `/Groups/${group.body.id}`)).body.externalId, 'T-1');
+	});
 });

@@ -79,7 +79,11 @@ export class NotKeptByK2 {
 		itemIndex: number,
 		operation = 'sync',
 	): Promise<void> {
-		const paths = this.learnable(pathsOfOperations(operations)).filter((path) => !this.kept.has(keptKey(path)) && !this.leaveOut(path));
+		const learnable = this.learnable(pathsOfOperations(operations)).filter((path) => !this.kept.has(keptKey(path)) && !this.leaveOut(path));
+		// What the resource held before this write K2 keeps (as in forgetHeldBy): no read, no staging wait.
+		const held = new Set(heldByAny([before], learnable).map(keptKey));
+		for (const key of held) this.kept.add(key);
+		const paths = learnable.filter((path) => !held.has(keptKey(path)));
 		if (!paths.length) return;
 		if (answer) return this.learn(paths, answer);
 		if (this.reads >= MAX_READS_PER_RUN || !before.id) return;
