@@ -96,4 +96,18 @@ describe('Group: Create or Update by display name', () => {
 		assert.equal(output![2].json.status, 'created');
 		assert.deepEqual(output![2].json.added, [users.grace]);
 	});
+
+	test("an External ID K2 refused is not reported by the group's other items", async () => {
+		const group = await scim.createGroup('Treasury');
+		// The first item's External ID goes in the PATCH with its member; K2 refuses that PATCH whole (no such user).
+		const { output, error } = await run({ memberReference: 'id', displayName: 'Treasury', members: '={{ $json.member }}', additionalFields: { externalId: '={{ $json.ext }}' } }, [
+			{ member: '00000000-0000-4000-8000-000000000000', ext: 't-1' },
+			{ member: '', ext: '' },
+		], true);
+		assert.equal(error, undefined);
+		assert.match(String(output![0].json.error), /No K2 user with ID/);
+		assert.equal((await scim.request('GET', `/Groups/${group.id}`)).body.externalId, undefined, 'K2 holds no External ID');
+		assert.equal(output![1].json.status, 'unchanged');
+		assert.equal(output![1].json.externalId, null, 'the output says what K2 holds');
+	});
 });

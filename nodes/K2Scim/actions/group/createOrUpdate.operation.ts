@@ -226,8 +226,8 @@ async function applyBatch(
 			status: itemStatus(index),
 			id: groupId,
 			displayName: group!.displayName ?? displayName,
-			// What K2 holds: an External ID K2 does not keep is not reported as set.
-			externalId: (externalIdKept() ? externalId : group!.externalId) ?? null,
+			// What K2 holds: an External ID K2 does not keep, or refused, is not reported as set.
+			externalId: (externalIdKept() && !externalIdError ? externalId : group!.externalId) ?? null,
 			added: outcome.change,
 			alreadyMembers: outcome.unchanged,
 		};
