@@ -15,7 +15,7 @@
 //   node scripts/ensure-install.mjs e2e/registry [more folders]   # folders without native modules
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -24,6 +24,13 @@ export const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const STAMP = '.install-hash';
 /** Held while a process installs a folder (.ci/run installs n8n in the background while tests run). */
 const LOCK = '.install-lock';
+/**
+ * The holder touches its lock this often; a lock nobody touched for STALE_MS has no holder, whatever
+ * its pid file says: a dead holder's pid may have been given to another process (or to this one),
+ * and a holder killed right after taking the lock wrote none. (`du` in run()'s progress blocks a few s.)
+ */
+const HEARTBEAT_MS = 5_000;
+const STALE_MS = 60_000;
 
 function alive(pid) {
 	try {
@@ -36,25 +43,45 @@ function alive(pid) {
 
 /**
  * Waits until no other process installs `dir`, then holds its lock until `release()`. A lock
- * whose process is gone (killed mid-install) is taken over.
+ * whose process is gone (killed mid-install), or that nobody touched for a minute, is taken over.
  */
 async function lockFolder(dir, label) {
 	const lock = path.join(dir, LOCK);
 	let told = false;
 	for (;;) {
+		let taken = false;
 		try {
 			mkdirSync(lock);
+			taken = true;
 			writeFileSync(path.join(lock, 'pid'), String(process.pid));
-			return () => rmSync(lock, { recursive: true, force: true });
+			const beat = setInterval(() => {
+				try {
+					const now = new Date();
+					utimesSync(lock, now, now);
+				} catch {}
+			}, HEARTBEAT_MS);
+			beat.unref();
+			return () => {
+				clearInterval(beat);
+				rmSync(lock, { recursive: true, force: true });
+			};
 		} catch (err) {
+			if (taken) rmSync(lock, { recursive: true, force: true });
 			if (err.code !== 'EEXIST') throw err;
 		}
 		let pid = NaN;
 		try {
 			pid = Number(readFileSync(path.join(lock, 'pid'), 'utf8'));
 		} catch {}
-		// No pid yet: the holder is between mkdir and write; a pid that is gone: a dead holder.
-		if (Number.isInteger(pid) && pid > 0 && !alive(pid)) {
+		let ageMs;
+		try {
+			ageMs = Date.now() - statSync(lock).mtimeMs;
+		} catch {
+			continue; // released meanwhile
+		}
+		// No pid yet: the holder is between mkdir and write; a pid that is gone: a dead holder; an
+		// untouched lock: no holder at all.
+		if ((Number.isInteger(pid) && pid > 0 && !alive(pid)) || ageMs > STALE_MS) {
 			rmSync(lock, { recursive: true, force: true });
 			continue;
 		}
