@@ -6,9 +6,10 @@
 
 export interface K2Profile {
 	/**
-	 * Attributes K2 keeps, for users and groups alike: top-level names (`title`), sub-attributes
-	 * (`name.givenName`) or extension URNs. Others are dropped without an error, also from the
-	 * answer to the write. `id`, `schemas` and `meta` are always kept. Absent: all.
+	 * Attributes K2 keeps: top-level names (`title`), sub-attributes (`name.givenName`) or extension
+	 * URNs, for users and groups alike, or for one type when prefixed `User:` or `Group:`
+	 * (`Group:externalId`). Others are dropped without an error, also from the answer to the write.
+	 * `id`, `schemas` and `meta` are always kept. Absent: all.
 	 */
 	storedAttributes?: string[];
 	/** Filter operators K2 accepts (eq ne co sw ew gt ge lt le pr and or not); others get 400 invalidFilter. Absent: all. */
