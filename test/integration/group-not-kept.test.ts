@@ -6,6 +6,7 @@ import { describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
+import { MAX_RETRIES } from '../../nodes/K2Scim/transport/retry';
 import { STRICT_PROFILE } from '../../sandbox/profile';
 import { count, useK2, writes } from '../support/fixture';
 
@@ -198,5 +199,22 @@ describe('a K2 that keeps External IDs, with a staging lag (PATCH answered 204):
 		await k2.sandbox.settled();
 		assert.equal((await k2.scim.request('GET', `/Users/${max.id}`)).body.title, 'Treasurer');
 		assert.equal((await k2.scim.request('GET', `/Groups/${group.body.id}`)).body.externalId, 'T-1');
+	});
+});
+
+describe('a read after a 204 that K2 fails: learning stops there', () => {
+	const k2 = useK2({ profile: { patchAnswer: '204' } });
+
+	test('one read (with its retries), not one per staging wait; the write is reported, nothing is learned', async () => {
+		await k2.scim.createGroup('Finance');
+		k2.sandbox.resetStats();
+		k2.sandbox.setFaults({ rate: 1, kinds: ['429'], retryAfterSeconds: 0, only: ['GET /Groups/:id'] });
+		const staticData: IDataObject = {};
+		const run = await k2.run(groupParameters('Finance', 'F-1'), undefined, { staticData });
+		k2.sandbox.setFaults({ rate: 0 });
+		assert.equal(run.error, undefined, run.error?.message);
+		assert.deepEqual([run.output![0].json.status, run.output![0].json.externalId], ['updated', 'F-1']);
+		assert.equal(remembered(staticData).groupNotKeptByK2, undefined);
+		assert.equal(count(k2.sandbox, 'GET /Groups/:id'), MAX_RETRIES + 1, 'the read K2 failed is not sent again after each staging wait');
 	});
 });

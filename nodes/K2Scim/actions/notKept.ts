@@ -94,7 +94,9 @@ export class NotKeptByK2 {
 		// Without meta on both sides no read can tell this write's state from the one before it.
 		if (!before.meta) return;
 		const readAfterWrite = async (): Promise<Resource | 'stale' | undefined> => {
-			const read: Resource | undefined = await collection.getIfExists(this.ctx, id, { context, itemIndex }).catch(() => undefined);
+			// A read K2 failed (after the transport's retries) ends the learning: reading again would only take longer.
+			const read: Resource | undefined | null = await collection.getIfExists(this.ctx, id, { context, itemIndex }).catch(() => null);
+			if (read === null) return undefined;
 			if (!read?.meta) return read ? undefined : 'stale';
 			const showsThisWrite = read.meta.version !== before.meta!.version || read.meta.lastModified !== before.meta!.lastModified;
 			return showsThisWrite ? read : 'stale';
