@@ -79,14 +79,14 @@ export class NotKeptByK2 {
 		itemIndex: number,
 		operation = 'sync',
 	): Promise<void> {
-		const learnable = this.learnable(pathsOfOperations(operations)).filter((path) => !this.kept.has(keptKey(path)) && !this.leaveOut(path));
+		const written = this.learnable(pathsOfOperations(operations)).filter((path) => !this.kept.has(keptKey(path)) && !this.leaveOut(path));
+		if (!written.length) return;
+		if (answer) return this.learn(written, answer);
 		// What the resource held before this write K2 keeps (as in forgetHeldBy): no read, no staging wait.
-		const held = new Set(heldByAny([before], learnable).map(keptKey));
+		const held = new Set(heldByAny([before], written).map(keptKey));
 		for (const key of held) this.kept.add(key);
-		const paths = learnable.filter((path) => !held.has(keptKey(path)));
-		if (!paths.length) return;
-		if (answer) return this.learn(paths, answer);
-		if (this.reads >= MAX_READS_PER_RUN || !before.id) return;
+		const paths = written.filter((path) => !held.has(keptKey(path)));
+		if (!paths.length || this.reads >= MAX_READS_PER_RUN || !before.id) return;
 		this.reads++;
 		const context = { resource: this.kind, operation, id: before.id };
 		const collection = this.kind === 'user' ? users : groups;
