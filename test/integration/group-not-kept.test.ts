@@ -2,13 +2,15 @@
 // Create or Update learns it from K2's answer to its own write, says so, remembers it, and a re-run
 // sends no write for it, whether K2 answers a PATCH with the group or with 204 and no body.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 
 import type { IDataObject } from 'n8n-workflow';
 
 import { MAX_RETRIES } from '../../nodes/K2Scim/transport/retry';
 import { STRICT_PROFILE } from '../../sandbox/profile';
 import { count, useK2, writes } from '../support/fixture';
+import { connectThrough, startScimProxy } from '../support/scim-proxy';
+import type { ScimProxy } from '../support/scim-proxy';
 
 const groupParameters = (displayName: string, externalId: string, members = '') => ({
 	resource: 'group',
@@ -216,5 +218,52 @@ describe('a read after a 204 that K2 fails: learning stops there', () => {
 		assert.deepEqual([run.output![0].json.status, run.output![0].json.externalId], ['updated', 'F-1']);
 		assert.equal(remembered(staticData).groupNotKeptByK2, undefined);
 		assert.equal(count(k2.sandbox, 'GET /Groups/:id'), MAX_RETRIES + 1, 'the read K2 failed is not sent again after each staging wait');
+	});
+});
+
+describe('a K2 that sends no meta (PATCH answered 204): the read after every staging wait is believed', () => {
+	const k2 = useK2({ profile: { storedAttributes: STRICT_PROFILE.storedAttributes, patchAnswer: '204' }, reset: 'data' });
+	let proxy: ScimProxy;
+	before(async () => {
+		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
+		await connectThrough(k2, proxy, 'no-meta');
+		// Every read answered by the proxy: the sandbox's answer without meta.
+		proxy.before = async (_route, request) => {
+			if (request.method !== 'GET') return;
+			const read = await k2.scim.request('GET', request.url.replace(/^\/tokens\/[^/]+\/scim\/v2/, ''));
+			const strip = (resource: Record<string, unknown>) => {
+				delete resource.meta;
+				return resource;
+			};
+			if (Array.isArray(read.body?.Resources)) read.body.Resources.forEach(strip);
+			else if (read.body && typeof read.body === 'object') strip(read.body);
+			return { status: read.status, headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify(read.body) };
+		};
+	});
+	after(async () => proxy?.close());
+
+	test("an existing group's External ID K2 drops: one PATCH in the first run, none after", async () => {
+		await k2.scim.createGroup('NoMeta');
+		const staticData: IDataObject = {};
+		const first = await k2.run(groupParameters('NoMeta', 'N-1'), undefined, { staticData, credentialId: 'no-meta' });
+		assert.equal(first.error, undefined, first.error?.message);
+		assert.equal(count(k2.sandbox, 'PATCH /Groups/:id'), 1);
+		assert.ok(remembered(staticData).groupNotKeptByK2, 'learned without meta');
+		k2.sandbox.resetStats();
+		const again = await k2.run(groupParameters('NoMeta', 'N-1'), undefined, { staticData, credentialId: 'no-meta' });
+		assert.equal(again.output![0].json.status, 'unchanged');
+		assert.equal(writes(k2.sandbox), 0);
+	});
+
+	test("a user's External ID K2 keeps: learned as kept from the read, compared again next time", async () => {
+		await k2.scim.createUser('meta@example.com');
+		const parameters = { resource: 'user', operation: 'createOrUpdate', userName: 'meta@example.com', additionalFields: { externalId: 'M-1' } };
+		const staticData: IDataObject = {};
+		const first = await k2.run(parameters, undefined, { staticData, credentialId: 'no-meta' });
+		assert.equal(first.error, undefined, first.error?.message);
+		assert.equal(remembered(staticData).notKeptByK2, undefined, 'kept: nothing remembered');
+		const changed = await k2.run({ ...parameters, additionalFields: { externalId: 'M-2' } }, undefined, { staticData, credentialId: 'no-meta' });
+		assert.equal(changed.output![0].json.action, 'updated', 'still compared');
+		assert.equal((await k2.scim.listUsers()).find((u: { userName: string }) => u.userName === 'meta@example.com')?.externalId, 'M-2');
 	});
 });

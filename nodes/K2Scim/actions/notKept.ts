@@ -71,6 +71,7 @@ export class NotKeptByK2 {
 	 * lag may still show the resource from before it, which proves nothing, so it is read again
 	 * after the staging waits (2.5 s at most) before the run gives up learning from it. A read that
 	 * lacks a path is believed only after every wait: it may show an earlier staged write instead.
+	 * A K2 that sends no meta gives no way to tell: its read is taken as it is, by the same rule.
 	 */
 	async learnFromPatch(
 		before: Resource,
@@ -91,14 +92,14 @@ export class NotKeptByK2 {
 		const context = { resource: this.kind, operation, id: before.id };
 		const collection = this.kind === 'user' ? users : groups;
 		const id = before.id;
-		// Without meta on both sides no read can tell this write's state from the one before it.
-		if (!before.meta) return;
 		const readAfterWrite = async (): Promise<Resource | 'stale' | undefined> => {
 			// A read K2 failed (after the transport's retries) ends the learning: reading again would only take longer.
 			const read: Resource | undefined | null = await collection.getIfExists(this.ctx, id, { context, itemIndex }).catch(() => null);
 			if (read === null) return undefined;
-			if (!read?.meta) return read ? undefined : 'stale';
-			const showsThisWrite = read.meta.version !== before.meta!.version || read.meta.lastModified !== before.meta!.lastModified;
+			if (!read) return 'stale';
+			// Without meta on both sides no read tells this write's state from the one before it.
+			if (!read.meta || !before.meta) return read;
+			const showsThisWrite = read.meta.version !== before.meta.version || read.meta.lastModified !== before.meta.lastModified;
 			return showsThisWrite ? read : 'stale';
 		};
 		let read = await readAfterWrite();
