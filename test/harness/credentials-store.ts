@@ -40,6 +40,9 @@ export class InMemoryCredentialsHelper extends ICredentialsHelper {
 	/** Every `oauthTokenData` n8n saved after a refresh, oldest first. */
 	readonly savedTokens: Array<Record<string, unknown>> = [];
 
+	/** When each of `savedTokens` was saved (Date.now()), same order. */
+	readonly savedAt: number[] = [];
+
 	constructor(
 		private readonly credentialTypes: Map<string, ICredentialType>,
 		private readonly nodeTypes: INodeTypes,
@@ -154,6 +157,7 @@ export class InMemoryCredentialsHelper extends ICredentialsHelper {
 		const tokenData = structuredClone(data.oauthTokenData) as Record<string, unknown>;
 		this.find(nodeCredentials).data.oauthTokenData = tokenData as IDataObject;
 		this.savedTokens.push(tokenData);
+		this.savedAt.push(Date.now());
 	}
 
 	private find(nodeCredentials: INodeCredentialsDetails): StoredCredential {
