@@ -4,7 +4,7 @@
 //
 // The tool lints every file under its working directory (`eslint .`, only dist/ ignored) with
 // n8n Cloud's runtime rules, which are meant for the package's code: at this checkout's root it
-// would also lint test/, sandbox/, bench/ and scripts/ (node:test imports, process, console...).
+// would also lint test/, sandbox/, bench/ and scripts/ (jest globals, process, console...).
 // So it runs on the layout of n8n's starter (n8n-io/n8n-nodes-starter) holding this package's
 // files: tools/n8n-node-cli/package-view/ with package.json, eslint.config.mjs, tsconfig.json,
 // gulpfile.js, index.js, nodes/ and credentials/, rebuilt on every run as hard links of the

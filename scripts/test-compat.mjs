@@ -33,7 +33,8 @@ function filesOf(entry) {
 function runTests(entry) {
 	return new Promise((resolve) => {
 		const started = Date.now();
-		const child = spawn(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...filesOf(entry)], {
+		const jest = path.join(root, 'node_modules', 'jest', 'bin', 'jest.js');
+		const child = spawn(process.execPath, [jest, '--selectProjects', 'e2e', '--runInBand', '--runTestsByPath', ...filesOf(entry)], {
 			cwd: root,
 			stdio: 'inherit',
 			env: { ...process.env, K2_E2E_N8N: entry.dir, K2_E2E_LINE: entry.line },

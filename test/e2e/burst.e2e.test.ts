@@ -8,7 +8,7 @@
 // fail with the reconnect message naming the credential, and nothing else.
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { startSandbox, type RefreshReuse, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
@@ -33,7 +33,9 @@ interface BurstResult {
 	durationMs: number;
 }
 
-describe('in real n8n, bursts of 20 webhook executions share one K2 credential at token expiry', { timeout: 400_000 }, () => {
+jest.setTimeout(400_000);
+
+describe('in real n8n, bursts of 20 webhook executions share one K2 credential at token expiry', () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let credential: { id: string; name: string };
@@ -79,7 +81,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		);
 	}
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({
 			quiet: true,
@@ -96,7 +98,7 @@ describe('in real n8n, bursts of 20 webhook executions share one K2 credential a
 		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await sandbox?.stop();
 	});

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
@@ -38,14 +38,16 @@ function filesUnder(dir: string, base = dir): string[] {
 		.sort();
 }
 
-describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed by ${N8N_UNDER_TEST.label}'s Community Nodes installer`, { timeout: 600_000 }, () => {
+jest.setTimeout(600_000);
+
+describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed by ${N8N_UNDER_TEST.label}'s Community Nodes installer`, () => {
 	let work: string;
 	let packed: PackResult;
 	let registry: Registry;
 	let sandbox: Sandbox;
 	let n8n: N8n;
 
-	before(async () => {
+	beforeAll(async () => {
 		ensureRegistryTools();
 		work = mkdtempSync(path.join(os.tmpdir(), 'k2-community-install-'));
 		packed = npmPack(work);
@@ -71,7 +73,7 @@ describe(`${PACKAGE_NAME} packed, published to a loopback registry and installed
 		await n8n.enableLicenseFeatureForTests('feat:communityNodes:customRegistry');
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await sandbox?.stop();
 		await registry?.stop();

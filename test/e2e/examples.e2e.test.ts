@@ -11,7 +11,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
@@ -31,7 +31,9 @@ function loadExample(file: string, credential: { id: string; name: string }): Wo
 	return workflow;
 }
 
-describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 sandbox`, { timeout: 600_000 + 3 * TEST_POLL.periodMs }, () => {
+jest.setTimeout(600_000 + 3 * TEST_POLL.periodMs);
+
+describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 sandbox`, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let credential: { id: string; name: string };
@@ -65,7 +67,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		return n8n.waitForExecutionId(executionId, 90_000);
 	}
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({ quiet: true, redirectUris: [`http://127.0.0.1:${port}/rest/oauth2-credential/callback`] });
 		n8n = await N8n.start({ port, install: 'copy', secrets: [sandbox.scimToken] });
@@ -75,7 +77,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await sandbox?.stop();
 	});
@@ -384,7 +386,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 	// Where polls are a minute apart (n8n 2.41 refuses faster ones), test/e2e/trigger.e2e.test.ts
 	// covers the trigger; this example's own logic runs on the lines that poll every 5 s.
 	const pollsSlowly = TEST_POLL.periodMs >= 60_000;
-	test('#5 change alerts: a change made outside the sync gives a report; a change to an HR-provisioned user is filtered out', { skip: pollsSlowly && 'polls are a minute apart on this line: trigger.e2e covers the trigger' }, async () => {
+	(pollsSlowly ? test.skip : test)('#5 change alerts: a change made outside the sync gives a report; a change to an HR-provisioned user is filtered out', async () => {
 		const workflow = loadExample('05-k2-change-alerts.json', credential);
 		// As shipped it polls every 5 minutes; the test polls every 5 seconds (n8n takes a list of
 		// seconds, not '*/5'), or every minute on n8n 2.41, which refuses shorter poll intervals.
@@ -439,7 +441,7 @@ describe(`the example workflows in real ${N8N_UNDER_TEST.label} against the K2 s
 		assert.equal(check.ok, true);
 		const signedInAt = Date.parse(check.signedInAt);
 		const reconnectBy = Date.parse(check.reconnectBy);
-		// auth_time has second precision; the sign-in happened in before().
+		// auth_time has second precision; the sign-in happened in beforeAll().
 		assert.ok(Math.abs(signedInAt - connectedAt) < 120_000, `signedInAt ${check.signedInAt}, connected at ${new Date(connectedAt).toISOString()}`);
 		assert.equal(reconnectBy - signedInAt, 30 * DAY_MS, `reconnectBy ${check.reconnectBy}`);
 		assert.ok(check.daysUntilReconnect === 29 || check.daysUntilReconnect === 30, `daysUntilReconnect ${check.daysUntilReconnect}`);

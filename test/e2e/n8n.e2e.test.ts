@@ -3,7 +3,7 @@
 // run by n8n (production webhooks), and token life (refresh; expired refresh token).
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { createHash, randomUUID } from 'node:crypto';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
@@ -39,7 +39,9 @@ function listUsersWorkflow(credential: { id: string; name: string }, webhookPath
 	};
 }
 
-describe(`${N8N_UNDER_TEST.label} with n8n-nodes-k2-scim as a community package`, { timeout: 300_000 }, () => {
+jest.setTimeout(300_000);
+
+describe(`${N8N_UNDER_TEST.label} with n8n-nodes-k2-scim as a community package`, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let tokenProxy: TokenProxy;
@@ -61,7 +63,7 @@ describe(`${N8N_UNDER_TEST.label} with n8n-nodes-k2-scim as a community package`
 		return { response, execution };
 	}
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({
 			quiet: true,
@@ -80,7 +82,7 @@ describe(`${N8N_UNDER_TEST.label} with n8n-nodes-k2-scim as a community package`
 		}
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await tokenProxy?.stop();
 		await sandbox?.stop();

@@ -19,7 +19,7 @@
 // Prerequisites (npm test does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { startSandbox, type RefreshReuse, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
@@ -52,8 +52,9 @@ function countOf(values: Array<string | number | undefined>): Record<string, num
 const ON_DEFAULT_LINE = N8N_UNDER_TEST.dir === DEFAULT_N8N_DIR;
 const ON_QUEUE_LINE = ON_DEFAULT_LINE || N8N_UNDER_TEST.entry.line === '2.41';
 const FULL = ON_DEFAULT_LINE || process.env.K2_QUEUE_FULL === '1';
-/** For the tests that run only in the full file. */
-const fullOnly = { skip: FULL ? false : `on ${N8N_UNDER_TEST.label} only the bursts at token expiry run (K2_QUEUE_FULL=1 for every test)` };
+/** For the tests that run only in the full file (elsewhere skipped: only the bursts at token expiry run). */
+const fullOnly = FULL ? test : test.skip;
+if (!FULL) console.log(`on ${N8N_UNDER_TEST.label} only the bursts at token expiry run (K2_QUEUE_FULL=1 for every test)`);
 /**
  * n8n-core >= 2.30 serializes OAuth2 refreshes per credential: one in flight per process, inside a
  * Redis lease in queue mode (wait 10 s, lease 30 s) that re-reads the stored token first. 2.8 does not.
@@ -66,10 +67,10 @@ const REVOKED_UNDER_IT = /K2's SCIM service refused the credential .*"The grant 
 /** What n8n >= 2.30 logs when it gave up waiting for the lease and refreshed on its own. */
 const NO_LEASE = /refreshing without cross-process coordination/;
 
-describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis, the package on every process', {
-	timeout: 480_000,
-	skip: ON_QUEUE_LINE ? false : `queue mode is tested on the default n8n (${path.relative(ROOT, DEFAULT_N8N_DIR)}) and on 2.41, not on ${N8N_UNDER_TEST.label}`,
-}, () => {
+jest.setTimeout(480_000);
+if (!ON_QUEUE_LINE) console.log(`queue mode is tested on the default n8n (${path.relative(ROOT, DEFAULT_N8N_DIR)}) and on 2.41, not on ${N8N_UNDER_TEST.label}: skipped`);
+
+(ON_QUEUE_LINE ? describe : describe.skip)('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis, the package on every process', () => {
 	let sandbox: Sandbox;
 	let cluster: QueueCluster;
 	let main: N8n;
@@ -140,7 +141,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		for (const w of cluster.workers) assert.doesNotMatch(w.log(), NO_LEASE, `${w.name} got n8n's refresh lease`);
 	}
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		singlePort = await freePort();
 		const redirectUris = [port, singlePort].map((p) => `http://127.0.0.1:${p}/rest/oauth2-credential/callback`);
@@ -157,12 +158,12 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		await main.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await cluster?.stop();
 		await sandbox?.stop();
 	});
 
-	test('the example workflows run on the workers', fullOnly, async () => {
+	fullOnly('the example workflows run on the workers', async () => {
 		const ran: Record<string, string | undefined> = {};
 		// #2 nightly sync, as shipped (dry run), like the editor's "Execute workflow"; first, while K2 is
 		// empty: it holds K2 users with an External ID that its sample export lacks (#1's user would be
@@ -212,7 +213,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		assert.doesNotMatch(main.log(), /Unrecognized node type/);
 	});
 
-	test(`${BURST} concurrent webhooks (through the webhook processor) are spread over both workers, each user created once`, fullOnly, async () => {
+	fullOnly(`${BURST} concurrent webhooks (through the webhook processor) are spread over both workers, each user created once`, async () => {
 		const wf = await main.createWorkflow(createOrUpdateWebhook('k2/queue-spread', credential));
 		await main.activateWorkflow(wf.id, wf.versionId);
 		const r = await burst('k2/queue-spread', wf.id, 'spread', cluster.webhook!.baseUrl);
@@ -226,7 +227,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		await main.deactivateWorkflow(wf.id);
 	});
 
-	test(`a Sync of ${SYNC_USERS} users runs on a worker`, fullOnly, async () => {
+	fullOnly(`a Sync of ${SYNC_USERS} users runs on a worker`, async () => {
 		const wf = await main.createWorkflow(syncWorkflow(SYNC_USERS, 'queue-sync', credential));
 		// Both Syncs (here and in the single process) start from an empty K2.
 		await sandbox.reset();
@@ -331,7 +332,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		},
 	);
 
-	test(`'revoke' on reuse with ONE worker (all executions in one process): 0 failed executions`, fullOnly, async () => {
+	fullOnly(`'revoke' on reuse with ONE worker (all executions in one process): 0 failed executions`, async () => {
 		// The workaround for a strict identity server on n8n 2.8: one worker process, whose refreshes
 		// the package coordinates. worker-2 stops; worker-1 (concurrency 10) runs the 20 of each burst.
 		await cluster.workers[1].stop();
@@ -360,7 +361,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		}
 	});
 
-	test('a worker without the package: its executions fail with "Unrecognized node type: n8n-nodes-k2-scim.k2Scim"', fullOnly, async () => {
+	fullOnly('a worker without the package: its executions fail with "Unrecognized node type: n8n-nodes-k2-scim.k2Scim"', async () => {
 		// The only worker left is one whose user folder lacks the package (a worker image built
 		// without it). Main has it: the workflow saves and activates; the worker cannot run it.
 		for (const w of cluster.workers) await w.stop();
@@ -382,7 +383,7 @@ describe('queue mode: main + webhook processor + 2 workers + PostgreSQL + Redis,
 		}
 	});
 
-	test(`the same Sync of ${SYNC_USERS} users in a single-process n8n, for comparison`, fullOnly, async () => {
+	fullOnly(`the same Sync of ${SYNC_USERS} users in a single-process n8n, for comparison`, async () => {
 		// Queue mode stopped first: the single process gets the machine to itself, as the workers had.
 		await cluster.stop();
 		const single = await N8n.start({ port: singlePort, secrets: [sandbox.scimToken], env: { N8N_LOG_LEVEL: 'info' } });

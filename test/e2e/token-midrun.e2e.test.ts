@@ -10,7 +10,7 @@
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
 import { ScimClient } from '../support/scim-client';
@@ -60,12 +60,14 @@ function createUsersWorkflow(credential: { id: string; name: string }): Workflow
 	};
 }
 
-describe(`in real ${N8N_UNDER_TEST.label}, the access token expires mid-run with 4 requests in flight`, { timeout: 300_000 }, () => {
+jest.setTimeout(300_000);
+
+describe(`in real ${N8N_UNDER_TEST.label}, the access token expires mid-run with 4 requests in flight`, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let tokenProxy: TokenProxy;
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({
 			quiet: true,
@@ -79,7 +81,7 @@ describe(`in real ${N8N_UNDER_TEST.label}, the access token expires mid-run with
 		await n8n.setupOwner();
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await tokenProxy?.stop();
 		await sandbox?.stop();

@@ -7,7 +7,7 @@
 // same n8n process, regular mode) and a person writes: only the person's change starts the trigger.
 // Prerequisites (npm run test:e2e does them): node scripts/ensure-n8n.mjs && npm run build
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, jest, test } from '@jest/globals';
 
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { followAuthorization } from '../support/oidc-login';
@@ -19,7 +19,9 @@ const PATCH = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 /** How long a poll's execution may take to show: the rest of a poll period and the run. */
 const EXECUTION_WITHIN_MS = TEST_POLL.periodMs + 30_000;
 
-describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2 sandbox`, { timeout: 300_000 + 4 * TEST_POLL.periodMs }, () => {
+jest.setTimeout(300_000 + 4 * TEST_POLL.periodMs);
+
+describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2 sandbox`, () => {
 	let sandbox: Sandbox;
 	let n8n: N8n;
 	let credential: { id: string; name: string };
@@ -30,7 +32,7 @@ describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2
 		assert.equal(status, 200, JSON.stringify(body));
 	};
 
-	before(async () => {
+	beforeAll(async () => {
 		const port = await freePort();
 		sandbox = await startSandbox({ quiet: true, redirectUris: [`http://127.0.0.1:${port}/rest/oauth2-credential/callback`] });
 		n8n = await N8n.start({ port, secrets: [sandbox.scimToken] });
@@ -39,7 +41,7 @@ describe(`K2 SCIM Trigger polling in real ${N8N_UNDER_TEST.label} against the K2
 		await n8n.connectOAuth2(credential.id, (url, redirectUri) => followAuthorization(url, redirectUri));
 	});
 
-	after(async () => {
+	afterAll(async () => {
 		await n8n?.stop();
 		await sandbox?.stop();
 	});

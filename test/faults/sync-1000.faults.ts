@@ -1,6 +1,6 @@
 // The fault suite's full scenario (only in `npm run test:faults`): 1,000 users, groups of 300+
 // members, 20 leavers deleted, 10% of all requests faulted with every fault kind.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { useK2 } from '../support/fixture';
 import { assertScenario } from './assert';

@@ -2,7 +2,7 @@
 // faulted, so some writes fail for good after 5 retries. Each failure must be in that run's
 // summary, and later runs must finish the job (measured: 2-3 runs; up to 5 allowed, as arrival
 // order under concurrency varies which requests the seeded faults hit).
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { useK2 } from '../support/fixture';
 import { assertScenario } from './assert';

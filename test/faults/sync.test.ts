@@ -1,6 +1,6 @@
 // The fault suite's scenario at a size that fits `npm test`: 200 users (a group of 200 members,
 // so PATCHes of 100), 20 leavers, 10% of requests faulted. `npm run test:faults` adds 1,000 users.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { useK2 } from '../support/fixture';
 import { assertScenario } from './assert';

@@ -3,7 +3,7 @@
 // one failed item's own error, or with one error that counts the failures and lists the first
 // few. Rename and Delete fail loudly when K2 refuses. Cases: README.md.
 import assert from 'node:assert/strict';
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterAll, afterEach, beforeAll, describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
@@ -29,7 +29,7 @@ describe('Hostile group faults: failures are reported, never success', () => {
 	const run = (parameters: Record<string, unknown>, items?: Array<Record<string, unknown>>, continueOnFail = false) =>
 		k2.run({ resource: 'group', memberReference: 'id', ...parameters }, items, { continueOnFail });
 
-	before(async () => {
+	beforeAll(async () => {
 		for (let i = 0; i < 12; i++) users.push((await k2.scim.createUser(`fault${i}@example.com`)).id);
 	});
 	afterEach(() => assertPrototypesClean('after the case'));
@@ -162,7 +162,7 @@ describe('Hostile group faults: a Delete whose answer is lost', () => {
 	let proxy: ScimProxy;
 	let dropDeletes = 0;
 
-	before(async () => {
+	beforeAll(async () => {
 		// Forwards to the sandbox; the next `dropDeletes` DELETEs are applied, then their connection is cut.
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		proxy.before = (_route, request) => {
@@ -172,7 +172,7 @@ describe('Hostile group faults: a Delete whose answer is lost', () => {
 		};
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	test(
 		'the group is gone and the item says deleted, once',

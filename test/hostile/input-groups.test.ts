@@ -1,7 +1,7 @@
 // Hostile and careless member changes: the report says exactly what changed, a group is never
 // its own member, unknown members cost bounded requests, and text booleans are read as booleans.
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, test } from 'node:test';
+import { afterEach, beforeAll, describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { assertEachItemOnce, assertPrototypesClean } from './support';
@@ -17,7 +17,7 @@ describe('Hostile member changes: exact reports, bounded requests', () => {
 	const groupsOf = async (userId: string): Promise<string[]> =>
 		((await k2.scim.request('GET', `/Users/${userId}`)).body.groups ?? []).map((g: { value: string }) => g.value);
 
-	before(async () => {
+	beforeAll(async () => {
 		for (let i = 0; i < 130; i++) users.push((await k2.scim.createUser(`member${i}@example.com`)).id);
 	});
 	afterEach(() => assertPrototypesClean('after the case'));

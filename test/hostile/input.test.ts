@@ -2,7 +2,7 @@
 // a valid item in the same run still goes through (Continue On Fail). The table of cases is in
 // README.md; keep both in step.
 import assert from 'node:assert/strict';
-import { afterEach, before, describe, test } from 'node:test';
+import { afterEach, beforeAll, describe, test } from '@jest/globals';
 
 import { useK2 } from '../support/fixture';
 import { inputCases, useEnv } from './input-cases';
@@ -10,7 +10,7 @@ import { assertEachItemOnce, assertPrototypesClean } from './support';
 
 describe('Hostile input: refused before any request, per item, naming the field', () => {
 	const k2 = useK2();
-	before(async () => {
+	beforeAll(async () => {
 		useEnv({ k2, user: await k2.scim.createUser('existing@example.com'), group: await k2.scim.createGroup('Existing Group') });
 	});
 	afterEach(() => assertPrototypesClean('after the case'));

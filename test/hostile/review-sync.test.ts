@@ -1,6 +1,6 @@
 // Review findings for User > Sync: a user still in the source must never be deprovisioned.
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from '@jest/globals';
 
 import { count, useK2 } from '../support/fixture';
 

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
@@ -79,12 +79,12 @@ function addCredential(fields: Record<string, unknown> = {}): string {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const GET_USER = { resource: 'user', operation: 'get', user: { __rl: true, mode: 'id', value: 'u-1' } };
 
-before(async () => {
+beforeAll(async () => {
 	harness = await createHarness();
 	k2 = await scripted();
 });
 
-after(async () => {
+afterAll(async () => {
 	shutdownHarness();
 	await k2?.close();
 });

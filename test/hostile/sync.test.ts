@@ -2,7 +2,7 @@
 // a user who is still in the source. Each case asserts the error text, what the sandbox received
 // (0 writes where the input is invalid) and what happened to K2's users. Table: README.md.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 
 import type { IDataObject, IExecuteFunctions } from 'n8n-workflow';
 
@@ -36,7 +36,7 @@ const rows = [
 describe('hostile input to User > Sync', () => {
 	const k2 = useK2({ reset: 'data' });
 	let secrets: Array<string | undefined>;
-	before(async () => {
+	beforeAll(async () => {
 		secrets = [k2.sandbox.scimToken, k2.tokens.access_token as string, k2.tokens.refresh_token as string];
 	});
 	beforeEach(async () => {
@@ -289,12 +289,12 @@ describe('a listing that is not SCIM: Sync sends no write', () => {
 	const k2 = useK2();
 	let proxy: ScimProxy;
 	let listing: { type: string; body: string };
-	before(async () => {
+	beforeAll(async () => {
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		proxy.before = (route) => (route === 'GET /Users' ? { status: 200, headers: { 'content-type': listing.type }, body: listing.body } : undefined);
 		await connectThrough(k2, proxy, 'notScim', 'Not SCIM');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	for (const [n, type, body] of [
 		[20, 'text/html', '<html><body>Sign in to continue</body></html>'],

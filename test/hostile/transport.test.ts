@@ -7,7 +7,7 @@
 import assert from 'node:assert/strict';
 import dns from 'node:dns';
 import http from 'node:http';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import type { ICredentialDataDecryptedObject } from 'n8n-workflow';
 
@@ -157,7 +157,7 @@ function errorText(outcome: CaseRun, index = 0): string {
 	return JSON.stringify(outcome.items[index]);
 }
 
-before(async () => {
+beforeAll(async () => {
 	// *.example.test names resolve to loopback, so even a refusal that failed would stay on this machine.
 	(dns as { lookup: unknown }).lookup = ((hostname: string, options: unknown, callback?: unknown) => {
 		const done = (typeof options === 'function' ? options : callback) as (...args: unknown[]) => void;
@@ -176,7 +176,7 @@ before(async () => {
 	harness.credentials.add({ id: 'hostile', name: 'K2 Hostile', type: 'k2ScimOAuth2Api', data: credential() });
 });
 
-after(async () => {
+afterAll(async () => {
 	dns.lookup = originalLookup;
 	shutdownHarness();
 	await k2?.close();

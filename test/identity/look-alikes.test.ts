@@ -2,7 +2,7 @@
 // are one identity: no second user or group, no rewrite of the K2 value. Invisible characters
 // (U+200B, U+202E, ...) are refused before anything is sent, naming the field and the character.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { createOrUpdateParameters, errorText, K2State, syncCase, syncParameters, syncWithGroups, userItems, V2, V2_CONTINUE } from './support';

@@ -2,7 +2,7 @@
 // phone; every other entry (home, mobile, ...) survives every write. A field and Additional
 // Attributes (JSON) may not both set an attribute.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';

@@ -1,7 +1,7 @@
 // Class 2: a rehire (a user Sync deactivated is back in the export), and class 6: ambiguity
 // (an identifier that names two K2 users, or External ID and Username naming different users).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { createOrUpdateParameters, errorText, K2State, noWrites, syncCase, syncParameters, userItems, V2, V2_CONTINUE } from './support';

@@ -1,6 +1,6 @@
 // Class 1: a rename. HR changes a userName (a marriage); the person keeps one K2 account.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import {

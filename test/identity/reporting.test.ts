@@ -2,7 +2,7 @@
 // `changes: { path: { from, to } }`, `matchedBy` and `reason`, the same in Dry Run.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import type { INodeProperties, INodeTypeDescription } from 'n8n-workflow';
 

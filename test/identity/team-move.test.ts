@@ -1,7 +1,7 @@
 // Class 3: a team move X -> Y. Managed Groups decides whether Sync removes the user from X when
 // no other item names X; non-participants are never removed from anything.
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 

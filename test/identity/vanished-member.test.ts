@@ -6,7 +6,7 @@
 // credential points at the proxy, whose hook deletes the user directly in the sandbox just
 // before the first group write (PATCH /Groups/:id or POST /Groups) is forwarded.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 
 import { count, useK2, writes } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
@@ -19,11 +19,11 @@ describe('Identity: a member deleted between Sync listing and the group write', 
 	const k2 = useK2({ reset: 'data' });
 	const state = new K2State(k2);
 	let proxy: ScimProxy;
-	before(async () => {
+	beforeAll(async () => {
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'via-proxy');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 	beforeEach(() => {
 		proxy.before = () => undefined;
 	});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { setTimeout as wait } from 'node:timers/promises';
 
@@ -34,11 +34,11 @@ describe('Connection: Check', () => {
 	let k2: K2Fixture;
 	let harness: Harness;
 	let tokens: TokenSet;
-	before(async () => {
+	beforeAll(async () => {
 		({ k2, sandbox, harness, tokens } = await setup());
 		await new ScimClient(sandbox).createUser('ada@example.com');
 	});
-	after(async () => {
+	afterAll(async () => {
 		await k2?.stop();
 	});
 
@@ -135,8 +135,8 @@ describe('Connection: Check with an expired access token', () => {
 	let k2: K2Fixture;
 	let harness: Harness;
 	let tokens: TokenSet;
-	before(async () => ({ k2, sandbox, harness, tokens } = await setup(1)));
-	after(async () => {
+	beforeAll(async () => ({ k2, sandbox, harness, tokens } = await setup(1)));
+	afterAll(async () => {
 		await k2?.stop();
 	});
 
@@ -156,12 +156,12 @@ describe('Connection: Check with an expired access token', () => {
 describe('Connection: Check with a wrong SCIM token', () => {
 	let k2: K2Fixture;
 	let harness: Harness;
-	before(async () => {
+	beforeAll(async () => {
 		({ k2, harness } = await setup());
 		const data = harness.credentials.stored('k2');
 		harness.credentials.add({ id: 'bad', name: 'K2 bad', type: 'k2ScimOAuth2Api', data: { ...data, scimToken: '11111111-2222-3333-4444-555555555555' } });
 	});
-	after(async () => {
+	afterAll(async () => {
 		await k2?.stop();
 	});
 

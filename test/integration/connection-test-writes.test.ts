@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { before, beforeEach, describe, test } from 'node:test';
+import { beforeAll, beforeEach, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -67,7 +67,7 @@ function assertNoSecrets(output: unknown, k2: K2Fixture): void {
 describe('Connection: Check with Test Writes against the default sandbox', () => {
 	const k2 = useK2();
 	let sandbox: Sandbox;
-	before(() => {
+	beforeAll(() => {
 		sandbox = k2.sandbox;
 	});
 	beforeEach(async () => {
@@ -209,7 +209,7 @@ describe('Connection: Check with Test Writes against the default sandbox', () =>
 describe('Connection: Check with Test Writes against each sandbox switch, and the strict profile', () => {
 	const k2 = useK2();
 	let sandbox: Sandbox;
-	before(() => {
+	beforeAll(() => {
 		sandbox = k2.sandbox;
 	});
 

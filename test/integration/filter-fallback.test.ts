@@ -4,7 +4,7 @@
 // search filter. Each run asks K2 about an operator once (the request counts prove it), and
 // where no fallback exists the error names the operator.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import { LoadOptionsContext } from 'n8n-core';
 import { Workflow } from 'n8n-workflow';
@@ -50,7 +50,7 @@ describe('filter operators K2 refuses: the node falls back within the run', () =
 	let searches: Record<string, Search>;
 	let newSearchContext: () => ILoadOptionsFunctions;
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, scim } = k2);
 		// 230 users: a Sync's listing stays at 3 pages whatever the tests below add.
 		for (let i = 0; i < 230; i++) ids.push((await scim.createUser(`member${String(i).padStart(3, '0')}@example.com`)).id);
@@ -72,7 +72,7 @@ describe('filter operators K2 refuses: the node falls back within the run', () =
 		newSearchContext = () => new LoadOptionsContext(workflow, node, additionalData, 'parameters.user');
 		searches = (k2.harness.nodeTypes.getByNameAndVersion(NODE_TYPE, 1) as INodeType).methods!.listSearch as unknown as Record<string, Search>;
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	/** Runs `work` against a K2 that accepts only `c.operators`; returns its result and the requests it cost. */
 	async function restricted<T>(c: Case, work: () => Promise<T>): Promise<{ result: T; stats: RequestStats }> {

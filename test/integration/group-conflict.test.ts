@@ -3,7 +3,7 @@
 // races are real: a loopback proxy in front of the sandbox seeds the group just before our POST
 // reaches K2, or holds two executions' lookups until both have asked, so both see no group.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, test } from 'node:test';
+import { afterAll, beforeAll, beforeEach, describe, test } from '@jest/globals';
 
 import { count, useK2 } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
@@ -31,12 +31,12 @@ describe('Group create racing another execution', () => {
 		(await k2.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources ?? [];
 	const membersOf = (group: { members?: Array<{ value: string }> }) => (group.members ?? []).map((m) => m.value).sort();
 
-	before(async () => {
+	beforeAll(async () => {
 		for (let i = 0; i < 6; i++) users.push((await k2.scim.createUser(`race${i}@example.com`)).id);
 		proxy = await hookingProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a racing proxy');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 	beforeEach(() => {
 		proxy.state.before = undefined;
 	});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
@@ -28,7 +28,7 @@ describe('Group: Create or Update by display name', () => {
 	const members = async (groupId: string) =>
 		(await scim.request('GET', `/Groups/${groupId}`)).body.members?.map((m: { value: string }) => m.value).sort() ?? [];
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, harness, scim } = k2);
 		for (const name of ['ada', 'grace', 'linus']) users[name] = (await scim.createUser(`${name}@example.com`)).id;
 	});

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
@@ -25,7 +25,7 @@ describe('Group: create, get, get many, rename, delete', () => {
 		return (byMethod.POST ?? 0) + (byMethod.PATCH ?? 0) + (byMethod.PUT ?? 0) + (byMethod.DELETE ?? 0);
 	};
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, harness, scim } = k2);
 		for (const name of ['ada', 'grace', 'linus']) users[name] = (await scim.createUser(`${name}@example.com`)).id;
 	});

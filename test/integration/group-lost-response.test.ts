@@ -2,7 +2,7 @@
 // re-send, its members still added, and reported once. The loss is real: a loopback proxy in
 // front of the sandbox forwards the POST, lets the sandbox apply it, then drops the connection.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import { count, useK2 } from '../support/fixture';
 import { connectThrough, startScimProxy } from '../support/scim-proxy';
@@ -35,12 +35,12 @@ describe('Group create with a lost answer', () => {
 	let proxy: Awaited<ReturnType<typeof droppingProxy>>;
 	const users: string[] = [];
 
-	before(async () => {
+	beforeAll(async () => {
 		for (let i = 0; i < 150; i++) users.push((await k2.scim.createUser(`lost${i}@example.com`)).id);
 		proxy = await droppingProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied', 'K2 through a dropping proxy');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	const groupsNamed = async (name: string) =>
 		(await k2.scim.request('GET', `/Groups?filter=${encodeURIComponent(`displayName eq "${name}"`)}`)).body.Resources;

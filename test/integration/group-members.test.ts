@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 
 import type { Sandbox } from '../../sandbox';
 import { runNode } from '../harness/run-workflow';
@@ -33,7 +33,7 @@ describe('Group: Add Members and Remove Members, batched per group', () => {
 		return members;
 	}
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, harness, scim } = k2);
 		for (let i = 0; i < 250; i++) ids.push((await scim.createUser(`user${i}@example.com`)).id);
 		staff = (await scim.createGroup('All Staff')).id;

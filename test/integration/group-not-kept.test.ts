@@ -2,7 +2,7 @@
 // Create or Update learns it from K2's answer to its own write, says so, remembers it, and a re-run
 // sends no write for it, whether K2 answers a PATCH with the group or with 204 and no body.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -224,7 +224,7 @@ describe('a read after a 204 that K2 fails: learning stops there', () => {
 describe('a K2 that sends no meta (PATCH answered 204): the read after every staging wait is believed', () => {
 	const k2 = useK2({ profile: { storedAttributes: STRICT_PROFILE.storedAttributes, patchAnswer: '204' }, reset: 'data' });
 	let proxy: ScimProxy;
-	before(async () => {
+	beforeAll(async () => {
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'no-meta');
 		// Every read answered by the proxy: the sandbox's answer without meta.
@@ -240,7 +240,7 @@ describe('a K2 that sends no meta (PATCH answered 204): the read after every sta
 			return { status: read.status, headers: { 'content-type': 'application/scim+json' }, body: JSON.stringify(read.body) };
 		};
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	test("an existing group's External ID K2 drops: one PATCH in the first run, none after", async () => {
 		await k2.scim.createGroup('NoMeta');

@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import { ensureTls } from '../../sandbox/tls';
 import { assertNoSecrets } from '../hostile/support';
@@ -14,7 +14,7 @@ import { assertNoSecrets } from '../hostile/support';
 describe('over HTTPS, as K2 serves it', () => {
 	let root: string;
 	let result: Record<string, any>;
-	before(() => {
+	beforeAll(() => {
 		root = mkdtempSync(path.join(tmpdir(), 'k2-https-'));
 		const trusted = path.join(root, 'trusted');
 		const untrusted = path.join(root, 'untrusted');
@@ -35,7 +35,7 @@ describe('over HTTPS, as K2 serves it', () => {
 		}
 		if (result.failed) throw new Error(`https-child failed: ${result.failed}`);
 	});
-	after(() => rmSync(root, { recursive: true, force: true }));
+	afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 	test('both services are served over https on loopback', () => {
 		assert.match(result.scimBaseUrl, /^https:\/\/127\.0\.0\.1:\d+$/);

@@ -2,7 +2,7 @@
 // one sandbox switch at a time (sandbox/profile.ts), each run in the sandbox as n8n runs it.
 // Each test states the harm the switch would do to a node that trusted the RFC.
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 

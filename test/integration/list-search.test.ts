@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 
 import { LoadOptionsContext } from 'n8n-core';
 import { Workflow } from 'n8n-workflow';
@@ -22,7 +22,7 @@ describe('list search: the user and group pickers', () => {
 	let newContext: () => ILoadOptionsFunctions;
 	let methods: Record<string, Search>;
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, harness } = k2);
 		const scim = new ScimClient(sandbox);
 		for (let i = 0; i < 130; i++) await scim.createUser(`staff${String(i).padStart(3, '0')}@example.com`);

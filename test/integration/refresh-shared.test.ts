@@ -4,7 +4,7 @@
 // separate WorkflowExecute run in this process with the same credential ID, through n8n-core's own
 // OAuth2 code, against the sandbox's IdentityToken service (grants counted by idpStats()).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 import { setTimeout as wait } from 'node:timers/promises';
 
 import type { RefreshReuse } from '../../sandbox';

@@ -2,7 +2,7 @@
 // attributes only, `eq` and `and` filters, totalResults of the page, 401 for a wrong token, PATCH
 // 204, soft delete, a 500 ms staging lag), as the default sandbox runs them in the other suites.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 import { setTimeout as wait } from 'node:timers/promises';
 
 import { useK2 } from '../support/fixture';
@@ -9,7 +9,7 @@ const listAllUsers = { resource: 'user', operation: 'getMany', returnAll: true }
 describe('the node lists users through n8n with a K2 PKCE sign-in', () => {
 	// exp has whole-second precision: a 3 s token is valid for at least 2 s.
 	const k2 = useK2({ accessTokenTtl: 3 });
-	before(async () => {
+	beforeAll(async () => {
 		for (const name of ['ada', 'grace', 'linus']) await k2.scim.createUser(`${name}@example.com`);
 	});
 

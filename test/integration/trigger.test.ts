@@ -1,7 +1,7 @@
 // The K2 SCIM Trigger polled the way n8n polls it (a PollContext from n8n-core, the workflow's
 // static data carried from poll to poll) against the sandbox over HTTP, with a real PKCE credential.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -30,12 +30,12 @@ describe('K2 SCIM Trigger against the sandbox', () => {
 		assert.equal(status, 200, JSON.stringify(body));
 	};
 
-	before(async () => {
+	beforeAll(async () => {
 		({ sandbox, scim } = k2);
 		proxy = await startScimProxy(sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'proxied');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	test('the first poll records the baseline and emits nothing; no change, no event; each change once, with old and new values', async () => {
 		const ada = await scim.createUser('ada@trigger.test', { name: { givenName: 'Ada', familyName: 'Lovelace' }, title: 'Analyst' });

@@ -3,7 +3,7 @@
 // run is set after it exists (one PATCH), an unknown or ambiguous reference is an error on its item
 // (never a wrong id), and a re-run sends nothing.
 import assert from 'node:assert/strict';
-import { after, before, describe, test } from 'node:test';
+import { afterAll, beforeAll, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 
@@ -33,11 +33,11 @@ function parameters(operation: 'sync' | 'createOrUpdate', managerIs?: string, sy
 describe('Manager by reference', () => {
 	const k2 = useK2({ reset: 'data' });
 	let proxy: ScimProxy;
-	before(async () => {
+	beforeAll(async () => {
 		proxy = await startScimProxy(k2.sandbox.scimBaseUrl);
 		await connectThrough(k2, proxy, 'via-proxy');
 	});
-	after(async () => proxy?.close());
+	afterAll(async () => proxy?.close());
 
 	const managerOf = async (userName: string) => (await k2.scim.findUser(userName))?.[ENTERPRISE]?.manager?.value as string | undefined;
 	const idOf = async (userName: string) => (await k2.scim.findUser(userName)).id as string;

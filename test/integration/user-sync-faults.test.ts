@@ -1,7 +1,7 @@
 // Sync under lost answers, one retry rule at a time: the sandbox drops the answer of one kind
 // of write after applying it (or refuses it for good), and the test checks K2's state directly.
 import assert from 'node:assert/strict';
-import { beforeEach, describe, test } from 'node:test';
+import { beforeEach, describe, test } from '@jest/globals';
 
 import type { IDataObject } from 'n8n-workflow';
 

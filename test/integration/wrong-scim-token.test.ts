@@ -4,7 +4,7 @@
 // refusing the token, not an expired sign-in: the error says to check the SCIM Token, Scope and
 // SCIM Base URL, and the run refreshes at most once.
 import assert from 'node:assert/strict';
-import { before, describe, test } from 'node:test';
+import { beforeAll, describe, test } from '@jest/globals';
 
 import { useK2 } from '../support/fixture';
 
@@ -16,7 +16,7 @@ const SCIM_SIDE = /^K2's SCIM service refused the credential "K2 wrong token" \(
 
 describe('a wrong SCIM Token', () => {
 	const k2 = useK2();
-	before(async () => {
+	beforeAll(async () => {
 		await k2.scim.createUser('kept@example.com');
 		const data = k2.harness.credentials.stored('k2');
 		k2.harness.credentials.add({ id: 'wrong', name: 'K2 wrong token', type: 'k2ScimOAuth2Api', data: { ...data, scimToken: WRONG } });

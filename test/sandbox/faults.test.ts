@@ -1,6 +1,6 @@
 // Knobs: fault injection (429 with Retry-After, 503, dropped connections), latency, statistics,
 // and the /_sandbox control endpoints.
-import { test, before, after, beforeEach } from 'node:test';
+import { afterAll, beforeAll, beforeEach, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { startSandbox, Sandbox } from '../../sandbox/index';
 import { clientCredentialsToken } from '../support/oidc-login';
@@ -9,13 +9,13 @@ let sb: Sandbox;
 let headers: Record<string, string>;
 let root: string;
 
-before(async () => {
+beforeAll(async () => {
 	sb = await startSandbox({ quiet: true });
 	headers = { authorization: `Bearer ${(await clientCredentialsToken(sb)).access_token}`, 'content-type': 'application/scim+json' };
 	root = `${sb.scimBaseUrl}/tokens/${sb.scimToken}/scim/v2`;
 });
 
-after(async () => {
+afterAll(async () => {
 	await sb.stop();
 });
 

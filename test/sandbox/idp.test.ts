@@ -1,6 +1,6 @@
 // The sandbox IdentityToken service behaves like K2's: PKCE public client, JWT access tokens for
 // the SCIM API, rotating refresh tokens with an absolute lifetime, client credentials option.
-import { test, before, after } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { startSandbox, Sandbox } from '../../sandbox/index';
 import {
@@ -13,11 +13,11 @@ import {
 
 let sb: Sandbox;
 
-before(async () => {
+beforeAll(async () => {
 	sb = await startSandbox({ quiet: true });
 });
 
-after(async () => {
+afterAll(async () => {
 	await sb.stop();
 });
 

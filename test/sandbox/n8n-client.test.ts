@@ -1,7 +1,7 @@
 // n8n's own OAuth2 client (@n8n/client-oauth2, what n8n-core uses for PKCE credentials) against
 // the sandbox: the authorization URL n8n builds (no prompt, no resource), the code exchange with
 // client_id in the body and no secret, and a refresh that rotates the refresh token.
-import { test, before, after } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import crypto from 'node:crypto';
 import { ClientOAuth2 } from '@n8n/client-oauth2';
@@ -9,10 +9,10 @@ import { startSandbox, Sandbox } from '../../sandbox/index';
 import { followAuthorization, decodeJwt } from '../support/oidc-login';
 
 let sb: Sandbox;
-before(async () => {
+beforeAll(async () => {
 	sb = await startSandbox({ quiet: true });
 });
-after(async () => {
+afterAll(async () => {
 	await sb.stop();
 });
 

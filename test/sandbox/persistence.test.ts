@@ -1,5 +1,5 @@
 // Data, signing keys and refresh tokens survive a restart on the same data folder.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import os from 'node:os';
 import path from 'node:path';

@@ -1,7 +1,7 @@
 // Each K2Profile switch of the sandbox (sandbox/profile.ts), over HTTP: the switched behaviour and,
 // in the same test, the default one, so a switch that does nothing fails here. Plus the CLI's
 // profile flags (--profile, --profile-file, one flag per field).
-import { test, before, after, afterEach, describe } from 'node:test';
+import { afterAll, afterEach, beforeAll, describe, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,12 +20,12 @@ const PATCH_OP = 'urn:ietf:params:scim:api:messages:2.0:PatchOp';
 let sb: Sandbox;
 let scim: ScimClient;
 
-before(async () => {
+beforeAll(async () => {
 	sb = await startSandbox({ quiet: true });
 	scim = new ScimClient(sb);
 });
 
-after(async () => {
+afterAll(async () => {
 	await sb.stop();
 });
 
@@ -148,7 +148,7 @@ test('filterOperators: the profile field and setFilterOperators are one switch',
 });
 
 describe('paging', () => {
-	before(async () => {
+	beforeAll(async () => {
 		sb.setProfile({});
 		await sb.reset();
 	});

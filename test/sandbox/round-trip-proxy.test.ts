@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import https from 'node:https';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, test } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 
 import { startSandbox, type Sandbox } from '../../sandbox';
 import { startRoundTripProxy, type RoundTripProxy } from '../support/round-trip-proxy';
@@ -19,7 +19,7 @@ let sandbox: Sandbox;
 let proxy: RoundTripProxy;
 let ca: Buffer;
 
-before(async () => {
+beforeAll(async () => {
 	root = mkdtempSync(path.join(tmpdir(), 'k2-rtt-'));
 	sandbox = await startSandbox({ https: true, dataDir: root, quiet: true });
 	ca = readFileSync(path.join(root, 'tls', 'ca.pem'));
@@ -27,7 +27,7 @@ before(async () => {
 	proxy = await startRoundTripProxy({ target: { host: hostname, port: Number(port) }, roundTripMs: RTT_MS });
 });
 
-after(async () => {
+afterAll(async () => {
 	await proxy?.close();
 	await sandbox?.stop();
 	rmSync(root, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 // The sandbox SCIM service behaves like K2's: bearer check, per-tenant token path, pages of 100,
 // 100 members on group reads, 409 uniqueness, SCIM errors, and RFC-correct filter escaping.
-import { test, before, after } from 'node:test';
+import { afterAll, beforeAll, test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { startSandbox, Sandbox } from '../../sandbox/index';
 import { signInWithPkce, clientCredentialsToken } from '../support/oidc-login';
@@ -43,13 +43,13 @@ async function createUsers(prefix: string, n: number): Promise<string[]> {
 	return ids;
 }
 
-before(async () => {
+beforeAll(async () => {
 	sb = await startSandbox({ quiet: true });
 	token = (await signInWithPkce(sb)).access_token;
 	root = `${sb.scimBaseUrl}/tokens/${sb.scimToken}/scim/v2`;
 });
 
-after(async () => {
+afterAll(async () => {
 	await sb.stop();
 });
 

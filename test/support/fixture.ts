@@ -1,7 +1,6 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { after, before, beforeEach } from 'node:test';
 
 import type { IDataObject, INodeExecutionData, INodeParameters } from 'n8n-workflow';
 
@@ -94,22 +93,25 @@ export interface UseK2Options extends SandboxOptions {
 }
 
 /**
- * startK2() for the enclosing describe (or the file, at top level): started in a before() hook,
- * stopped in an after() hook, reset before each test as `reset` says. The fixture it returns forwards
- * to the started one, so it can be held in a const. node:test runs hooks of a kind in the order they
- * are registered: the file's own before() and beforeEach() run after these (seed data, set knobs),
- * and its own after() runs once the sandbox has stopped.
+ * startK2() for the enclosing describe (or the file, at top level): started in a beforeAll() hook,
+ * stopped in an afterAll() hook, reset before each test as `reset` says. The fixture it returns forwards
+ * to the started one, so it can be held in a const. jest runs hooks of a kind in the order they
+ * are registered: the file's own beforeAll() and beforeEach() run after these (seed data, set knobs),
+ * and its own afterAll() runs once the sandbox has stopped.
  */
 export function useK2({ reset = 'none', ...options }: UseK2Options = {}): K2Fixture {
+	// Loaded here, not at the top: test/integration/https-child.ts runs startK2() in a plain Node
+	// process, where @jest/globals refuses to load.
+	const { afterAll, beforeAll, beforeEach } = require('@jest/globals') as typeof import('@jest/globals');
 	let fixture: K2Fixture | undefined;
 	const started = (): K2Fixture => {
-		if (!fixture) throw new Error('useK2(): the sandbox starts in a before() hook; use it in a test or in a hook registered after useK2()');
+		if (!fixture) throw new Error('useK2(): the sandbox starts in a beforeAll() hook; use it in a test or in a hook registered after useK2()');
 		return fixture;
 	};
-	before(async () => {
+	beforeAll(async () => {
 		fixture = await startK2(options);
 	});
-	after(async () => fixture?.stop());
+	afterAll(async () => fixture?.stop());
 	if (reset !== 'none') {
 		beforeEach(async () => {
 			if (reset === 'data') await started().sandbox.reset();

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { AdaptiveLimit, AUTO_MAX } from '../../nodes/K2Scim/utils/adaptiveConcurrency';
 import { RequestGate } from '../../nodes/K2Scim/utils/requestGate';

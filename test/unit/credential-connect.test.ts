@@ -3,7 +3,7 @@
 // expression engine as installed, defaults applied, the credential itself as $self). No request
 // is made: the non-loopback host below is never contacted.
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { describe, test } from '@jest/globals';
 
 import { NodeHelpers } from 'n8n-workflow';
 import type { ICredentialDataDecryptedObject, ICredentialType, INodeParameters, INodeTypes } from 'n8n-workflow';

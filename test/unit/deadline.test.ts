@@ -1,7 +1,7 @@
 // The request deadline's timer (transport/deadline.ts), including the fallback for n8n-workflow
 // versions without sleepWithAbort (n8n 2.41's).
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import { TIMED_OUT, sleepUntilAborted, withDeadline } from '../../nodes/K2Scim/transport/deadline';
 
 test('withDeadline: the task wins before the deadline, the deadline wins over a hung task', async () => {

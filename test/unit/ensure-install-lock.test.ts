@@ -7,18 +7,30 @@ import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync, existsSync }
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { after, before, beforeEach, test } from 'node:test';
+import { Worker } from 'node:worker_threads';
+import { afterAll, beforeAll, beforeEach, test } from '@jest/globals';
 
-type EnsureInstalled = (options: { dir: string }) => Promise<{ steps: string[]; seconds: number }>;
-let ensureInstalled: EnsureInstalled;
+/**
+ * The script's ensureInstalled(), run in a worker thread: the script is an ES module, which jest's
+ * module registry loads only with --experimental-vm-modules; a worker loads it with Node's own loader
+ * and shares this process and its pid.
+ */
+function ensureInstalled(options: { dir: string }): Promise<{ steps: string[]; seconds: number }> {
+	const url = pathToFileURL(path.resolve(__dirname, '../../scripts/ensure-install.mjs')).href;
+	const code = `const { parentPort, workerData } = require('node:worker_threads');
+import(workerData.url).then((m) => m.ensureInstalled(workerData.options)).then((result) => parentPort.postMessage(result));`;
+	return new Promise((resolve, reject) => {
+		const worker = new Worker(code, { eval: true, workerData: { url, options } });
+		worker.once('message', resolve);
+		worker.once('error', reject);
+	});
+}
 let dir: string;
 const lock = () => path.join(dir, '.install-lock');
 /** A process that is alive but installs nothing (a pid the system gave again after the holder died). */
 const unrelated = spawn('sleep', ['60'], { stdio: 'ignore' });
 
-before(async () => {
-	// Loaded at run time: the script is plain JavaScript, without types.
-	({ ensureInstalled } = await import(pathToFileURL(path.resolve(__dirname, '../../scripts/ensure-install.mjs')).href));
+beforeAll(() => {
 	// A folder whose install is current (no dependencies, node_modules present): no npm runs.
 	dir = mkdtempSync(path.join(tmpdir(), 'ensure-install-'));
 	writeFileSync(path.join(dir, 'package.json'), '{"name":"lock-test","private":true}\n');
@@ -26,7 +38,7 @@ before(async () => {
 	mkdirSync(path.join(dir, 'node_modules'));
 });
 beforeEach(() => rmSync(lock(), { recursive: true, force: true }));
-after(() => {
+afterAll(() => {
 	unrelated.kill();
 	rmSync(dir, { recursive: true, force: true });
 });

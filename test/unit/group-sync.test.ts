@@ -1,7 +1,7 @@
 // Sync's group planning (scim/groupSync): what to create, which members to add and remove, in
 // which PATCHes, and how a create whose answer was lost is found again.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import {
 	groupCreateBody,

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { heldItem, limitExceeded, readApprovals, splitByApproval } from '../../nodes/K2Scim/actions/user/heldDeprovisions';
 import type { DeprovisionPlan } from '../../nodes/K2Scim/scim/reconcile';

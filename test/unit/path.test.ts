@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { findForbiddenKey, flattenAttributes, getByPath, getKey, parsePath, setByPath } from '../../nodes/K2Scim/scim/path';
 import { toScimUser, validateUserFields } from '../../nodes/K2Scim/scim/user';

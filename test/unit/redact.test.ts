@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { redact, redactInPlace, secretsOf } from '../../nodes/K2Scim/transport/redact';
 import { assertNoSecrets } from '../hostile/support';

@@ -2,7 +2,7 @@
 // built with n8n's own classes: 2.8 wraps the OAuth2 client's AuthError in a NodeApiError (httpCode
 // EAUTH, only the RFC sentence kept); 2.4x throws its own "The credential … needs to be reconnected"
 // error for invalid_grant, which httpRequestWithAuthentication wraps in a NodeApiError.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 
 // @n8n/client-oauth2 is what n8n-core refreshes with; its getAuthError builds the AuthError it throws.

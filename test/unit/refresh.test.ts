@@ -1,7 +1,7 @@
 // The coordination in transport/refresh.ts on its own: who may send the way that lets n8n
 // refresh, and that every path ends. The senders here stand in for httpRequestWithAuthentication;
 // the real thing (n8n-core's OAuth2 code against the sandbox) is in test/integration/refresh-shared.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 import { setTimeout as wait } from 'node:timers/promises';
 

@@ -1,6 +1,6 @@
 // transport/resources.ts on its own: the request each call sends (method, path, encoded ID, body,
 // query) and how it reads the answer. The HTTP helper is a stand-in that records the requests.
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 
 import type { IExecuteFunctions, IHttpRequestOptions } from 'n8n-workflow';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { DEFAULT_TIMEOUT_MS, TIMED_OUT, timeoutMs, withDeadline } from '../../nodes/K2Scim/transport/deadline';
 import { expectationOf, shapeProblem } from '../../nodes/K2Scim/transport/shape';

@@ -1,7 +1,7 @@
 // How Sync reports failures: the node's error (counts, the first few, what else happened), the
 // items Continue On Fail emits for group and deprovision failures, and the summary's counts.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import type { IExecuteFunctions } from 'n8n-workflow';
 

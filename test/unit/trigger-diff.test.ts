@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 import assert from 'node:assert/strict';
 
 import { EVENTS, compare, hash, loadSnapshot, membershipOf, sampleEvent, storeSnapshot, takeSnapshot, userRow } from '../../nodes/K2ScimTrigger/diff';

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test } from '@jest/globals';
 
 import { idProblem, MAX_LENGTH, readBoolean, readGroupNames, readLimit, readText, textProblem } from '../../nodes/K2Scim/scim/validate';
 
