@@ -60,6 +60,7 @@ export interface Harness {
 
 /** Loads the built package exactly as n8n loads a community package directory. */
 export async function createHarness(): Promise<Harness> {
+	sshClientsManager(); // built now, so that its exit listener is known (see above)
 	const loader = new PackageDirectoryLoader(PACKAGE_DIR);
 	await loader.loadAll();
 	const nodeTypeMap = new Map<string, INodeType | IVersionedNodeType>();
@@ -241,9 +242,23 @@ export async function pollTrigger(harness: Harness, options: PollOptions): Promi
 	return result;
 }
 
+/**
+ * The process 'exit' listeners n8n-core's SSH client manager added when it was built. n8n never removes
+ * them; jest's workers run many files in one process, each with its own n8n-core: removed on shutdown.
+ */
+const sshManagerExitListeners: NodeJS.ExitListener[] = [];
+
+function sshClientsManager(): SSHClientsManager {
+	const before = new Set(process.listeners('exit'));
+	const manager = Container.get(SSHClientsManager);
+	sshManagerExitListeners.push(...process.listeners('exit').filter((listener) => !before.has(listener)));
+	return manager;
+}
+
 /** Stops what n8n-core starts for a run and n8n stops on shutdown (the SSH tunnel sweeper's interval). */
 export function shutdownHarness(): void {
-	Container.get(SSHClientsManager).onShutdown();
+	sshClientsManager().onShutdown();
+	for (const listener of sshManagerExitListeners.splice(0)) process.off('exit', listener);
 }
 
 /** A K2 credential as n8n stores it after "Connect": the user's fields plus oauthTokenData. */

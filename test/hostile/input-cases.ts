@@ -26,7 +26,7 @@ export interface CaseEnv {
 	group: { id: string };
 }
 
-// Set by the test's before(); the cases read it lazily, when they run.
+// Set by the test's beforeAll(); the cases read it lazily, when they run.
 let env: CaseEnv;
 export function useEnv(value: CaseEnv): void {
 	env = value;

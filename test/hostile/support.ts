@@ -7,6 +7,7 @@ import { Logger } from '@n8n/backend-common';
 import { LoggerProxy } from 'n8n-workflow';
 
 import type { RunResult } from '../harness/run-workflow';
+import { builtinPrototypeProps } from '../support/prototypes';
 
 /**
  * Every form a secret can take in text: as is (any case: K2's SCIM token is a GUID, and GUIDs
@@ -64,12 +65,8 @@ export function assertNoSecrets(value: unknown, secrets: Array<string | undefine
 	}
 }
 
-const BUILTIN_PROPS = new Map<object, string[]>(
-	[Object.prototype, Array.prototype, Function.prototype, String.prototype].map((proto) => [
-		proto,
-		Object.getOwnPropertyNames(proto).sort(),
-	]),
-);
+/** The built-in prototypes' own properties before any test ran in this process (test/support/jest-setup.ts). */
+const BUILTIN_PROPS = builtinPrototypeProps();
 
 /** Fails if anything wrote to a built-in prototype (e.g. through `__proto__` in user input). */
 export function assertPrototypesClean(where: string): void {

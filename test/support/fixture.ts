@@ -104,12 +104,20 @@ export function useK2({ reset = 'none', ...options }: UseK2Options = {}): K2Fixt
 	// process, where @jest/globals refuses to load.
 	const { afterAll, beforeAll, beforeEach } = require('@jest/globals') as typeof import('@jest/globals');
 	let fixture: K2Fixture | undefined;
+	// jest runs the file's later beforeAll hooks even when this one failed: they get its error, not a second one.
+	let startError: unknown;
 	const started = (): K2Fixture => {
+		if (startError) throw startError;
 		if (!fixture) throw new Error('useK2(): the sandbox starts in a beforeAll() hook; use it in a test or in a hook registered after useK2()');
 		return fixture;
 	};
 	beforeAll(async () => {
-		fixture = await startK2(options);
+		try {
+			fixture = await startK2(options);
+		} catch (error) {
+			startError = error;
+			throw error;
+		}
 	});
 	afterAll(async () => fixture?.stop());
 	if (reset !== 'none') {

@@ -23,6 +23,7 @@ import(workerData.url).then((m) => m.ensureInstalled(workerData.options)).then((
 		const worker = new Worker(code, { eval: true, workerData: { url, options } });
 		worker.once('message', resolve);
 		worker.once('error', reject);
+		worker.once('exit', (code) => reject(new Error(`the installer's worker exited (code ${code}) without an answer`)));
 	});
 }
 let dir: string;

@@ -680,10 +680,12 @@ export async function runCli(args: string[], userFolder: string, port?: number):
 
 // Never leave n8n running when the test process dies.
 const alive = new Set<N8n>();
-process.once('exit', () => {
+/** Kills every n8n this module started that is still running (a file's last resort, and the process's). */
+export function killLeftoverN8n(): void {
 	for (const n of alive) {
 		try {
 			process.kill(-(n as unknown as { child: ChildProcess }).child.pid!, 'SIGKILL');
 		} catch {}
 	}
-});
+}
+process.once('exit', killLeftoverN8n);

@@ -89,13 +89,15 @@ class Daemon {
 	}
 }
 const daemons = new Set<Daemon>();
-process.once('exit', () => {
+/** Kills every Redis and PostgreSQL this module started that is still running (a file's last resort, and the process's). */
+export function killLeftoverDaemons(): void {
 	for (const d of daemons) {
 		try {
 			process.kill(-d.child.pid!, 'SIGKILL');
 		} catch {}
 	}
-});
+}
+process.once('exit', killLeftoverDaemons);
 
 export interface QueueInfra {
 	runId: string;

@@ -172,11 +172,13 @@ export function tarballPackageJson(tarball: string): any {
 }
 
 const running = new Set<Registry>();
-process.once('exit', () => {
+/** Kills every registry this module started that is still running (a file's last resort, and the process's). */
+export function killLeftoverRegistries(): void {
 	for (const r of running) {
 		try {
 			(r as unknown as { child: ChildProcess }).child.kill('SIGKILL');
 		} catch {}
 	}
-});
+}
+process.once('exit', killLeftoverRegistries);
 
