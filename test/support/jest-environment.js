@@ -21,8 +21,11 @@ class TestEnvironment extends SingleContextEnvironment {
 	}
 
 	async teardown() {
-		// What a closed server or a killed child still has to report.
-		await new Promise((resolve) => setTimeout(resolve, 200));
+		// A closed server or a killed child may still have to report its end (later on a loaded
+		// machine): up to 2 s, and at least 200 ms for late errors to show.
+		const started = Date.now();
+		do await new Promise((resolve) => setTimeout(resolve, 100));
+		while ((Date.now() - started < 200 || activeLeaks().length > this.leaksAtStart) && Date.now() - started < 2000);
 		process.off('uncaughtException', this.recordLateError);
 		process.off('unhandledRejection', this.recordLateError);
 		const leaks = activeLeaks();
