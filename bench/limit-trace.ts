@@ -8,6 +8,7 @@ import type { IExecuteFunctions, INodeType } from 'n8n-workflow';
 import type { requestGateOf as RequestGateOf } from '../nodes/K2Scim/transport';
 import type { AdaptiveLimit } from '../nodes/K2Scim/utils/adaptiveConcurrency';
 import { PACKAGE_DIR } from '../test/harness/run-workflow';
+import { withExecute } from './measure';
 
 export interface LimitTrace {
 	/** The limit's changes, "ms:limit(why)" from the first change. */
@@ -16,9 +17,8 @@ export interface LimitTrace {
 }
 
 export async function withLimitTrace<T>(nodeType: INodeType, run: () => Promise<T>): Promise<{ result: T; trace?: LimitTrace }> {
-	const original = nodeType.execute!;
 	let trace: LimitTrace | undefined;
-	nodeType.execute = async function (this: IExecuteFunctions) {
+	const traced = (original: NonNullable<INodeType['execute']>) => async function (this: IExecuteFunctions) {
 		try {
 			return await original.call(this);
 		} finally {
@@ -35,9 +35,6 @@ export async function withLimitTrace<T>(nodeType: INodeType, run: () => Promise<
 			}
 		}
 	};
-	try {
-		return { result: await run(), trace };
-	} finally {
-		nodeType.execute = original;
-	}
+	const result = await withExecute(nodeType, traced, run);
+	return { result, trace };
 }

@@ -2,6 +2,8 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 
+import type { INodeType } from 'n8n-workflow';
+
 const MB = 1024 * 1024;
 
 let gcFn: (() => void) | undefined;
@@ -112,5 +114,21 @@ export async function withTimeout<T>(promise: Promise<T>, ms: number, what: stri
 		]);
 	} finally {
 		clearTimeout(timer);
+	}
+}
+
+type Execute = NonNullable<INodeType['execute']>;
+
+/**
+ * Runs `run` with the node type's execute() replaced by `replace(original)` (a wrapper or a stand-in),
+ * and the original put back afterwards, whatever happens.
+ */
+export async function withExecute<T>(nodeType: INodeType, replace: (original: Execute) => Execute, run: () => Promise<T>): Promise<T> {
+	const original = nodeType.execute!;
+	nodeType.execute = replace(original);
+	try {
+		return await run();
+	} finally {
+		nodeType.execute = original;
 	}
 }

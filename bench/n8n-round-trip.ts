@@ -13,7 +13,7 @@ import { CREDENTIAL_TYPE } from '../test/harness/run-workflow';
 import { clientCredentialsToken } from '../test/support/oidc-login';
 import { benchUsers } from './data';
 import type { BenchK2 } from './k2';
-import { timeRepeated, withTimeout, type Timing } from './measure';
+import { timeRepeated, withExecute, withTimeout, type Timing } from './measure';
 
 export type RoundTrip = Timing;
 
@@ -41,17 +41,16 @@ async function sendAsTheTransport(ctx: IExecuteFunctions, request: { method: 'GE
  * checks them before the run); they are not read.
  */
 async function runInstead(k2: BenchK2, nodeType: INodeType, parameters: INodeParameters, measure: (ctx: IExecuteFunctions) => Promise<IDataObject>, items: IDataObject[] = [{}]): Promise<IDataObject> {
-	const original = nodeType.execute!;
-	nodeType.execute = async function (this: IExecuteFunctions) {
-		return [[{ json: await measure(this) }]];
-	};
-	try {
-		const result = await k2.run(parameters, items);
-		if (result.error) throw result.error;
-		return result.output?.[0]?.json ?? {};
-	} finally {
-		nodeType.execute = original;
-	}
+	const result = await withExecute(
+		nodeType,
+		() =>
+			async function (this: IExecuteFunctions) {
+				return [[{ json: await measure(this) }]];
+			},
+		() => k2.run(parameters, items),
+	);
+	if (result.error) throw result.error;
+	return result.output?.[0]?.json ?? {};
 }
 
 function usersUrl(k2: BenchK2): string {

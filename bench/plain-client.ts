@@ -7,6 +7,7 @@
 import type { IDataObject, IExecuteFunctions, IHttpRequestOptions, INodeType } from 'n8n-workflow';
 
 import { CREDENTIAL_TYPE } from '../test/harness/run-workflow';
+import { withExecute } from './measure';
 
 interface FullResponse {
 	statusCode: number;
@@ -41,17 +42,16 @@ async function plainRequest(options: IHttpRequestOptions, accessToken: string): 
 
 /** Runs `run` with the node type's requests sent by a plain keep-alive client (see above). */
 export async function withPlainClient<T>(nodeType: INodeType, run: () => Promise<T>): Promise<T> {
-	const original = nodeType.execute!;
-	nodeType.execute = async function (this: IExecuteFunctions) {
-		const credentials = await this.getCredentials(CREDENTIAL_TYPE);
-		const accessToken = String((credentials.oauthTokenData as IDataObject | undefined)?.access_token ?? '');
-		this.helpers.httpRequestWithAuthentication = async (_type: string, options: IHttpRequestOptions) =>
-			await plainRequest(options, accessToken);
-		return await original.call(this);
-	};
-	try {
-		return await run();
-	} finally {
-		nodeType.execute = original;
-	}
+	return await withExecute(
+		nodeType,
+		(original) =>
+			async function (this: IExecuteFunctions) {
+				const credentials = await this.getCredentials(CREDENTIAL_TYPE);
+				const accessToken = String((credentials.oauthTokenData as IDataObject | undefined)?.access_token ?? '');
+				this.helpers.httpRequestWithAuthentication = async (_type: string, options: IHttpRequestOptions) =>
+					await plainRequest(options, accessToken);
+				return await original.call(this);
+			},
+		run,
+	);
 }

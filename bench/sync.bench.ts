@@ -16,7 +16,7 @@ import os from 'node:os';
 import path from 'node:path';
 import tls from 'node:tls';
 
-import type { IDataObject, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
+import type { IDataObject, IExecuteFunctions, INodeParameters, INodeProperties, INodeType } from 'n8n-workflow';
 
 import { toScimUser, type UserFields } from '../nodes/K2Scim/scim/user';
 import { NODE_TYPE } from '../test/harness/run-workflow';
@@ -25,7 +25,7 @@ import { runDiffInChild, type DiffResult } from './diff';
 import { startBenchK2, trustSandboxCa, type BenchK2, type SandboxMode } from './k2';
 import { measureKeepAliveRoundTrip as measureRoundTrip, measureN8nPathAlone, measureN8nPathWithMapping, measureN8nRoundTrip, type PathAlone } from './n8n-round-trip';
 import { withPlainClient } from './plain-client';
-import { collectGarbage, cpuMsSince, median, startMemorySampler, withTimeout, type MemoryFigures } from './measure';
+import { collectGarbage, cpuMsSince, median, startMemorySampler, withExecute, withTimeout, type MemoryFigures } from './measure';
 
 // ---------------------------------------------------------------------------------------------
 // Arguments
@@ -232,21 +232,18 @@ async function tenantUserCount(k2: BenchK2): Promise<number> {
 /** Runs `run` with the node type's execute() timed (the last call's span: one node run per workflow run here). */
 async function withExecuteTimed<T>(k2: BenchK2, run: () => Promise<T>): Promise<{ result: T; executeMs: number }> {
 	const nodeType = k2.harness.nodeTypes.getByName(NODE_TYPE) as INodeType;
-	const execute = nodeType.execute!;
 	let executeMs = NaN;
-	nodeType.execute = async function (this: unknown, ...args: unknown[]) {
-		const started = performance.now();
-		try {
-			return await (execute as (...a: unknown[]) => ReturnType<typeof execute>).apply(this, args);
-		} finally {
-			executeMs = performance.now() - started;
-		}
-	} as typeof execute;
-	try {
-		return { result: await run(), executeMs };
-	} finally {
-		nodeType.execute = execute;
-	}
+	const timed = (original: NonNullable<INodeType['execute']>) =>
+		async function (this: IExecuteFunctions) {
+			const started = performance.now();
+			try {
+				return await original.call(this);
+			} finally {
+				executeMs = performance.now() - started;
+			}
+		};
+	const result = await withExecute(nodeType, timed, run);
+	return { result, executeMs };
 }
 
 async function runScenario(

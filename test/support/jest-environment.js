@@ -23,9 +23,10 @@ class TestEnvironment extends SingleContextEnvironment {
 	async teardown() {
 		// A closed server or a killed child may still have to report its end (later on a loaded
 		// machine): up to 2 s, and at least 200 ms for late errors to show.
-		const started = Date.now();
-		do await new Promise((resolve) => setTimeout(resolve, 100));
-		while ((Date.now() - started < 200 || activeLeaks().length > this.leaksAtStart) && Date.now() - started < 2000);
+		const earliest = Date.now() + 200;
+		const latest = Date.now() + 2000;
+		const settled = () => Date.now() >= earliest && activeLeaks().length <= this.leaksAtStart;
+		while (!settled() && Date.now() < latest) await new Promise((resolve) => setTimeout(resolve, 100));
 		process.off('uncaughtException', this.recordLateError);
 		process.off('unhandledRejection', this.recordLateError);
 		const leaks = activeLeaks();
